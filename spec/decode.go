@@ -1,0 +1,267 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// kind is the shape a schema field expects.
+type kind int
+
+const (
+	kindString kind = iota
+	kindInt
+	kindBool
+	kindStringMap // string -> string
+	kindIntMap    // string -> int
+	kindObject
+)
+
+// field is one known field of the spec document.
+type field struct {
+	name     string
+	kind     kind
+	fields   []field // for kindObject
+	required bool
+}
+
+// schema lists every field of a spec document, in canonical order; anything
+// else is an unknown field.
+var schema = []field{
+	{name: "image", kind: kindString, required: true},
+	{name: "min_replicas", kind: kindInt},
+	{name: "max_replicas", kind: kindInt},
+	{name: "env", kind: kindStringMap},
+	{name: "ports", kind: kindIntMap},
+	{name: "resources", kind: kindObject, required: true, fields: []field{
+		{name: "cpu", kind: kindString},
+		{name: "memory", kind: kindString},
+		{name: "status", kind: kindString},
+	}},
+	{name: "autoscale", kind: kindObject, fields: []field{
+		{name: "enabled", kind: kindBool},
+		{name: "target_cpu_percent", kind: kindInt},
+		{name: "scale_down_stabilization", kind: kindString},
+	}},
+	{name: "health", kind: kindObject, fields: []field{
+		{name: "http_path", kind: kindString},
+		{name: "port", kind: kindString},
+		{name: "interval", kind: kindString},
+	}},
+}
+
+// lineIndex maps a field's location to the line it is written on.
+type lineIndex map[string]int
+
+func locKey(loc []string) string { return strings.Join(loc, "\x00") }
+
+// lineOf finds the line of loc, or of its nearest written ancestor.
+func (ix lineIndex) lineOf(loc []string, fallback int) int {
+	for i := len(loc); i > 0; i-- {
+		if l, ok := ix[locKey(loc[:i])]; ok {
+			return l
+		}
+	}
+	return fallback
+}
+
+// decoder walks one document's node tree against the schema, collecting every
+// error instead of stopping at the first, and remembering each field's line.
+type decoder struct {
+	lines lineIndex
+	errs  FieldErrors
+}
+
+func (d *decoder) fail(n *yaml.Node, e *FieldError) {
+	e.Line = n.Line
+	d.errs = append(d.errs, e)
+}
+
+// decodeNode checks the document against the schema and decodes it into a
+// Spec with the original defaults. The walk gives every error with its line;
+// the decode itself then goes through sigs.k8s.io/yaml, strict, on a value
+// that the walk built from the nodes. With schema errors the Spec holds the
+// fields that were well-formed, so that their own rules can still be checked.
+func decodeNode(doc *yaml.Node) (Spec, lineIndex, FieldErrors) {
+	d := &decoder{lines: lineIndex{}}
+	root := resolve(doc.Content[0])
+	value := d.object(root, schema, path{})
+	s := New("")
+	b, err := json.Marshal(value)
+	if err == nil {
+		err = sigsyaml.UnmarshalStrict(b, &s)
+	}
+	if err != nil && len(d.errs) == 0 {
+		d.errs = FieldErrors{{Line: root.Line, Msg: "cannot decode: " + err.Error()}}
+	}
+	s.normalize()
+	return s, d.lines, d.errs
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func (d *decoder) object(n *yaml.Node, fields []field, p path) map[string]any {
+	if n.Kind != yaml.MappingNode {
+		if p.text == "" {
+			d.fail(n, &FieldError{Msg: "a spec must be a mapping of fields (image, resources, ...), got " + describe(n)})
+		} else {
+			d.fail(n, p.errorf("must be a mapping, got %s", describe(n)))
+		}
+		return nil
+	}
+	out := map[string]any{}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		name := k.Value
+		fp := p.field(name)
+		if first, dup := seen[name]; dup {
+			d.fail(k, fp.errorf("duplicate field (first set on line %d)", first))
+			continue
+		}
+		seen[name] = k.Line
+		f, ok := lookup(fields, name)
+		if !ok || k.Kind != yaml.ScalarNode {
+			d.fail(k, fp.errorf("unknown field (known fields: %s)", names(fields)))
+			continue
+		}
+		d.lines[locKey(fp.loc)] = k.Line
+		if val, ok := d.value(v, f, fp); ok {
+			out[name] = val
+		}
+	}
+	for _, f := range fields {
+		if _, ok := seen[f.name]; f.required && !ok {
+			d.fail(n, p.field(f.name).errorf("is required%s", requiredHint(f.name)))
+		}
+	}
+	return out
+}
+
+func requiredHint(name string) string {
+	if name == "resources" {
+		return ` (e.g. resources: {cpu: "500m", memory: "256m"})`
+	}
+	return ""
+}
+
+func (d *decoder) value(v *yaml.Node, f field, p path) (any, bool) {
+	switch f.kind {
+	case kindObject:
+		m := d.object(v, f.fields, p)
+		return m, m != nil
+	case kindStringMap, kindIntMap:
+		return d.mapping(v, f.kind, p)
+	default:
+		return d.scalar(v, f.kind, p)
+	}
+}
+
+func (d *decoder) mapping(n *yaml.Node, k kind, p path) (any, bool) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, p.errorf("must be a mapping, got %s", describe(n)))
+		return nil, false
+	}
+	out := map[string]any{}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		kp := p.key(key.Value)
+		if key.Kind != yaml.ScalarNode {
+			d.fail(key, p.errorf("keys must be strings, got %s", describe(key)))
+			continue
+		}
+		if first, dup := seen[key.Value]; dup {
+			d.fail(key, kp.errorf("duplicate key (first set on line %d)", first))
+			continue
+		}
+		seen[key.Value] = key.Line
+		d.lines[locKey(kp.loc)] = key.Line
+		elem := kindString
+		if k == kindIntMap {
+			elem = kindInt
+		}
+		// Only well-formed entries are kept, so that the others' own rules still run.
+		if val, good := d.scalar(v, elem, kp); good {
+			out[key.Value] = val
+		}
+	}
+	return out, true
+}
+
+func (d *decoder) scalar(n *yaml.Node, k kind, p path) (any, bool) {
+	tag := n.ShortTag()
+	if n.Kind == yaml.ScalarNode {
+		switch {
+		case k == kindString && tag == "!!str":
+			return n.Value, true
+		case k == kindBool && tag == "!!bool":
+			var b bool
+			if err := n.Decode(&b); err == nil {
+				return b, true
+			}
+		case k == kindInt && tag == "!!int":
+			var i int64
+			if err := n.Decode(&i); err == nil && i >= -1<<31 && i < 1<<31 {
+				return i, true
+			}
+			d.fail(n, p.errorf("%s is out of range", n.Value))
+			return nil, false
+		case k == kindString && tag != "!!null":
+			d.fail(n, p.errorf("must be a string, got %s; quote it: %q", describe(n), n.Value))
+			return nil, false
+		}
+	}
+	want := map[kind]string{kindString: "a string", kindInt: "an integer", kindBool: "true or false"}[k]
+	d.fail(n, p.errorf("must be %s, got %s", want, describe(n)))
+	return nil, false
+}
+
+// describe names a node's type the way a user reads it.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return "null"
+	case "!!int":
+		return "integer " + n.Value
+	case "!!float":
+		return "number " + n.Value
+	case "!!bool":
+		return "boolean " + n.Value
+	case "!!str":
+		return fmt.Sprintf("string %q", n.Value)
+	}
+	return n.ShortTag() + " " + n.Value
+}
+
+func lookup(fields []field, name string) (field, bool) {
+	for _, f := range fields {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return field{}, false
+}
+
+func names(fields []field) string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.name
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,105 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Sentinel errors, classified with errors.Is by callers (the CLI's exit codes,
+// the API's status codes).
+var (
+	// ErrInvalid wraps every validation failure (FieldErrors).
+	ErrInvalid = errors.New("invalid spec")
+	// ErrNotFound: no spec for that image.
+	ErrNotFound = errors.New("spec not found")
+	// ErrPrecondition: If-Match did not match the current revision.
+	ErrPrecondition = errors.New("revision does not match")
+	// ErrUnsafeName: the image cannot be turned into a file name inside the directory.
+	ErrUnsafeName = errors.New("unsafe file name")
+	// ErrBrokenFile: the file that holds the spec has errors and cannot be edited safely.
+	ErrBrokenFile = errors.New("file has errors")
+	// ErrRootMissing: the state directory root is missing or unreadable.
+	ErrRootMissing = errors.New("state directory root missing or unreadable")
+)
+
+// FieldError is one problem with one field of one document.
+// It prints as "file:line: field: message", leaving out what is unknown.
+type FieldError struct {
+	File  string // path as the user gave it, or relative to the state directory
+	Line  int    // 1-based; 0 when unknown
+	Field string // e.g. resources.memory, env["LOG_LEVEL"]; empty for the whole document
+	// Loc is Field split into its parts, the way FastAPI reports "loc".
+	Loc []string
+	Msg string
+}
+
+func (e *FieldError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			b.WriteString(":" + strconv.Itoa(e.Line))
+		}
+		b.WriteString(": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field + ": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// FieldErrors is every problem found in one input, reported together.
+type FieldErrors []*FieldError
+
+func (es FieldErrors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Is makes errors.Is(err, ErrInvalid) true for any FieldErrors.
+func (es FieldErrors) Is(target error) bool { return target == ErrInvalid }
+
+// Sort orders the errors by file, then line, then field.
+func (es FieldErrors) Sort() {
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Field < b.Field
+	})
+}
+
+// path is a field path under construction: struct fields join with ".",
+// map keys are quoted in brackets so that "80/tcp" or "a.b" stay readable.
+type path struct {
+	text string
+	loc  []string
+}
+
+func (p path) field(name string) path {
+	t := name
+	if p.text != "" {
+		t = p.text + "." + name
+	}
+	return path{text: t, loc: append(append([]string(nil), p.loc...), name)}
+}
+
+func (p path) key(k string) path {
+	return path{text: p.text + "[" + strconv.Quote(k) + "]", loc: append(append([]string(nil), p.loc...), k)}
+}
+
+// errorf builds a FieldError at p; the line is filled in later from the node index.
+func (p path) errorf(format string, args ...any) *FieldError {
+	return &FieldError{Field: p.text, Loc: p.loc, Msg: fmt.Sprintf(format, args...)}
+}
