@@ -1,0 +1,250 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Dir is a state directory: its files are the only desired state.
+// Load reads it; Put and Delete edit it in place.
+type Dir struct {
+	Root    string
+	Options Options
+}
+
+// NewDir returns the state directory at root.
+func NewDir(root string, opts Options) *Dir { return &Dir{Root: root, Options: opts} }
+
+// Source is where a spec is written: file (slash-separated, relative to the
+// root), line of its first field, and 0-based document index in the file.
+type Source struct {
+	File  string `json:"file"`
+	Line  int    `json:"line"`
+	Index int    `json:"index"`
+}
+
+func (s Source) String() string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
+
+// Entry is one loaded spec.
+type Entry struct {
+	Spec     Spec
+	Source   Source
+	Revision string
+}
+
+// Snapshot is the state directory as read at one moment.
+type Snapshot struct {
+	// Specs are the valid specs, sorted by image. They leave out every spec
+	// of a file with errors, and every image written more than once.
+	Specs []Entry
+	// Errors are all errors, sorted by file and line.
+	Errors FieldErrors
+	// BrokenFiles are the files with errors. Specs they held keep their last
+	// good version: a broken file never prunes anything.
+	BrokenFiles []string
+	// Conflicts are images written in more than one document, with every place.
+	Conflicts map[string][]Source
+	// Found is every image named in a document that parses as YAML, valid or
+	// not, with its place; Put uses it to find the document to edit.
+	Found map[string][]Source
+}
+
+// Get returns the valid spec for image.
+func (s *Snapshot) Get(image string) (Entry, bool) {
+	i := sort.Search(len(s.Specs), func(i int) bool { return s.Specs[i].Spec.Image >= image })
+	if i < len(s.Specs) && s.Specs[i].Spec.Image == image {
+		return s.Specs[i], true
+	}
+	return Entry{}, false
+}
+
+// Load reads every spec file under the root, recursively, following
+// symlinks. It fails only when the root itself is missing or unreadable
+// (ErrRootMissing); problems with files are in the snapshot.
+func (d *Dir) Load() (*Snapshot, error) {
+	files, err := d.specFiles()
+	if err != nil {
+		return nil, err
+	}
+	snap := &Snapshot{Conflicts: map[string][]Source{}, Found: map[string][]Source{}}
+	var good []Entry
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(d.Root, filepath.FromSlash(f)))
+		if err != nil {
+			snap.Errors = append(snap.Errors, &FieldError{File: f, Msg: "cannot read: " + errors.Unwrap(err).Error()})
+			snap.BrokenFiles = append(snap.BrokenFiles, f)
+			continue
+		}
+		for image, srcs := range imagesIn(f, data) {
+			snap.Found[image] = append(snap.Found[image], srcs...)
+		}
+		docs, errs := Parse(f, data, d.Options)
+		if len(errs) > 0 {
+			snap.Errors = append(snap.Errors, errs...)
+			snap.BrokenFiles = append(snap.BrokenFiles, f)
+			continue
+		}
+		for _, doc := range docs {
+			good = append(good, Entry{Spec: doc.Spec, Source: Source{File: f, Line: doc.Line, Index: doc.Index}, Revision: doc.Spec.Revision()})
+		}
+	}
+	for image, srcs := range snap.Found {
+		if len(srcs) < 2 {
+			continue
+		}
+		snap.Conflicts[image] = srcs
+		for _, src := range srcs {
+			snap.Errors = append(snap.Errors, &FieldError{File: src.File, Line: src.Line, Field: "image",
+				Loc: []string{"image"}, Msg: fmt.Sprintf("%q is also defined at %s", image, others(srcs, src))})
+		}
+	}
+	for _, e := range good {
+		if _, conflict := snap.Conflicts[e.Spec.Image]; !conflict {
+			snap.Specs = append(snap.Specs, e)
+		}
+	}
+	sort.Slice(snap.Specs, func(i, j int) bool { return snap.Specs[i].Spec.Image < snap.Specs[j].Spec.Image })
+	snap.Errors.Sort()
+	return snap, nil
+}
+
+func others(all []Source, self Source) string {
+	var out []string
+	for _, s := range all {
+		if s != self {
+			out = append(out, s.String())
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// imagesIn names the image of every document that parses as YAML, even an
+// invalid one, so that a conflict or an edit can find it.
+func imagesIn(file string, data []byte) map[string][]Source {
+	out := map[string][]Source{}
+	for i, c := range splitDocuments(data) {
+		doc, err := parseChunk(data, c)
+		if err != nil || doc == nil {
+			continue
+		}
+		root := resolve(doc.Content[0])
+		if root.Kind != mappingNode {
+			continue
+		}
+		for j := 0; j+1 < len(root.Content); j += 2 {
+			k, v := root.Content[j], resolve(root.Content[j+1])
+			if k.Value == "image" && v.Kind == scalarNode && v.ShortTag() == "!!str" {
+				out[v.Value] = append(out[v.Value], Source{File: file, Line: firstFieldLine(doc), Index: i})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// specFiles lists the spec files under the root, slash-separated and
+// relative to it, sorted. It follows symlinked directories (git-sync and
+// ConfigMap mounts are built of them), once each, so a link cycle ends.
+func (d *Dir) specFiles() ([]string, error) {
+	real, err := filepath.EvalSymlinks(d.Root)
+	if err == nil {
+		var st os.FileInfo
+		if st, err = os.Stat(real); err == nil && !st.IsDir() {
+			err = fmt.Errorf("not a directory")
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
+	}
+	var files []string
+	visited := map[string]bool{real: true}
+	var walk func(dir, rel string) error
+	walk = func(dir, rel string) error {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			if rel == "" {
+				return fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
+			}
+			return nil // a subdirectory that vanished mid-walk is simply not there
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if Ignored(name) {
+				continue
+			}
+			full, relName := filepath.Join(dir, name), pathJoin(rel, name)
+			typ := e.Type()
+			if typ&fs.ModeSymlink != 0 {
+				target, err := filepath.EvalSymlinks(full)
+				if err != nil {
+					continue // dangling link
+				}
+				st, err := os.Stat(target)
+				if err != nil {
+					continue
+				}
+				if st.IsDir() {
+					if visited[target] {
+						continue
+					}
+					visited[target] = true
+					if err := walk(target, relName); err != nil {
+						return err
+					}
+					continue
+				}
+				typ = st.Mode().Type()
+			}
+			switch {
+			case typ.IsDir():
+				if err := walk(full, relName); err != nil {
+					return err
+				}
+			case typ.IsRegular() && IsSpecFile(name):
+				files = append(files, relName)
+			}
+		}
+		return nil
+	}
+	if err := walk(real, ""); err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+func pathJoin(rel, name string) string {
+	if rel == "" {
+		return name
+	}
+	return rel + "/" + name
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// IsSpecFile reports whether a file name is read as a spec file.
+func IsSpecFile(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return (ext == ".yaml" || ext == ".yml" || ext == ".json") && !Ignored(name)
+}
+
+// Ignored reports whether a file or directory name is skipped: dotfiles and
+// dot-directories (.git, and our own temp files), and editor leftovers.
+func Ignored(name string) bool {
+	return strings.HasPrefix(name, ".") ||
+		strings.HasSuffix(name, "~") ||
+		strings.HasSuffix(name, ".swp") || strings.HasSuffix(name, ".swx") ||
+		strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#") ||
+		name == "4913"
+}

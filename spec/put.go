@@ -1,0 +1,316 @@
+package spec
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// Result says what a Put did, in kubectl's words.
+type Result string
+
+// The results of Put.
+const (
+	Created    Result = "created"
+	Configured Result = "configured"
+	Unchanged  Result = "unchanged"
+)
+
+// PutResult reports a Put.
+type PutResult struct {
+	Result   Result
+	Revision string
+	Source   Source
+}
+
+// ErrConflict: the image is written in more than one document.
+var ErrConflict = errors.New("image defined more than once")
+
+// Put writes s into the directory. An image that a document already holds is
+// edited in place: only the changed fields, keeping comments, key order and
+// the other documents of the file. A new image gets a new file named from the
+// image. With ifMatch set ("*" for any), the current revision must match it.
+// The write is atomic (temp file, fsync, rename), and an unchanged spec
+// writes nothing.
+func (d *Dir) Put(s Spec, ifMatch string) (PutResult, error) {
+	unlock, err := d.lock()
+	if err != nil {
+		return PutResult{}, err
+	}
+	defer unlock()
+	ch, err := d.plan(s, ifMatch)
+	if err != nil || ch.Result == Unchanged {
+		return ch.PutResult, err
+	}
+	return ch.PutResult, writeAtomic(ch.path, ch.After, 0)
+}
+
+// Change is what a Put would do to one file.
+type Change struct {
+	PutResult
+	Before []byte // the file now; nil when it would be created
+	After  []byte // the file after the Put
+	path   string
+}
+
+// Preview computes what Put would write, and writes nothing.
+func (d *Dir) Preview(s Spec) (Change, error) {
+	unlock, err := d.lock()
+	if err != nil {
+		return Change{}, err
+	}
+	defer unlock()
+	return d.plan(s, "")
+}
+
+func (d *Dir) plan(s Spec, ifMatch string) (Change, error) {
+	s.normalize()
+	if errs := Validate(s, d.Options); len(errs) > 0 {
+		return Change{}, errs
+	}
+	name, err := FileName(s.Image)
+	if err != nil {
+		return Change{}, err
+	}
+	snap, err := d.Load()
+	if err != nil {
+		return Change{}, err
+	}
+	srcs := snap.Found[s.Image]
+	switch {
+	case len(srcs) > 1:
+		return Change{}, fmt.Errorf("%w: %q at %s", ErrConflict, s.Image, others(srcs, Source{}))
+	case len(srcs) == 0:
+		if ifMatch != "" {
+			return Change{}, fmt.Errorf("%w: %q has no spec yet", ErrPrecondition, s.Image)
+		}
+		return d.planCreate(s, name)
+	}
+	return d.planUpdate(s, srcs[0], ifMatch)
+}
+
+func (d *Dir) planCreate(s Spec, name string) (Change, error) {
+	rel := name
+	for i := 2; ; i++ {
+		full, err := d.inside(rel)
+		if err != nil {
+			return Change{}, err
+		}
+		if _, err := os.Lstat(full); errors.Is(err, os.ErrNotExist) {
+			return Change{
+				PutResult: PutResult{Result: Created, Revision: s.Revision(), Source: Source{File: rel, Line: 1}},
+				After:     renderYAML(s),
+				path:      full,
+			}, nil
+		}
+		rel = fmt.Sprintf("%s-%d.yaml", strings.TrimSuffix(name, ".yaml"), i)
+	}
+}
+
+func (d *Dir) planUpdate(s Spec, src Source, ifMatch string) (Change, error) {
+	full, err := d.inside(src.File)
+	if err != nil {
+		return Change{}, err
+	}
+	data, c, cur, err := d.readDocument(full, src)
+	if err != nil {
+		return Change{}, err
+	}
+	if ifMatch != "" && ifMatch != "*" && ifMatch != cur.Revision() {
+		return Change{}, fmt.Errorf("%w: %q is at revision %s", ErrPrecondition, s.Image, cur.Revision())
+	}
+	ch := Change{PutResult: PutResult{Result: Unchanged, Revision: s.Revision(), Source: src}, Before: data, After: data, path: full}
+	if cur.Revision() == s.Revision() {
+		return ch, nil
+	}
+	out, err := editFile(data, c, cur, s, strings.EqualFold(filepath.Ext(full), ".json"))
+	if err != nil {
+		return Change{}, fmt.Errorf("edit %s: %w", src.File, err)
+	}
+	ch.Result, ch.After = Configured, out
+	return ch, nil
+}
+
+// readDocument reads the document at src and checks that it is valid: an
+// invalid document cannot be edited field by field.
+func (d *Dir) readDocument(full string, src Source) ([]byte, chunk, Spec, error) {
+	data, err := os.ReadFile(full)
+	if err != nil {
+		return nil, chunk{}, Spec{}, fmt.Errorf("read %s: %w", src.File, err)
+	}
+	chunks := splitDocuments(data)
+	if src.Index >= len(chunks) {
+		return nil, chunk{}, Spec{}, fmt.Errorf("%w: %s changed while reading", ErrBrokenFile, src.File)
+	}
+	c := chunks[src.Index]
+	doc, ferr := parseChunk(data, c)
+	if ferr != nil || doc == nil {
+		return nil, chunk{}, Spec{}, fmt.Errorf("%w: %s changed while reading", ErrBrokenFile, src.File)
+	}
+	cur, lines, errs := decodeNode(doc)
+	errs = append(errs, semanticErrors(cur, errs, d.Options)...)
+	for _, e := range errs {
+		e.File = src.File
+		if e.Line == 0 {
+			e.Line = lines.lineOf(e.Loc, src.Line)
+		}
+	}
+	if len(errs) > 0 {
+		errs.Sort()
+		return nil, chunk{}, Spec{}, fmt.Errorf("%w: fix it first:\n%w", ErrBrokenFile, errs)
+	}
+	return data, c, cur, nil
+}
+
+// Delete removes the document that holds image, and only it: the file goes
+// when that was its last document. It returns where the document was.
+func (d *Dir) Delete(image, ifMatch string) (Source, error) {
+	unlock, err := d.lock()
+	if err != nil {
+		return Source{}, err
+	}
+	defer unlock()
+	snap, err := d.Load()
+	if err != nil {
+		return Source{}, err
+	}
+	srcs := snap.Found[image]
+	switch {
+	case len(srcs) == 0:
+		return Source{}, fmt.Errorf("%w: %q", ErrNotFound, image)
+	case len(srcs) > 1:
+		return Source{}, fmt.Errorf("%w: %q at %s", ErrConflict, image, others(srcs, Source{}))
+	}
+	src := srcs[0]
+	full, err := d.inside(src.File)
+	if err != nil {
+		return Source{}, err
+	}
+	data, err := os.ReadFile(full)
+	if err != nil {
+		return Source{}, fmt.Errorf("read %s: %w", src.File, err)
+	}
+	if ifMatch != "" && ifMatch != "*" {
+		_, _, cur, err := d.readDocument(full, src)
+		if err != nil {
+			return Source{}, err
+		}
+		if cur.Revision() != ifMatch {
+			return Source{}, fmt.Errorf("%w: %q is at revision %s", ErrPrecondition, image, cur.Revision())
+		}
+	}
+	out := removeDocument(data, src.Index)
+	if len(bytes.TrimSpace(bytes.ReplaceAll(out, []byte("---"), nil))) == 0 {
+		return src, os.Remove(full)
+	}
+	return src, writeAtomic(full, out, 0)
+}
+
+// removeDocument cuts document i and one separator next to it out of data.
+func removeDocument(data []byte, i int) []byte {
+	chunks := splitDocuments(data)
+	c := chunks[i]
+	start, end := c.sepStart, c.end
+	if i == 0 && len(chunks) > 1 {
+		end = chunks[1].start // the document and the "---" after it
+	}
+	return append(append([]byte(nil), data[:start]...), data[end:]...)
+}
+
+// FileName is the file a new image is written to: lowercase, with "/", ":"
+// and "@" turned into "_", and ".yaml" on the end. Names that could escape
+// the directory are refused.
+func FileName(image string) (string, error) {
+	if image == "" || strings.ContainsAny(image, "\x00\\") || strings.Contains(image, "..") ||
+		strings.HasPrefix(image, "/") || filepath.IsAbs(image) {
+		return "", fmt.Errorf("%w: image %q cannot name a file in the state directory", ErrUnsafeName, image)
+	}
+	name := strings.NewReplacer("/", "_", ":", "_", "@", "_").Replace(strings.ToLower(image))
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return "", fmt.Errorf("%w: image %q has %q, which cannot be in a file name", ErrUnsafeName, image, r)
+		}
+	}
+	if strings.HasPrefix(name, ".") {
+		return "", fmt.Errorf("%w: image %q would make a hidden file", ErrUnsafeName, image)
+	}
+	if len(name) > 200 { // most file systems stop at 255 bytes
+		sum := sha256.Sum256([]byte(image))
+		name = name[:180] + "-" + hex.EncodeToString(sum[:4])
+	}
+	return name + ".yaml", nil
+}
+
+// inside joins rel to the resolved root and refuses anything that would land
+// outside it, also through a symlink.
+func (d *Dir) inside(rel string) (string, error) {
+	root, err := filepath.EvalSymlinks(d.Root)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
+	}
+	full := filepath.Join(root, filepath.FromSlash(rel))
+	if real, err := filepath.EvalSymlinks(full); err == nil {
+		full = real // write through a symlinked file to its target
+	}
+	if r, err := filepath.Rel(root, full); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%w: %s is outside %s", ErrUnsafeName, rel, d.Root)
+	}
+	return full, nil
+}
+
+// lock serialises writers of this directory, also across processes (the
+// CLI's apply --dir beside a running server), with flock on the directory.
+func (d *Dir) lock() (func(), error) {
+	f, err := os.Open(d.Root)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", d.Root, err)
+	}
+	return func() { f.Close() }, nil // closing the descriptor releases the lock
+}
+
+// writeAtomic replaces path with data: a temp file in the same directory
+// (a dotfile, so the loader never reads it half-written), fsync, rename,
+// fsync of the directory. perm 0 keeps the mode of the file it replaces.
+func writeAtomic(path string, data []byte, perm os.FileMode) error {
+	if perm == 0 {
+		perm = 0o644
+		if st, err := os.Stat(path); err == nil {
+			perm = st.Mode().Perm()
+		}
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".orchestrator-*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if _, err = tmp.Write(data); err == nil {
+		if err = tmp.Chmod(perm); err == nil {
+			err = tmp.Sync()
+		}
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if df, err := os.Open(dir); err == nil {
+		_ = df.Sync() // best effort: the rename is already visible
+		df.Close()
+	}
+	return nil
+}
