@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"sort"
 	"time"
+
+	"github.com/distribution/reference"
 )
 
 // Status is the desired run state of every container of a spec.
@@ -188,4 +190,15 @@ func digest(v any) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// Repository is the image's repository without tag or digest, fully
+// qualified ("app:v1" -> "docker.io/library/app"): specs of one repository
+// are versions of one service, so a tag bump can be rolled over.
+func Repository(image string) string {
+	named, err := reference.ParseNormalizedNamed(image)
+	if err != nil {
+		return image
+	}
+	return reference.TrimNamed(named).Name()
 }

@@ -1,0 +1,53 @@
+# orchestrator: the two commands are `make run` and `make test`.
+GO        ?= go
+BIN       := bin/orchestrator
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X main.version=$(VERSION)
+DEMO      := orchestrator-demo
+# One tag of the demo image per example spec: no registry is reachable, so
+# every example runs the image built here.
+DEMO_TAGS := latest web worker api cache
+STATE     ?= examples/state
+
+.PHONY: all build test lint run demo-image bench bench-quick fuzz clean
+
+all: lint build test
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/orchestrator
+
+test:
+	$(GO) test -race -count=1 ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# The demo image: a static Go binary in an image FROM scratch.
+demo-image:
+	mkdir -p bin/demo-image
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/demo-image/demo ./examples/demo
+	docker build -q -t $(DEMO):latest -f examples/demo/Dockerfile bin/demo-image
+	for t in $(DEMO_TAGS); do docker tag $(DEMO):latest $(DEMO):$$t; done
+
+run: demo-image build
+	$(BIN) validate -R -f $(STATE)
+	$(BIN) get --dir $(STATE)
+	@echo
+	@echo "notice: 'orchestrator serve' (the reconciler) is not built yet; it comes with the next issue."
+	@echo "        Until then 'make run' builds the demo image and shows the desired state of $(STATE)."
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+bench-quick:
+	$(GO) test -run '^$$' -bench . -benchtime 100x ./...
+
+# The parser's fuzz target, for as long as FUZZTIME says.
+FUZZTIME ?= 2m
+fuzz:
+	$(GO) test ./spec -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,314 @@
+package reconciler
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/orchestrator/orchestrator/spec"
+)
+
+// Kind is what an action does to a container.
+type Kind string
+
+// The four actions of the original API's "actions" list.
+const (
+	KindCreate Kind = "create" // create and start a new container
+	KindStart  Kind = "start"
+	KindStop   Kind = "stop"
+	KindRemove Kind = "remove"
+)
+
+// Action is one step of a plan.
+type Action struct {
+	Kind   Kind
+	Image  string
+	ID     string // the container acted on; empty for create
+	Name   string
+	Config ContainerConfig // for create
+	Reason string          // why, for the log
+}
+
+// Desired is one spec as a pass wants it.
+type Desired struct {
+	Spec   spec.Spec
+	Target int // running replicas wanted; 0 when stopped
+}
+
+// Input is everything a plan is computed from: no I/O happens in Plan.
+type Input struct {
+	Desired map[string]Desired // by image
+	// Keep lists images that are not desired now but whose containers stay:
+	// their file is broken or their image is in conflict.
+	Keep map[string]bool
+	// NoPrune, when set, is why no container of an undesired image may be
+	// removed in this pass (say, a file that does not parse at all).
+	NoPrune      string
+	Containers   []Container
+	Now          time.Time
+	ReadyTimeout time.Duration // a new container must be ready within this
+	Instance     string        // names and labels new containers, when set
+}
+
+// SpecPlan is the plan for one image.
+type SpecPlan struct {
+	Actions []Action
+	// Wait says why the spec is not converging further in this pass: a new
+	// container not ready yet, a prune held back.
+	Wait string
+	// Stuck: a new container missed ReadyTimeout; the rollout stops and the
+	// old containers stay (Degraded).
+	Stuck bool
+}
+
+// Plan decides, for every desired and every orphaned image, what to do now.
+// It is level-triggered: each call looks only at desired and actual state,
+// and takes one safe step of any rollout.
+func Plan(in Input) map[string]*SpecPlan {
+	byImage := map[string][]Container{}
+	names := map[string]bool{}
+	for _, c := range in.Containers {
+		byImage[c.Image] = append(byImage[c.Image], c)
+		names[c.Name] = true
+	}
+	n := &namer{taken: names, instance: in.Instance}
+	out := map[string]*SpecPlan{}
+	for _, image := range sortedImages(in.Desired) {
+		d := in.Desired[image]
+		if d.Spec.Resources.Status == spec.StatusStopped {
+			out[image] = planStopped(d, byImage[image])
+		} else {
+			out[image] = planRunning(d, byImage[image], in, n)
+		}
+	}
+	for image, cs := range byImage {
+		if _, desired := in.Desired[image]; !desired {
+			out[image] = planOrphan(image, cs, in, out)
+		}
+	}
+	return out
+}
+
+// Actions flattens a plan in image order.
+func Actions(p map[string]*SpecPlan) []Action {
+	var out []Action
+	for _, image := range sortedImages(p) {
+		out = append(out, p[image].Actions...)
+	}
+	return out
+}
+
+func planStopped(d Desired, cs []Container) *SpecPlan {
+	p := &SpecPlan{}
+	for _, c := range cs {
+		if !c.Held && (c.Active() || c.State == "paused") {
+			p.Actions = append(p.Actions, act(KindStop, c, "spec status is stopped"))
+		}
+	}
+	return p
+}
+
+func planRunning(d Desired, cs []Container, in Input, n *namer) *SpecPlan {
+	p := &SpecPlan{}
+	hash := d.Spec.Hash()
+	var activeCur, inactiveCur, activeOld []Container
+	for _, c := range cs {
+		switch {
+		case c.Held || c.State == "removing":
+			// the operator holds it, or the engine is already removing it
+		case c.State == "dead":
+			p.Actions = append(p.Actions, act(KindRemove, c, "dead"))
+		case c.SpecHash != hash && !c.Active():
+			p.Actions = append(p.Actions, act(KindRemove, c, "outdated and not running"))
+		case c.SpecHash != hash:
+			activeOld = append(activeOld, c)
+		case c.Active():
+			activeCur = append(activeCur, c)
+		default:
+			inactiveCur = append(inactiveCur, c)
+		}
+	}
+	var notReady []Container
+	for _, c := range activeCur {
+		if !c.Ready() {
+			notReady = append(notReady, c)
+		}
+	}
+	for _, c := range notReady {
+		if in.ReadyTimeout > 0 && in.Now.Sub(c.Created) > in.ReadyTimeout {
+			p.Stuck = true
+			p.Wait = fmt.Sprintf("%s is not ready after %s (state %s%s)", c.Name, in.ReadyTimeout, c.State, healthSuffix(c))
+		}
+	}
+	target := d.Target
+
+	if len(activeOld) > 0 { // a rollout: one container at a time
+		switch {
+		case p.Stuck:
+			p.Wait = "rollout stopped, old containers kept: " + p.Wait
+			return p
+		case len(notReady) > 0:
+			p.Wait = "rollout waits for " + notReady[0].Name + " to become ready"
+			return p
+		}
+		total := len(activeCur) + len(activeOld)
+		if fixedHostPort(d.Spec) { // stop-first: the new one needs the old one's port
+			if total >= target {
+				p.Actions = append(p.Actions, act(KindRemove, rank(activeOld, hash)[0], "outdated (stop-first rollout)"))
+				return p
+			}
+			p.Actions = append(p.Actions, scaleUp(d, inactiveCur, target-total, n)...)
+			return p
+		}
+		if total > target {
+			p.Actions = append(p.Actions, act(KindRemove, rank(activeOld, hash)[0], "outdated, replaced (start-first rollout)"))
+			return p
+		}
+		p.Actions = append(p.Actions, scaleUp(d, inactiveCur, min(target-len(activeCur), target+1-total), n)...)
+		return p
+	}
+
+	deficit := target - len(activeCur)
+	started := 0
+	if deficit > 0 {
+		ups := scaleUp(d, inactiveCur, deficit, n)
+		for _, a := range ups {
+			if a.Kind == KindStart {
+				started++
+			}
+		}
+		p.Actions = append(p.Actions, ups...)
+	}
+	if deficit < 0 {
+		for _, c := range rank(activeCur, hash)[:-deficit] {
+			p.Actions = append(p.Actions, act(KindRemove, c, "scale down to "+strconv.Itoa(target)))
+		}
+	}
+	// Stopped containers that are not started now are surplus.
+	for _, c := range newestFirst(startable(inactiveCur))[started:] {
+		p.Actions = append(p.Actions, act(KindRemove, c, "surplus, not running"))
+	}
+	for _, c := range inactiveCur {
+		if !canStart(c) {
+			p.Actions = append(p.Actions, act(KindRemove, c, "surplus, state "+c.State))
+		}
+	}
+	if p.Stuck {
+		p.Wait = "not converging: " + p.Wait
+	} else if len(notReady) > 0 && len(p.Actions) == 0 {
+		p.Wait = "waiting for " + notReady[0].Name + " to become ready"
+	}
+	return p
+}
+
+// scaleUp starts this spec's own stopped containers first, newest first,
+// then creates new ones, for want containers in all.
+func scaleUp(d Desired, inactive []Container, want int, n *namer) []Action {
+	var out []Action
+	for _, c := range newestFirst(startable(inactive)) {
+		if len(out) == want {
+			return out
+		}
+		out = append(out, act(KindStart, c, "scale up: start a stopped replica"))
+	}
+	for len(out) < want {
+		cfg := n.config(d.Spec)
+		out = append(out, Action{Kind: KindCreate, Image: d.Spec.Image, Name: cfg.Name, Config: cfg, Reason: "scale up to " + strconv.Itoa(d.Target)})
+	}
+	return out
+}
+
+func planOrphan(image string, cs []Container, in Input, plans map[string]*SpecPlan) *SpecPlan {
+	p := &SpecPlan{}
+	switch {
+	case in.Keep[image]:
+		p.Wait = "kept: the file that held this spec has errors, or the image is defined twice"
+		return p
+	case in.NoPrune != "":
+		p.Wait = "not pruned: " + in.NoPrune
+		return p
+	}
+	// A tag bump (app:v1 -> app:v2) removes the old spec and adds the new
+	// one in one snapshot: prune the old only once the new one is ready.
+	repo := spec.Repository(image)
+	for _, other := range sortedImages(in.Desired) {
+		if spec.Repository(other) == repo && !converged(plans[other], in.Desired[other], in.Containers) {
+			p.Wait = "prune waits for " + other + " to be ready"
+			return p
+		}
+	}
+	for _, c := range cs {
+		if c.State != "removing" {
+			p.Actions = append(p.Actions, act(KindRemove, c, "spec deleted"))
+		}
+	}
+	return p
+}
+
+// converged: the spec needs nothing more and has its target of ready,
+// current containers.
+func converged(p *SpecPlan, d Desired, cs []Container) bool {
+	if p == nil || len(p.Actions) > 0 || p.Wait != "" {
+		return false
+	}
+	hash, ready := d.Spec.Hash(), 0
+	for _, c := range cs {
+		if c.Image == d.Spec.Image && !c.Held && c.SpecHash == hash && c.Ready() {
+			ready++
+		}
+	}
+	return ready >= d.Target
+}
+
+func act(k Kind, c Container, why string) Action {
+	return Action{Kind: k, Image: c.Image, ID: c.ID, Name: c.Name, Reason: why}
+}
+
+func healthSuffix(c Container) string {
+	if c.Health == "" {
+		return ""
+	}
+	return ", health " + c.Health
+}
+
+func fixedHostPort(s spec.Spec) bool {
+	for _, host := range s.Ports {
+		if host != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func canStart(c Container) bool { return c.State == "created" || c.State == "exited" }
+
+func startable(cs []Container) []Container {
+	var out []Container
+	for _, c := range cs {
+		if canStart(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func newestFirst(cs []Container) []Container {
+	out := append([]Container(nil), cs...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.After(out[j].Created)
+		}
+		return out[i].Slot > out[j].Slot
+	})
+	return out
+}
+
+func sortedImages[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
