@@ -1,0 +1,212 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/orchestrator/orchestrator/spec"
+	"github.com/spf13/cobra"
+)
+
+// Environment variables that stand in for the global flags.
+const (
+	envDir    = "ORCHESTRATOR_DIR"
+	envServer = "ORCHESTRATOR_SERVER"
+)
+
+// errNoDir is what the verbs that need a desired state say without --dir.
+var errNoDir = errors.New("--dir is required (talking to a server with --server comes with the REST API)")
+
+// store is where the desired state lives. The verbs reach it only through
+// this interface, so that a client of the REST API (--server) can take the
+// place of the state directory later without changing them. *spec.Dir is
+// the one implementation today.
+type store interface {
+	Load() (*spec.Snapshot, error)
+	Preview(s spec.Spec) (spec.Change, error)
+	Put(s spec.Spec, ifMatch string) (spec.PutResult, error)
+	Delete(image, ifMatch string) (spec.Source, error)
+}
+
+var _ store = (*spec.Dir)(nil)
+
+// app is one run of the command line: its streams, its environment and the
+// global flags, shared by every verb.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	// Global flags, bound by newRootCmd.
+	dir      string // --dir, else $ORCHESTRATOR_DIR
+	server   string // --server, else $ORCHESTRATOR_SERVER (not used yet)
+	hostCPUs int    // --host-cpus
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *app {
+	return &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+}
+
+// run executes args and returns the exit code, printing any error.
+func (a *app) run(args []string) int {
+	root := a.newRootCmd()
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	code, msg, usage := exitCode(err)
+	if msg != nil {
+		fmt.Fprintf(a.stderr, "error: %v\n", msg)
+	}
+	if usage {
+		path := root.CommandPath()
+		if cmd != nil {
+			path = cmd.CommandPath()
+		}
+		fmt.Fprintf(a.stderr, "See '%s --help'.\n", path)
+	}
+	return code
+}
+
+const rootLong = `orchestrator runs Docker containers from a directory of spec files, the
+only desired state (GitOps style): edit a file, commit it, or use these
+verbs, and the reconciler makes the containers match.
+
+A spec is the body of the original POST /start/container, in YAML or JSON,
+one or more documents per file (separated by "---"):
+
+  image: nginx:alpine
+  min_replicas: 2
+  max_replicas: 4
+  ports: {"80/tcp": 0}
+  resources: {cpu: "500m", memory: "256m"}
+
+The verbs validate, apply, delete, get and diff work on the state directory
+given with --dir (or $ORCHESTRATOR_DIR). Talking to a running server with
+--server (or $ORCHESTRATOR_SERVER) comes with the REST API; until then
+--dir is required.
+
+Exit codes:
+  0  success (diff: no differences)
+  1  the command failed: invalid specs, nothing applied, an image not
+     found, a failed write (diff: there are differences)
+  2  wrong usage: an unknown flag or command, a wrong number of arguments,
+     no --dir (diff: any error)`
+
+func (a *app) newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "orchestrator",
+		Short:         "A GitOps-style Docker container orchestrator driven by spec files",
+		Long:          rootLong,
+		Version:       version,
+		SilenceErrors: true, // run prints errors, and sets the exit code
+		SilenceUsage:  true,
+		// A later "serve" verb and the server client hook in here.
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if a.hostCPUs < 0 {
+				return usagef("--host-cpus must be >= 0, got %d", a.hostCPUs)
+			}
+			return nil
+		},
+		Example: `  # Check spec files, then write them into the state directory
+  orchestrator validate -R -f examples/
+  orchestrator apply -R -f examples/ --dir /srv/orchestrator/state
+
+  # See what is desired, and what an apply would change
+  orchestrator get --dir /srv/orchestrator/state
+  orchestrator diff -f web.yaml --dir /srv/orchestrator/state`,
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetVersionTemplate("orchestrator {{.Version}}\n")
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.dir, "dir", "", "the state directory `DIR`: the spec files that are the desired state (env "+envDir+")")
+	pf.StringVar(&a.server, "server", "", "`URL` of a running orchestrator server (env "+envServer+"; not available yet)")
+	pf.IntVar(&a.hostCPUs, "host-cpus", 0, "`N` CPUs on the Docker host, the upper bound of resources.cpu (0: this machine's)")
+	// --version without the -v shorthand, which stays free (for verbose, say).
+	root.Flags().Bool("version", false, "print the version and exit")
+	root.MarkFlagsMutuallyExclusive("dir", "server")
+
+	root.AddCommand(
+		a.newValidateCmd(),
+		a.newApplyCmd(),
+		a.newDeleteCmd(),
+		a.newGetCmd(),
+		a.newDiffCmd(),
+	)
+	return root
+}
+
+// options are the host facts that validation needs.
+func (a *app) options() spec.Options { return spec.Options{HostCPUs: a.hostCPUs} }
+
+// openStore resolves where the desired state is. This is the one place that
+// decides between a state directory and (later) a server. Flags win over
+// the environment: --dir, then --server, then $ORCHESTRATOR_DIR, then
+// $ORCHESTRATOR_SERVER.
+func (a *app) openStore() (store, error) {
+	if a.dir == "" && a.server == "" {
+		a.dir = a.getenv(envDir)
+		if a.dir == "" {
+			a.server = a.getenv(envServer)
+		}
+	}
+	if a.dir == "" {
+		// The REST client slots in here, with a.server (default
+		// http://127.0.0.1:8000) when neither is set.
+		return nil, &exitError{code: exitUsage, err: errNoDir, usage: true}
+	}
+	return spec.NewDir(a.dir, a.options()), nil
+}
+
+// inDir turns a path relative to the state directory into one the user can
+// open from where they ran the command.
+func (a *app) inDir(rel string) string {
+	if rel == "" {
+		return a.dir
+	}
+	return joinDisplay(a.dir, filepath.FromSlash(rel))
+}
+
+// joinDisplay joins a directory as the user wrote it with a name below it,
+// without cleaning what the user wrote ("./x/" stays "./x/").
+func joinDisplay(dir, rel string) string {
+	if dir == "" {
+		return rel
+	}
+	if strings.HasSuffix(dir, string(filepath.Separator)) || strings.HasSuffix(dir, "/") {
+		return dir + rel
+	}
+	return dir + string(filepath.Separator) + rel
+}
+
+// withCode makes every error of f end the command with code, unless f chose
+// a code itself. Without it an error of a verb would look like a usage error.
+func withCode(code int, f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		err := f(cmd, args)
+		var ee *exitError
+		if err == nil || errors.As(err, &ee) {
+			return err
+		}
+		return fail(code, err)
+	}
+}
+
+// printErrors prints each error on its own line: "file:line: field: message".
+func printErrors(w io.Writer, errs spec.FieldErrors) {
+	for _, e := range errs {
+		fmt.Fprintln(w, e.Error())
+	}
+}
+
+// plural is "1 spec", "2 specs".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,328 @@
+package reconciler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
+	"github.com/docker/go-connections/nat"
+)
+
+// Docker is the Engine on a real Docker engine, through the Go SDK.
+type Docker struct {
+	cli         *client.Client
+	instance    string
+	pullTimeout time.Duration
+
+	mu      sync.Mutex
+	inspect map[string]inspected // by container id: what List cannot tell
+}
+
+// inspected is the part of ContainerInspect that the container list lacks.
+// It is cached per container and state, so that an idle pass costs one list
+// call and no inspect calls.
+type inspected struct {
+	state        string
+	held         bool
+	restartCount int
+}
+
+// DockerOptions configure the adapter.
+type DockerOptions struct {
+	// Instance, when set, is stamped on every container as LabelInstance and
+	// restricts List and Events to it: several orchestrators (or tests) can
+	// share one engine without seeing each other's containers.
+	Instance string
+	// PullTimeout bounds one image pull; default 2 minutes.
+	PullTimeout time.Duration
+}
+
+// NewDocker connects to the engine of DOCKER_HOST (or the default socket),
+// negotiating the API version: the v28 SDK against a 20.10 engine (API 1.41).
+func NewDocker(ctx context.Context, opts DockerOptions) (*Docker, error) {
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("docker client: %w", err)
+	}
+	// Negotiate now: the SDK does it lazily on the first call, and racily
+	// when the first calls are concurrent (the event stream and a create).
+	cli.NegotiateAPIVersion(ctx)
+	if opts.PullTimeout == 0 {
+		opts.PullTimeout = 2 * time.Minute
+	}
+	return &Docker{cli: cli, instance: opts.Instance, pullTimeout: opts.PullTimeout, inspect: map[string]inspected{}}, nil
+}
+
+// Close releases the client's connections.
+func (d *Docker) Close() error { return d.cli.Close() }
+
+// Ping checks that the engine answers.
+func (d *Docker) Ping(ctx context.Context) error {
+	_, err := d.cli.Ping(ctx)
+	return err
+}
+
+// CPUs is the number of CPUs the engine has, for validating specs.
+func (d *Docker) CPUs(ctx context.Context) (int, error) {
+	info, err := d.cli.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("docker info: %w", err)
+	}
+	return info.NCPU, nil
+}
+
+func (d *Docker) filters() filters.Args {
+	f := filters.NewArgs(filters.Arg("label", LabelManagedBy+"="+ManagedBy))
+	if d.instance != "" {
+		f.Add("label", LabelInstance+"="+d.instance)
+	}
+	return f
+}
+
+// ours also drops containers of another instance, which a label filter
+// cannot express when we have none.
+func (d *Docker) ours(labels map[string]string) bool {
+	return labels[LabelManagedBy] == ManagedBy && labels[LabelInstance] == d.instance
+}
+
+// List implements Engine.
+func (d *Docker) List(ctx context.Context) ([]Container, error) {
+	list, err := d.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: d.filters()})
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	out := make([]Container, 0, len(list))
+	seen := map[string]bool{}
+	for _, s := range list {
+		if !d.ours(s.Labels) {
+			continue
+		}
+		seen[s.ID] = true
+		c := Container{
+			ID:       s.ID,
+			Name:     strings.TrimPrefix(firstOr(s.Names, ""), "/"),
+			Image:    s.Labels[LabelImage],
+			SpecHash: s.Labels[LabelSpecHash],
+			State:    string(s.State),
+			Health:   healthOf(s.Status),
+			Created:  time.Unix(s.Created, 0),
+			Ports:    portsOf(s.Ports),
+			Labels:   s.Labels,
+		}
+		c.Slot, _ = strconv.Atoi(s.Labels[LabelSlot])
+		in, err := d.inspected(ctx, s.ID, c.State)
+		if errdefs.IsNotFound(err) {
+			continue // removed between list and inspect
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.Held, c.RestartCount = in.held, in.restartCount
+		out = append(out, c)
+	}
+	d.mu.Lock()
+	for id := range d.inspect {
+		if !seen[id] {
+			delete(d.inspect, id)
+		}
+	}
+	d.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (d *Docker) inspected(ctx context.Context, id, state string) (inspected, error) {
+	d.mu.Lock()
+	in, ok := d.inspect[id]
+	d.mu.Unlock()
+	if ok && in.state == state {
+		return in, nil
+	}
+	resp, err := d.cli.ContainerInspect(ctx, id)
+	if err != nil {
+		return inspected{}, fmt.Errorf("inspect %s: %w", id, err)
+	}
+	in = inspected{state: state, restartCount: resp.RestartCount}
+	if resp.HostConfig != nil {
+		in.held = resp.HostConfig.RestartPolicy.Name == container.RestartPolicyDisabled
+	}
+	d.mu.Lock()
+	d.inspect[id] = in
+	d.mu.Unlock()
+	return in, nil
+}
+
+func (d *Docker) forget(id string) {
+	d.mu.Lock()
+	delete(d.inspect, id)
+	d.mu.Unlock()
+}
+
+// healthOf reads the HEALTHCHECK state from the list's status text,
+// "Up 3 minutes (healthy)".
+func healthOf(status string) string {
+	switch {
+	case strings.Contains(status, "(healthy)"):
+		return "healthy"
+	case strings.Contains(status, "(unhealthy)"):
+		return "unhealthy"
+	case strings.Contains(status, "(health: starting)"):
+		return "starting"
+	}
+	return ""
+}
+
+func portsOf(ps []container.Port) map[string][]PortBinding {
+	out := map[string][]PortBinding{}
+	for _, p := range ps {
+		key := strconv.Itoa(int(p.PrivatePort)) + "/" + p.Type
+		if p.PublicPort == 0 {
+			if _, ok := out[key]; !ok {
+				out[key] = nil
+			}
+			continue
+		}
+		out[key] = append(out[key], PortBinding{HostIP: p.IP, HostPort: strconv.Itoa(int(p.PublicPort))})
+	}
+	return out
+}
+
+func firstOr(s []string, def string) string {
+	if len(s) > 0 {
+		return s[0]
+	}
+	return def
+}
+
+// EnsureImage implements Engine: a pull happens only when the image is not
+// present, and its failure is an error that says both.
+func (d *Docker) EnsureImage(ctx context.Context, ref string) error {
+	if _, err := d.cli.ImageInspect(ctx, ref); err == nil {
+		return nil
+	} else if !errdefs.IsNotFound(err) {
+		return fmt.Errorf("inspect image %s: %w", ref, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, d.pullTimeout)
+	defer cancel()
+	if err := d.pull(pctx, ref); err != nil {
+		return fmt.Errorf("%w: image %s not found locally and pull failed: %w", ErrImageUnavailable, ref, err)
+	}
+	return nil
+}
+
+func (d *Docker) pull(ctx context.Context, ref string) error {
+	rc, err := d.cli.ImagePull(ctx, ref, image.PullOptions{})
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	// The pull reports its failures inside the progress stream.
+	dec := json.NewDecoder(rc)
+	for {
+		var msg struct {
+			Error string `json:"error"`
+		}
+		if err := dec.Decode(&msg); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if msg.Error != "" {
+			return errors.New(msg.Error)
+		}
+	}
+}
+
+// Create implements Engine.
+func (d *Docker) Create(ctx context.Context, cfg ContainerConfig) (string, error) {
+	env := make([]string, 0, len(cfg.Env))
+	for k, v := range cfg.Env {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	exposed, bindings := nat.PortSet{}, nat.PortMap{}
+	for key, host := range cfg.Ports {
+		p := nat.Port(key)
+		exposed[p] = struct{}{}
+		hp := ""
+		if host != 0 {
+			hp = strconv.Itoa(host)
+		}
+		bindings[p] = []nat.PortBinding{{HostPort: hp}}
+	}
+	labels := map[string]string{}
+	for k, v := range cfg.Labels {
+		labels[k] = v
+	}
+	if d.instance != "" {
+		labels[LabelInstance] = d.instance
+	}
+	resp, err := d.cli.ContainerCreate(ctx,
+		&container.Config{Image: cfg.Image, Env: env, Labels: labels, ExposedPorts: exposed},
+		&container.HostConfig{
+			PortBindings:  bindings,
+			RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped},
+			Resources:     container.Resources{NanoCPUs: cfg.NanoCPUs, Memory: cfg.MemoryBytes},
+		}, nil, nil, cfg.Name)
+	switch {
+	case errdefs.IsConflict(err):
+		return "", fmt.Errorf("create %s: %w: %w", cfg.Name, ErrNameInUse, err)
+	case errdefs.IsNotFound(err):
+		return "", fmt.Errorf("create %s: %w: %w", cfg.Name, ErrImageUnavailable, err)
+	case err != nil:
+		return "", fmt.Errorf("create %s: %w", cfg.Name, err)
+	}
+	return resp.ID, nil
+}
+
+// Start implements Engine.
+func (d *Docker) Start(ctx context.Context, id string) error {
+	return classify("start", id, d.cli.ContainerStart(ctx, id, container.StartOptions{}))
+}
+
+// Stop implements Engine.
+func (d *Docker) Stop(ctx context.Context, id string, timeout time.Duration) error {
+	secs := int(timeout.Seconds())
+	return classify("stop", id, d.cli.ContainerStop(ctx, id, container.StopOptions{Timeout: &secs}))
+}
+
+// Remove implements Engine.
+func (d *Docker) Remove(ctx context.Context, id string) error {
+	defer d.forget(id)
+	return classify("remove", id, d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}))
+}
+
+// SetHeld implements Engine: held is restart policy "no", which survives an
+// orchestrator restart because it lives on the container.
+func (d *Docker) SetHeld(ctx context.Context, id string, held bool) error {
+	defer d.forget(id)
+	policy := container.RestartPolicyUnlessStopped
+	if held {
+		policy = container.RestartPolicyDisabled
+	}
+	_, err := d.cli.ContainerUpdate(ctx, id, container.UpdateConfig{RestartPolicy: container.RestartPolicy{Name: policy}})
+	return classify("update", id, err)
+}
+
+func classify(op, id string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errdefs.IsNotFound(err):
+		return fmt.Errorf("%s %s: %w: %w", op, id, ErrNotFound, err)
+	default:
+		return fmt.Errorf("%s %s: %w", op, id, err)
+	}
+}

@@ -1,0 +1,41 @@
+package reconciler_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/orchestrator/orchestrator/reconciler"
+	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+)
+
+// newDocker connects an adapter that sees only this test's containers, and
+// removes them all when the test ends.
+func newDocker(t *testing.T) (*reconciler.Docker, string) {
+	t.Helper()
+	rt.RequireDocker(t)
+	id := rt.UniqueID(t)
+	d, err := reconciler.NewDocker(context.Background(), reconciler.DockerOptions{Instance: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	rt.CleanupInstance(t, id)
+	return d, id
+}
+
+func TestDockerContract(t *testing.T) {
+	rt.RunContract(t, func(t *testing.T) rt.Harness {
+		image := rt.BuildTestImage(t)
+		d, id := newDocker(t)
+		return rt.Harness{
+			Engine: d, Image: image, MissingImage: "orchestrator-test-missing:" + id, Prefix: id,
+			AddUnmanaged: func(t *testing.T, name string) string {
+				label := "orchestrator.test=" + id
+				t.Cleanup(func() { rt.RemoveLabelled(t, label) })
+				// Same image, and even our image label, but not managed-by: never ours.
+				return rt.Docker(t, "run", "-d", "--name", name, "--label", label,
+					"--label", reconciler.LabelImage+"="+image, image)
+			},
+		}
+	})
+}

@@ -1,0 +1,215 @@
+package reconcilertest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/orchestrator/orchestrator/reconciler"
+)
+
+// Harness is an engine under contract test and the means to act on it.
+type Harness struct {
+	Engine       reconciler.Engine
+	Image        string // present, runs a long-lived server
+	MissingImage string // absent and unpullable
+	Prefix       string // unique per test: container names start with it
+	// AddUnmanaged runs a container of Image without our labels.
+	AddUnmanaged func(t *testing.T, name string) string
+}
+
+// RunContract checks the behaviour the reconciler relies on. The fake and
+// the Docker adapter both run it, so the fake cannot drift from the engine.
+func RunContract(t *testing.T, newHarness func(t *testing.T) Harness) {
+	t.Run("images", func(t *testing.T) {
+		h := newHarness(t)
+		ctx := context.Background()
+		if err := h.Engine.EnsureImage(ctx, h.Image); err != nil {
+			t.Errorf("EnsureImage(%s) = %v, want nil", h.Image, err)
+		}
+		err := h.Engine.EnsureImage(ctx, h.MissingImage)
+		if !errors.Is(err, reconciler.ErrImageUnavailable) {
+			t.Errorf("EnsureImage(%s) = %v, want ErrImageUnavailable", h.MissingImage, err)
+		}
+	})
+
+	t.Run("lifecycle", func(t *testing.T) {
+		h := newHarness(t)
+		ctx := context.Background()
+		cfg := config(h, "life-1")
+		id, err := h.Engine.Create(ctx, cfg)
+		if err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		c := mustFind(t, h, id)
+		if c.State != "created" || c.Name != cfg.Name || c.Image != h.Image || c.SpecHash != "v1:test" || c.Slot != 1 || c.Held {
+			t.Errorf("after create: %+v", c)
+		}
+		if err := h.Engine.Start(ctx, id); err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+		c = mustFind(t, h, id)
+		if c.State != "running" || len(c.Ports["8080/tcp"]) == 0 || c.Ports["8080/tcp"][0].HostPort == "" {
+			t.Errorf("after start: state %q ports %v, want running with a host port for 8080/tcp", c.State, c.Ports)
+		}
+		if err := h.Engine.Stop(ctx, id, time.Second); err != nil {
+			t.Fatalf("Stop: %v", err)
+		}
+		if c = mustFind(t, h, id); c.State != "exited" {
+			t.Errorf("after stop: state %q, want exited", c.State)
+		}
+		if err := h.Engine.Start(ctx, id); err != nil {
+			t.Fatalf("Start again: %v", err)
+		}
+		if c = mustFind(t, h, id); c.State != "running" {
+			t.Errorf("after second start: state %q, want running (same id)", c.State)
+		}
+		if err := h.Engine.Remove(ctx, id); err != nil {
+			t.Fatalf("Remove: %v", err)
+		}
+		if _, ok := find(t, h, id); ok {
+			t.Errorf("removed container still listed")
+		}
+		for op, call := range map[string]func() error{
+			"remove": func() error { return h.Engine.Remove(ctx, id) },
+			"start":  func() error { return h.Engine.Start(ctx, id) },
+			"held":   func() error { return h.Engine.SetHeld(ctx, id, true) },
+		} {
+			if err := call(); !errors.Is(err, reconciler.ErrNotFound) {
+				t.Errorf("%s of a removed container = %v, want ErrNotFound", op, err)
+			}
+		}
+	})
+
+	t.Run("names are unique", func(t *testing.T) {
+		h := newHarness(t)
+		ctx := context.Background()
+		if _, err := h.Engine.Create(ctx, config(h, "dup-1")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := h.Engine.Create(ctx, config(h, "dup-1"))
+		if !errors.Is(err, reconciler.ErrNameInUse) {
+			t.Errorf("second Create with the same name = %v, want ErrNameInUse", err)
+		}
+	})
+
+	t.Run("create of a missing image", func(t *testing.T) {
+		h := newHarness(t)
+		cfg := config(h, "missing-1")
+		cfg.Image = h.MissingImage
+		if _, err := h.Engine.Create(context.Background(), cfg); !errors.Is(err, reconciler.ErrImageUnavailable) {
+			t.Errorf("Create of a missing image = %v, want ErrImageUnavailable", err)
+		}
+	})
+
+	t.Run("held", func(t *testing.T) {
+		h := newHarness(t)
+		ctx := context.Background()
+		id, err := h.Engine.Create(ctx, config(h, "held-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Engine.SetHeld(ctx, id, true); err != nil {
+			t.Fatal(err)
+		}
+		if c := mustFind(t, h, id); !c.Held {
+			t.Errorf("after SetHeld(true): Held = false")
+		}
+		if err := h.Engine.SetHeld(ctx, id, false); err != nil {
+			t.Fatal(err)
+		}
+		if c := mustFind(t, h, id); c.Held {
+			t.Errorf("after SetHeld(false): Held = true")
+		}
+	})
+
+	t.Run("unmanaged containers are invisible", func(t *testing.T) {
+		h := newHarness(t)
+		id := h.AddUnmanaged(t, h.Prefix+"-unmanaged")
+		if c, ok := find(t, h, id); ok {
+			t.Errorf("unmanaged container listed: %+v", c)
+		}
+	})
+
+	t.Run("events", func(t *testing.T) {
+		h := newHarness(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		evs := h.Engine.Events(ctx)
+		id, err := h.Engine.Create(ctx, config(h, "ev-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Engine.Start(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		waitEvent(t, evs, id, "start", h.Image)
+		if err := h.Engine.Remove(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		waitEvent(t, evs, id, "destroy", h.Image)
+		cancel()
+		for range evs { // the stream ends with its context
+		}
+	})
+}
+
+func config(h Harness, name string) reconciler.ContainerConfig {
+	return reconciler.ContainerConfig{
+		Name:        h.Prefix + "-" + name,
+		Image:       h.Image,
+		Env:         map[string]string{"PORT": "8080", "GREETING": "contract"},
+		Ports:       map[string]int{"8080/tcp": 0},
+		NanoCPUs:    100_000_000,
+		MemoryBytes: 32 << 20,
+		Labels: map[string]string{
+			reconciler.LabelImage: h.Image, reconciler.LabelSpecHash: "v1:test",
+			reconciler.LabelManagedBy: reconciler.ManagedBy, reconciler.LabelSlot: "1",
+		},
+	}
+}
+
+func find(t *testing.T, h Harness, id string) (reconciler.Container, bool) {
+	t.Helper()
+	cs, err := h.Engine.List(context.Background())
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	for _, c := range cs {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return reconciler.Container{}, false
+}
+
+func mustFind(t *testing.T, h Harness, id string) reconciler.Container {
+	t.Helper()
+	c, ok := find(t, h, id)
+	if !ok {
+		t.Fatalf("container %s not listed", id)
+	}
+	return c
+}
+
+func waitEvent(t *testing.T, evs <-chan reconciler.Event, id, action, image string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev, ok := <-evs:
+			if !ok {
+				t.Fatalf("event stream closed before %s of %s", action, id)
+			}
+			if ev.ContainerID == id && ev.Action == action {
+				if ev.Image != image {
+					t.Errorf("%s event image = %q, want %q", action, ev.Image, image)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no %s event for %s within 10s", action, id)
+		}
+	}
+}

@@ -1,0 +1,327 @@
+// Package reconcilertest holds the in-memory fake Engine for unit tests and
+// the contract suite that both the fake and the Docker adapter must pass.
+package reconcilertest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/orchestrator/orchestrator/reconciler"
+)
+
+// Fake is an in-memory Engine. It keeps Docker's rules that the reconciler
+// relies on: unique names, only present images, start of a created or
+// exited container, events for every change. Its methods ending in ByHand
+// act like a person with the docker CLI.
+type Fake struct {
+	mu         sync.Mutex
+	images     map[string]bool
+	containers map[string]*fakeContainer
+	subs       map[chan reconciler.Event]bool
+	next       int
+	now        func() time.Time
+	calls      map[string]int
+	failNext   map[string]error // op -> error for the next call
+}
+
+type fakeContainer struct {
+	reconciler.Container
+	cfg reconciler.ContainerConfig
+}
+
+// NewFake returns an engine that has the given images.
+func NewFake(images ...string) *Fake {
+	f := &Fake{images: map[string]bool{}, containers: map[string]*fakeContainer{}, subs: map[chan reconciler.Event]bool{},
+		now: time.Now, calls: map[string]int{}, failNext: map[string]error{}}
+	for _, im := range images {
+		f.images[im] = true
+	}
+	return f
+}
+
+// SetClock replaces time.Now for creation times.
+func (f *Fake) SetClock(now func() time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = now
+}
+
+// AddImage makes an image present.
+func (f *Fake) AddImage(image string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.images[image] = true
+}
+
+// FailNext makes the next call of op ("create", "start", ...) fail with err.
+func (f *Fake) FailNext(op string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failNext[op] = err
+}
+
+// Calls counts the engine calls made, by op.
+func (f *Fake) Calls(op string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[op]
+}
+
+func (f *Fake) call(op string) error {
+	f.calls[op]++
+	if err, ok := f.failNext[op]; ok {
+		delete(f.failNext, op)
+		return err
+	}
+	return nil
+}
+
+// List implements reconciler.Engine.
+func (f *Fake) List(ctx context.Context) ([]reconciler.Container, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("list"); err != nil {
+		return nil, err
+	}
+	var out []reconciler.Container
+	for _, c := range f.containers {
+		if c.Labels[reconciler.LabelManagedBy] != reconciler.ManagedBy {
+			continue
+		}
+		cc := c.Container
+		cc.Ports = map[string][]reconciler.PortBinding{}
+		for k, v := range c.Ports {
+			cc.Ports[k] = append([]reconciler.PortBinding(nil), v...)
+		}
+		out = append(out, cc)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// EnsureImage implements reconciler.Engine; there is no registry to pull from.
+func (f *Fake) EnsureImage(ctx context.Context, image string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("ensure-image"); err != nil {
+		return err
+	}
+	if !f.images[image] {
+		return fmt.Errorf("%w: image %s not found locally and pull failed: no registry", reconciler.ErrImageUnavailable, image)
+	}
+	return nil
+}
+
+// Create implements reconciler.Engine.
+func (f *Fake) Create(ctx context.Context, cfg reconciler.ContainerConfig) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("create"); err != nil {
+		return "", err
+	}
+	if !f.images[cfg.Image] {
+		return "", fmt.Errorf("create %s: %w: no such image %s", cfg.Name, reconciler.ErrImageUnavailable, cfg.Image)
+	}
+	for _, c := range f.containers {
+		if c.Name == cfg.Name {
+			return "", fmt.Errorf("create %s: %w", cfg.Name, reconciler.ErrNameInUse)
+		}
+	}
+	f.next++
+	id := fmt.Sprintf("fake%060d", f.next)
+	labels := map[string]string{}
+	for k, v := range cfg.Labels {
+		labels[k] = v
+	}
+	slot, _ := strconv.Atoi(labels[reconciler.LabelSlot])
+	c := &fakeContainer{cfg: cfg, Container: reconciler.Container{
+		ID: id, Name: cfg.Name, Image: labels[reconciler.LabelImage], SpecHash: labels[reconciler.LabelSpecHash],
+		Slot: slot, State: "created", Created: f.now(), Labels: labels, Ports: map[string][]reconciler.PortBinding{},
+	}}
+	for p := range cfg.Ports {
+		c.Ports[p] = nil
+	}
+	f.containers[id] = c
+	f.emit(c, "create")
+	return id, nil
+}
+
+func (f *Fake) get(op, id string) (*fakeContainer, error) {
+	if err := f.call(op); err != nil {
+		return nil, err
+	}
+	for _, c := range f.containers {
+		if c.ID == id || c.Name == id {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("%s %s: %w", op, id, reconciler.ErrNotFound)
+}
+
+// Start implements reconciler.Engine.
+func (f *Fake) Start(ctx context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get("start", id)
+	if err != nil {
+		return err
+	}
+	if c.State == "running" {
+		return nil
+	}
+	c.State = "running"
+	for p, host := range c.cfg.Ports {
+		hp := host
+		if hp == 0 {
+			hp = 32768 + f.next*10 + len(c.Ports)
+		}
+		c.Ports[p] = []reconciler.PortBinding{{HostIP: "0.0.0.0", HostPort: strconv.Itoa(hp)}}
+	}
+	f.emit(c, "start")
+	return nil
+}
+
+// Stop implements reconciler.Engine.
+func (f *Fake) Stop(ctx context.Context, id string, timeout time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get("stop", id)
+	if err != nil {
+		return err
+	}
+	f.stop(c)
+	return nil
+}
+
+func (f *Fake) stop(c *fakeContainer) {
+	if c.State != "running" && c.State != "restarting" {
+		return
+	}
+	c.State = "exited"
+	for p := range c.Ports {
+		c.Ports[p] = nil
+	}
+	f.emit(c, "die")
+	f.emit(c, "stop")
+}
+
+// Remove implements reconciler.Engine.
+func (f *Fake) Remove(ctx context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get("remove", id)
+	if err != nil {
+		return err
+	}
+	f.stop(c)
+	delete(f.containers, c.ID)
+	f.emit(c, "destroy")
+	return nil
+}
+
+// SetHeld implements reconciler.Engine.
+func (f *Fake) SetHeld(ctx context.Context, id string, held bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, err := f.get("update", id)
+	if err != nil {
+		return err
+	}
+	c.Held = held
+	f.emit(c, "update")
+	return nil
+}
+
+// Events implements reconciler.Engine.
+func (f *Fake) Events(ctx context.Context) <-chan reconciler.Event {
+	ch := make(chan reconciler.Event, 1024)
+	f.mu.Lock()
+	f.subs[ch] = true
+	f.mu.Unlock()
+	out := make(chan reconciler.Event)
+	go func() {
+		defer close(out)
+		defer func() {
+			f.mu.Lock()
+			delete(f.subs, ch)
+			f.mu.Unlock()
+		}()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-ch:
+				select {
+				case out <- ev:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// emit fans an event out without blocking; a subscriber that falls 1024
+// events behind loses events, as a slow Docker client would.
+func (f *Fake) emit(c *fakeContainer, action string) {
+	ev := reconciler.Event{ContainerID: c.ID, Image: c.Image, Action: action, Time: f.now()}
+	for ch := range f.subs {
+		select {
+		case ch <- ev:
+		default:
+		}
+	}
+}
+
+// StopByHand is `docker stop`: the container exits and stays exited.
+func (f *Fake) StopByHand(id string) error { return f.Stop(context.Background(), id, 0) }
+
+// RemoveByHand is `docker rm -f`.
+func (f *Fake) RemoveByHand(id string) error { return f.Remove(context.Background(), id) }
+
+// SetHealth sets a container's HEALTHCHECK state ("", starting, healthy, unhealthy).
+func (f *Fake) SetHealth(id, health string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.containers[id]; ok {
+		c.Health = health
+		f.emit(c, "health_status: "+health)
+	}
+}
+
+// SetState forces a container's state, e.g. "restarting" for a crash loop.
+func (f *Fake) SetState(id, state string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.containers[id]; ok {
+		c.State = state
+		f.emit(c, "die")
+	}
+}
+
+// AddUnmanaged adds a container without our labels, as `docker run` would.
+func (f *Fake) AddUnmanaged(name, image string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.next++
+	id := fmt.Sprintf("fake%060d", f.next)
+	f.containers[id] = &fakeContainer{Container: reconciler.Container{ID: id, Name: name, State: "running", Created: f.now(), Labels: map[string]string{"app": image}}}
+	return id
+}
+
+// State returns a container's state by id or name, or "" when it is gone.
+func (f *Fake) State(id string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.containers {
+		if c.ID == id || c.Name == id {
+			return c.State
+		}
+	}
+	return ""
+}

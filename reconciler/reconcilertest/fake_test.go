@@ -1,0 +1,13 @@
+package reconcilertest
+
+import "testing"
+
+func TestFakeContract(t *testing.T) {
+	RunContract(t, func(t *testing.T) Harness {
+		f := NewFake("app:v1")
+		return Harness{
+			Engine: f, Image: "app:v1", MissingImage: "nope:v1", Prefix: "fake",
+			AddUnmanaged: func(t *testing.T, name string) string { return f.AddUnmanaged(name, "app:v1") },
+		}
+	})
+}
