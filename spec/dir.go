@@ -67,16 +67,19 @@ func (s *Snapshot) Get(image string) (Entry, bool) {
 // symlinks. It fails only when the root itself is missing or unreadable
 // (ErrRootMissing); problems with files are in the snapshot.
 func (d *Dir) Load() (*Snapshot, error) {
-	files, err := d.specFiles()
+	// Every file is read below the root as resolved once, so that a root
+	// symlink swapped mid-load (git-sync) gives the old tree or the new one,
+	// never a mix.
+	real, files, err := d.specFiles()
 	if err != nil {
 		return nil, err
 	}
 	snap := &Snapshot{Conflicts: map[string][]Source{}, Found: map[string][]Source{}}
 	var good []Entry
 	for _, f := range files {
-		data, err := os.ReadFile(filepath.Join(d.Root, filepath.FromSlash(f)))
+		data, err := os.ReadFile(filepath.Join(real, filepath.FromSlash(f)))
 		if err != nil {
-			snap.Errors = append(snap.Errors, &FieldError{File: f, Msg: "cannot read: " + errors.Unwrap(err).Error()})
+			snap.Errors = append(snap.Errors, &FieldError{File: f, Msg: "cannot read: " + unwrapPath(err).Error()})
 			snap.BrokenFiles = append(snap.BrokenFiles, f)
 			continue
 		}
@@ -147,10 +150,14 @@ func imagesIn(file string, data []byte) map[string][]Source {
 	return out
 }
 
-// specFiles lists the spec files under the root, slash-separated and
-// relative to it, sorted. It follows symlinked directories (git-sync and
-// ConfigMap mounts are built of them), once each, so a link cycle ends.
-func (d *Dir) specFiles() ([]string, error) {
+// specFiles resolves the root and lists the spec files under it,
+// slash-separated and relative to it, sorted. It follows symlinked
+// directories (git-sync and ConfigMap mounts are built of them), each target
+// once, so a link cycle ends; and it reads a file reached by more than one
+// path (a link to a file of the tree, a link to a directory of the tree)
+// once, under its own name where that is one of them, so that it is not a
+// conflict with itself.
+func (d *Dir) specFiles() (string, []string, error) {
 	real, err := filepath.EvalSymlinks(d.Root)
 	if err == nil {
 		var st os.FileInfo
@@ -159,9 +166,16 @@ func (d *Dir) specFiles() ([]string, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
+		return "", nil, fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
 	}
-	var files []string
+	byTarget := map[string]string{} // real path of a file -> the name it is read under
+	add := func(target, relName string) {
+		prev, seen := byTarget[target]
+		own := filepath.Join(real, filepath.FromSlash(relName)) == target
+		if !seen || own || prev > relName && filepath.Join(real, filepath.FromSlash(prev)) != target {
+			byTarget[target] = relName
+		}
+	}
 	visited := map[string]bool{real: true}
 	var walk func(dir, rel string) error
 	walk = func(dir, rel string) error {
@@ -177,6 +191,9 @@ func (d *Dir) specFiles() ([]string, error) {
 			if Ignored(name) {
 				continue
 			}
+			// dir is always a real path (the resolved root, a resolved link
+			// target, or a plain directory below one), so full is too
+			// unless it is itself a link.
 			full, relName := filepath.Join(dir, name), pathJoin(rel, name)
 			typ := e.Type()
 			if typ&fs.ModeSymlink != 0 {
@@ -198,24 +215,35 @@ func (d *Dir) specFiles() ([]string, error) {
 					}
 					continue
 				}
-				typ = st.Mode().Type()
+				if st.Mode().IsRegular() && IsSpecFile(name) {
+					add(target, relName)
+				}
+				continue
 			}
 			switch {
 			case typ.IsDir():
+				// A plain directory is walked even when a link led here
+				// first, so that its files get their own names; it cannot
+				// form a cycle without a link, which is checked above.
+				visited[full] = true
 				if err := walk(full, relName); err != nil {
 					return err
 				}
 			case typ.IsRegular() && IsSpecFile(name):
-				files = append(files, relName)
+				add(full, relName)
 			}
 		}
 		return nil
 	}
 	if err := walk(real, ""); err != nil {
-		return nil, err
+		return "", nil, err
+	}
+	files := make([]string, 0, len(byTarget))
+	for _, rel := range byTarget {
+		files = append(files, rel)
 	}
 	sort.Strings(files)
-	return files, nil
+	return real, files, nil
 }
 
 func pathJoin(rel, name string) string {

@@ -28,25 +28,77 @@ func editFile(data []byte, c chunk, cur, s Spec, isJSON bool) ([]byte, error) {
 	}
 	root := resolve(doc.Content[0])
 	want := specTree(s, hasPath(root))
-	e := &editor{data: data, lines: lineOffsets(data), json: isJSON, unit: indentUnit(root)}
+	e := &editor{data: data, lines: lineOffsets(data), json: isJSON, unit: indentUnit(root), eol: lineEnding(data[c.start:c.end])}
 	if e.mapping(root, want, root.Style&yaml.FlowStyle != 0) == nil {
 		if out, err := e.apply(); err == nil && sameSpec(out, c, s) {
 			return out, nil
 		}
 	}
 	// Re-render this document only; the other documents stay byte for byte.
-	merge(root, want)
-	var text []byte
-	if isJSON || root.Style&yaml.FlowStyle != 0 {
-		text = encodeJSON(root)
-	} else {
-		text = encodeYAML(doc, e.unit)
+	// A first try keeps anchors and aliases; when a replaced anchor leaves
+	// an alias dangling, a second try writes every alias out in full.
+	for _, expand := range []bool{false, true} {
+		if expand {
+			if doc, _ = parseChunk(data, c); doc == nil {
+				break
+			}
+			expandAliases(doc)
+			root = resolve(doc.Content[0])
+		}
+		merge(root, want)
+		var text []byte
+		if isJSON || root.Style&yaml.FlowStyle != 0 {
+			text = encodeJSON(root)
+		} else {
+			text = encodeYAML(doc, e.unit)
+		}
+		if e.eol != "\n" {
+			crlf := bytes.ReplaceAll(text, []byte("\n"), []byte(e.eol))
+			if out := splice(data, c, crlf); sameSpec(out, c, s) {
+				return out, nil
+			}
+		}
+		if out := splice(data, c, text); sameSpec(out, c, s) {
+			return out, nil
+		}
 	}
-	out := append(append(append([]byte(nil), data[:c.start]...), text...), data[c.end:]...)
-	if !sameSpec(out, c, s) {
-		return nil, fmt.Errorf("re-rendered document does not read back as the new spec")
+	return nil, fmt.Errorf("re-rendered document does not read back as the new spec")
+}
+
+// splice replaces the text of document c of data.
+func splice(data []byte, c chunk, text []byte) []byte {
+	return append(append(append([]byte(nil), data[:c.start]...), text...), data[c.end:]...)
+}
+
+// lineEnding is "\r\n" for text whose first line ends so, else "\n".
+func lineEnding(text []byte) string {
+	if i := bytes.IndexByte(text, '\n'); i > 0 && text[i-1] == '\r' {
+		return "\r\n"
 	}
-	return out, nil
+	return "\n"
+}
+
+// expandAliases replaces every alias under n with a copy of what it
+// names, and drops the anchors: a tree that merge can change freely.
+func expandAliases(n *yaml.Node) {
+	for i, c := range n.Content {
+		if c.Kind == yaml.AliasNode && c.Alias != nil {
+			cp := deepCopy(resolve(c))
+			cp.Line, cp.Column = c.Line, c.Column
+			n.Content[i] = cp
+		}
+		n.Content[i].Anchor = ""
+		expandAliases(n.Content[i])
+	}
+}
+
+func deepCopy(n *yaml.Node) *yaml.Node {
+	cp := *n
+	cp.Content = nil
+	for _, c := range n.Content {
+		cp.Content = append(cp.Content, deepCopy(resolve(c)))
+	}
+	return &cp
 }
 
 // sameSpec reads document c.index of out back and compares it with s.
@@ -100,7 +152,8 @@ type editor struct {
 	lines []int
 	edits []textEdit
 	json  bool
-	unit  int // indentation step of nested mappings
+	unit  int    // indentation step of nested mappings
+	eol   string // the document's line ending, for the lines it adds
 }
 
 func (e *editor) mapping(old, want *yaml.Node, flow bool) error {
@@ -274,14 +327,25 @@ func (e *editor) addEntries(old, want *yaml.Node, adds []int) error {
 	}
 	at := e.lineStart(e.entryEnd(last.Line, indent) + 1)
 	var text strings.Builder
-	if at > 0 && e.data[at-1] != '\n' {
-		text.WriteByte('\n')
+	if at > 0 && e.data[at-1] != '\n' && !e.insertsAt(at) {
+		text.WriteString(e.eol) // the last line of a file without a final newline
 	}
 	for _, i := range adds {
 		text.WriteString(e.entryText(want.Content[i].Value, want.Content[i+1], indent))
 	}
 	e.edits = append(e.edits, textEdit{at, at, text.String()})
 	return nil
+}
+
+// insertsAt reports whether an edit already inserts text at off: the new
+// entries of a nested mapping, which end with a line ending.
+func (e *editor) insertsAt(off int) bool {
+	for _, ed := range e.edits {
+		if ed.start == off && ed.end == off && ed.text != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *editor) entryText(key string, val *yaml.Node, indent int) string {
@@ -293,7 +357,7 @@ func (e *editor) entryText(key string, val *yaml.Node, indent int) string {
 	var b strings.Builder
 	for _, l := range lines {
 		if l != "" {
-			b.WriteString(pad + l)
+			b.WriteString(pad + strings.TrimSuffix(l, "\n") + e.eol)
 		}
 	}
 	return b.String()
@@ -366,9 +430,11 @@ func (e *editor) offset(line, col int) (int, error) {
 	return off, nil
 }
 
-// apply makes the collected edits, which must not overlap.
+// apply makes the collected edits, which must not overlap. Insertions at
+// one offset keep the order they were collected in: a nested mapping's new
+// entries before the new entries of the mapping that holds it.
 func (e *editor) apply() ([]byte, error) {
-	sort.Slice(e.edits, func(i, j int) bool { return e.edits[i].start < e.edits[j].start })
+	sort.SliceStable(e.edits, func(i, j int) bool { return e.edits[i].start < e.edits[j].start })
 	var out []byte
 	prev := 0
 	for _, ed := range e.edits {

@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -74,6 +73,10 @@ func (d *Dir) plan(s Spec, ifMatch string) (Change, error) {
 	if errs := Validate(s, d.Options); len(errs) > 0 {
 		return Change{}, errs
 	}
+	text, err := d.writable(s)
+	if err != nil {
+		return Change{}, err
+	}
 	name, err := FileName(s.Image)
 	if err != nil {
 		return Change{}, err
@@ -90,22 +93,45 @@ func (d *Dir) plan(s Spec, ifMatch string) (Change, error) {
 		if ifMatch != "" {
 			return Change{}, fmt.Errorf("%w: %q has no spec yet", ErrPrecondition, s.Image)
 		}
-		return d.planCreate(s, name)
+		return d.planCreate(s, name, text)
 	}
 	return d.planUpdate(s, srcs[0], ifMatch)
 }
 
-func (d *Dir) planCreate(s Spec, name string) (Change, error) {
+// writable renders s as a new file and checks that it reads back as s. A
+// value that YAML cannot hold (invalid UTF-8, say) is refused as invalid,
+// instead of panicking in the encoder or writing a file that reads back as
+// another spec.
+func (d *Dir) writable(s Spec) (text []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			text, err = nil, FieldErrors{{Msg: fmt.Sprintf("cannot be written as YAML: %v", r)}}
+		}
+	}()
+	text = renderYAML(s)
+	docs, errs := Parse("", text, d.Options)
+	if len(errs) == 0 && len(docs) == 1 && docs[0].Spec.Revision() == s.Revision() {
+		return text, nil
+	}
+	return nil, FieldErrors{{Msg: "a value cannot be written as YAML that reads back the same (control characters or invalid UTF-8?)"}}
+}
+
+func (d *Dir) planCreate(s Spec, name string, text []byte) (Change, error) {
+	root, err := filepath.EvalSymlinks(d.Root)
+	if err != nil {
+		return Change{}, fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
+	}
 	rel := name
 	for i := 2; ; i++ {
-		full, err := d.inside(rel)
-		if err != nil {
-			return Change{}, err
-		}
+		// name is one plain file name (FileName allows no separators and
+		// no ".."), so full is in the root. Whatever is there already, a
+		// file or a link of any kind, takes the name: the rename that
+		// creates the file never follows a link.
+		full := filepath.Join(root, rel)
 		if _, err := os.Lstat(full); errors.Is(err, os.ErrNotExist) {
 			return Change{
 				PutResult: PutResult{Result: Created, Revision: s.Revision(), Source: Source{File: rel, Line: 1}},
-				After:     renderYAML(s),
+				After:     text,
 				path:      full,
 			}, nil
 		}
@@ -206,10 +232,21 @@ func (d *Dir) Delete(image, ifMatch string) (Source, error) {
 		}
 	}
 	out := removeDocument(data, src.Index)
-	if len(bytes.TrimSpace(bytes.ReplaceAll(out, []byte("---"), nil))) == 0 {
+	if !hasDocuments(out) {
 		return src, os.Remove(full)
 	}
 	return src, writeAtomic(full, out, 0)
+}
+
+// hasDocuments reports whether data still holds a document: anything but
+// blank lines, comments and separators, including text that does not parse.
+func hasDocuments(data []byte) bool {
+	for _, c := range splitDocuments(data) {
+		if doc, err := parseChunk(data, c); doc != nil || err != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // removeDocument cuts document i and one separator next to it out of data.
@@ -247,16 +284,17 @@ func FileName(image string) (string, error) {
 	return name + ".yaml", nil
 }
 
-// inside joins rel to the resolved root and refuses anything that would land
-// outside it, also through a symlink.
+// inside resolves the existing file rel below the root, through any
+// symlink (a write goes to the link's target), and refuses it when it is
+// not inside the resolved root.
 func (d *Dir) inside(rel string) (string, error) {
 	root, err := filepath.EvalSymlinks(d.Root)
 	if err != nil {
 		return "", fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
 	}
-	full := filepath.Join(root, filepath.FromSlash(rel))
-	if real, err := filepath.EvalSymlinks(full); err == nil {
-		full = real // write through a symlinked file to its target
+	full, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", rel, err) // gone since the Load, or a link loop
 	}
 	if r, err := filepath.Rel(root, full); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
 		return "", fmt.Errorf("%w: %s is outside %s", ErrUnsafeName, rel, d.Root)
