@@ -1,0 +1,64 @@
+package reconciler
+
+import "time"
+
+// Backoff bounds for a failing spec (DESIGN.md §7).
+const (
+	backoffMin = 5 * time.Millisecond
+	backoffMax = 5 * time.Minute
+)
+
+// backoff is the retry state of one spec. A failing spec waits before its
+// next attempt; the other specs never wait for it.
+type backoff struct {
+	delay time.Duration
+	until time.Time
+	err   error
+}
+
+// backoffs tracks every spec's retry state, by image.
+type backoffs map[string]*backoff
+
+// fail records a failure at now and returns when to try again.
+func (b backoffs) fail(image string, err error, now time.Time) time.Time {
+	s := b[image]
+	if s == nil {
+		s = &backoff{}
+		b[image] = s
+	}
+	if s.delay == 0 {
+		s.delay = backoffMin
+	} else {
+		s.delay = min(2*s.delay, backoffMax)
+	}
+	s.until, s.err = now.Add(s.delay), err
+	return s.until
+}
+
+// succeed forgets a spec's failures.
+func (b backoffs) succeed(image string) { delete(b, image) }
+
+// waiting reports whether the spec must not be acted on at now.
+func (b backoffs) waiting(image string, now time.Time) bool {
+	s := b[image]
+	return s != nil && now.Before(s.until)
+}
+
+// lastError is the spec's last failure, if it is still failing.
+func (b backoffs) lastError(image string) error {
+	if s := b[image]; s != nil {
+		return s.err
+	}
+	return nil
+}
+
+// next is the earliest retry time after now, or zero.
+func (b backoffs) next(now time.Time) time.Time {
+	var t time.Time
+	for _, s := range b {
+		if s.until.After(now) && (t.IsZero() || s.until.Before(t)) {
+			t = s.until
+		}
+	}
+	return t
+}
