@@ -33,10 +33,7 @@ demo-image:
 
 run: demo-image build
 	$(BIN) validate -R -f $(STATE)
-	$(BIN) get --dir $(STATE)
-	@echo
-	@echo "notice: 'orchestrator serve' (the reconciler) is not built yet; it comes with the next issue."
-	@echo "        Until then 'make run' builds the demo image and shows the desired state of $(STATE)."
+	$(BIN) serve --dir $(STATE)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -3,6 +3,8 @@ package spec
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -93,13 +95,31 @@ func decodeNode(doc *yaml.Node) (Spec, lineIndex, FieldErrors) {
 	s := New("")
 	b, err := json.Marshal(value)
 	if err == nil {
-		err = sigsyaml.UnmarshalStrict(b, &s)
+		err = sigsyaml.UnmarshalStrict(asciiJSON(b), &s)
 	}
 	if err != nil && len(d.errs) == 0 {
 		d.errs = FieldErrors{{Line: root.Line, Msg: "cannot decode: " + err.Error()}}
 	}
 	s.normalize()
 	return s, d.lines, d.errs
+}
+
+// asciiJSON escapes every rune of JSON text from DEL up, so that the YAML
+// reader of sigs.k8s.io/yaml reads each string as it was written: raw, it
+// refuses DEL and the C1 controls, and it reads NEL (U+0085) as a line break.
+func asciiJSON(b []byte) []byte {
+	var out strings.Builder
+	for _, r := range string(b) {
+		switch {
+		case r < 0x7f:
+			out.WriteRune(r)
+		case r <= 0xffff:
+			fmt.Fprintf(&out, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&out, `\U%08x`, r) // YAML has no surrogate pairs
+		}
+	}
+	return []byte(out.String())
 }
 
 func resolve(n *yaml.Node) *yaml.Node {
@@ -112,7 +132,11 @@ func resolve(n *yaml.Node) *yaml.Node {
 func (d *decoder) object(n *yaml.Node, fields []field, p path) map[string]any {
 	if n.Kind != yaml.MappingNode {
 		if p.text == "" {
-			d.fail(n, &FieldError{Msg: "a spec must be a mapping of fields (image, resources, ...), got " + describe(n)})
+			msg := "a spec must be a mapping of fields (image, resources, ...), got " + describe(n)
+			if n.Kind == yaml.SequenceNode {
+				msg += ` (put each spec in its own document, separated by "---" lines)`
+			}
+			d.fail(n, &FieldError{Msg: msg})
 		} else {
 			d.fail(n, p.errorf("must be a mapping, got %s", describe(n)))
 		}
@@ -124,13 +148,20 @@ func (d *decoder) object(n *yaml.Node, fields []field, p path) map[string]any {
 		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
 		name := k.Value
 		fp := p.field(name)
+		if k.Kind != yaml.ScalarNode {
+			// Keep a location below p, so that only this mapping's rules are skipped.
+			e := p.errorf("field names must be strings, got %s", describe(k))
+			e.Loc = fp.loc
+			d.fail(k, e)
+			continue
+		}
 		if first, dup := seen[name]; dup {
 			d.fail(k, fp.errorf("duplicate field (first set on line %d)", first))
 			continue
 		}
 		seen[name] = k.Line
 		f, ok := lookup(fields, name)
-		if !ok || k.Kind != yaml.ScalarNode {
+		if !ok {
 			d.fail(k, fp.errorf("unknown field (known fields: %s)", names(fields)))
 			continue
 		}
@@ -202,20 +233,24 @@ func (d *decoder) scalar(n *yaml.Node, k kind, p path) (any, bool) {
 	tag := n.ShortTag()
 	if n.Kind == yaml.ScalarNode {
 		switch {
-		case k == kindString && tag == "!!str":
-			return n.Value, true
+		case k == kindString && (tag == "!!str" || tag == "!!merge"):
+			return n.Value, true // a "<<" value is no merge: only a key is
 		case k == kindBool && tag == "!!bool":
 			var b bool
 			if err := n.Decode(&b); err == nil {
 				return b, true
 			}
-		case k == kindInt && tag == "!!int":
-			var i int64
-			if err := n.Decode(&i); err == nil && i >= -1<<31 && i < 1<<31 {
-				return i, true
+		case k == kindInt && (tag == "!!int" || tag == "!!float" || tag == "!!str"):
+			// The original validated with pydantic, whose default (lax) mode
+			// also takes "3" and 3.0 for an integer: any body it accepted is
+			// a valid spec, so these are integers here too.
+			if i, ok := integer(n); ok {
+				if i >= -1<<31 && i < 1<<31 {
+					return i, true
+				}
+				d.fail(n, p.errorf("must be between %d and %d, got %s", -1<<31, 1<<31-1, n.Value))
+				return nil, false
 			}
-			d.fail(n, p.errorf("%s is out of range", n.Value))
-			return nil, false
 		case k == kindString && tag != "!!null":
 			d.fail(n, p.errorf("must be a string, got %s; quote it: %q", describe(n), n.Value))
 			return nil, false
@@ -224,6 +259,27 @@ func (d *decoder) scalar(n *yaml.Node, k kind, p path) (any, bool) {
 	want := map[kind]string{kindString: "a string", kindInt: "an integer", kindBool: "true or false"}[k]
 	d.fail(n, p.errorf("must be %s, got %s", want, describe(n)))
 	return nil, false
+}
+
+// integer reads an integer scalar, an integer in a string ("3"), or a
+// number without a fractional part (3.0), as pydantic's lax mode does.
+func integer(n *yaml.Node) (int64, bool) {
+	switch n.ShortTag() {
+	case "!!int":
+		var i int64
+		err := n.Decode(&i)
+		return i, err == nil
+	case "!!float":
+		var f float64
+		if err := n.Decode(&f); err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return 0, false
+		}
+		return int64(f), true
+	case "!!str":
+		i, err := strconv.ParseInt(strings.TrimSpace(n.Value), 10, 64)
+		return i, err == nil
+	}
+	return 0, false
 }
 
 // describe names a node's type the way a user reads it.

@@ -2,6 +2,8 @@ package spec
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 
@@ -53,20 +55,76 @@ func isSeparator(l []byte) bool {
 	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
 }
 
-var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var (
+	yamlLineErr   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+)
+
+// parserProblems are the messages of libyaml's parser (not its scanner).
+// yaml.v3 adds one to the 0-based line of scanner errors only, so the line
+// it prints for these is one too small.
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
 
 // parseChunk parses one document into a node tree whose lines are those of
 // the whole file. It returns nil for a document with no content.
 func parseChunk(data []byte, c chunk) (*yaml.Node, *FieldError) {
 	text := data[c.start:c.end]
+	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(text, &doc); err != nil {
+	err := dec.Decode(&doc)
+	if err == io.EOF {
+		return nil, nil
+	}
+	afterEnd := false
+	if err == nil {
+		// A "..." line ends a document. Every document must be its own
+		// chunk, or one after "..." would be silently ignored.
+		var extra yaml.Node
+		if err = dec.Decode(&extra); err == io.EOF {
+			err = nil
+		} else {
+			afterEnd = true
+			if err == nil {
+				err = fmt.Errorf("yaml: line %d: did not find expected <document start>", extra.Line-1)
+			}
+		}
+	}
+	if err != nil {
 		line, msg := c.line, err.Error()
 		if m := yamlLineErr.FindStringSubmatch(msg); m != nil {
 			n, _ := strconv.Atoi(m[1])
+			if parserProblems[m[2]] {
+				n++ // yaml.v3 prints the 0-based line of the parser's mark
+			}
 			line, msg = c.line+n-1, m[2]
 		} else if len(msg) > 6 && msg[:6] == "yaml: " {
 			msg = msg[6:]
+			if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+				// yaml.v3 gives no line for this one: find the alias.
+				if i := bytes.Index(text, []byte("*"+m[1])); i >= 0 {
+					line = c.line + bytes.Count(text[:i], []byte("\n"))
+				}
+			}
+		}
+		// An error at the end of the input (an unclosed "{") is shown on
+		// the last line that has text, not on the empty one after it.
+		if last := c.line + bytes.Count(bytes.TrimRight(text, " \t\r\n"), []byte("\n")); line > last {
+			line = last
+		}
+		if afterEnd && msg == "did not find expected <document start>" {
+			msg = `content after the "..." that ends the document (start another document with a "---" line)`
 		}
 		return nil, &FieldError{Line: line, Msg: "invalid YAML: " + msg}
 	}

@@ -7,8 +7,11 @@ import (
 	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/distribution/reference"
 )
@@ -53,8 +56,11 @@ func Validate(s Spec, opts Options) FieldErrors {
 		if !envName.MatchString(k) {
 			add(kp.errorf("%q is not a valid variable name (letters, digits and _, not starting with a digit)", k))
 		}
-		if strings.ContainsRune(s.Env[k], 0) {
+		switch v := s.Env[k]; {
+		case strings.ContainsRune(v, 0):
 			add(kp.errorf("value must not contain a NUL byte"))
+		case !utf8.ValidString(v):
+			add(kp.errorf("value must be valid UTF-8, got %q", v))
 		}
 	}
 
@@ -77,7 +83,7 @@ func validateImage(image string, p path, add func(*FieldError)) {
 	if _, err := reference.ParseNormalizedNamed(image); err != nil {
 		msg := strings.TrimPrefix(err.Error(), reference.ErrReferenceInvalidFormat.Error()+": ")
 		if errors.Is(err, reference.ErrReferenceInvalidFormat) && msg == err.Error() {
-			msg = "invalid reference format"
+			msg = "the form is [registry/]name[:tag][@digest], e.g. nginx:alpine"
 		}
 		add(p.errorf("%q is not a valid image reference: %s", image, msg))
 	}
@@ -94,7 +100,7 @@ func validatePorts(s Spec, p path, add func(*FieldError)) {
 			continue
 		}
 		if other, dup := canonical[port.String()]; dup {
-			add(kp.errorf("same port as %q", other))
+			add(kp.errorf("same container port as %q (both are %s)", other, port))
 			continue
 		}
 		canonical[port.String()] = k
@@ -167,8 +173,12 @@ func validateAutoscale(a Autoscale, p path, add func(*FieldError)) {
 
 func validateHealth(s Spec, p path, add func(*FieldError)) {
 	h := *s.Health
-	if h.HTTPPath != "" && !strings.HasPrefix(h.HTTPPath, "/") {
-		add(p.field("http_path").errorf("must start with \"/\", got %q", h.HTTPPath))
+	switch hp := h.HTTPPath; {
+	case hp == "":
+	case !strings.HasPrefix(hp, "/"):
+		add(p.field("http_path").errorf("must start with \"/\", got %q", hp))
+	case !utf8.ValidString(hp) || strings.IndexFunc(hp, unicode.IsControl) >= 0:
+		add(p.field("http_path").errorf("must be valid UTF-8 without control characters, got %q", hp))
 	}
 	if h.Port != "" {
 		pp := p.field("port")
@@ -177,7 +187,15 @@ func validateHealth(s Spec, p path, add func(*FieldError)) {
 		case err != nil:
 			add(pp.errorf("%s", err.Error()))
 		case !hasPort(s.Ports, port):
-			add(pp.errorf("%q is not one of the spec's ports (%s)", h.Port, strings.Join(sortedKeys(s.Ports), ", ")))
+			written := strconv.Quote(h.Port)
+			if h.Port != port.String() && hasPort(s.Ports, Port{Number: port.Number, Proto: otherProto(port.Proto)}) {
+				written += " (" + port.String() + ")" // "53" is tcp: say so when 53/udp is there
+			}
+			have := strings.Join(sortedKeys(s.Ports), ", ")
+			if have == "" {
+				have = "it has none"
+			}
+			add(pp.errorf("%s is not one of the spec's ports (%s)", written, have))
 		}
 	} else if h.HTTPPath != "" && len(s.Ports) == 0 {
 		add(p.field("http_path").errorf("needs a port to probe: add one to ports"))
@@ -192,6 +210,13 @@ func validateHealth(s Spec, p path, add func(*FieldError)) {
 			add(ip.errorf("must be at least 1s, got %s", h.Interval))
 		}
 	}
+}
+
+func otherProto(proto string) string {
+	if proto == "tcp" {
+		return "udp"
+	}
+	return "tcp"
 }
 
 func hasPort(ports map[string]int, want Port) bool {

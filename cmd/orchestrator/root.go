@@ -136,6 +136,7 @@ func (a *app) newRootCmd() *cobra.Command {
 		a.newDeleteCmd(),
 		a.newGetCmd(),
 		a.newDiffCmd(),
+		a.newServeCmd(),
 	)
 	return root
 }

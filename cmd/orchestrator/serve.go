@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/spec"
+	"github.com/orchestrator/orchestrator/watcher"
+	"github.com/spf13/cobra"
+)
+
+// serveFlags are the flags of serve.
+type serveFlags struct {
+	addr         string
+	logFormat    string
+	logLevel     string
+	instance     string
+	parallelism  int
+	resync       time.Duration
+	readyTimeout time.Duration
+	allowEmpty   bool
+}
+
+func (a *app) newServeCmd() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve --dir DIR",
+		Short: "Keep the Docker engine equal to the specs in DIR, continuously",
+		Long: `serve watches the state directory and runs the reconciler: every change of
+a spec file, every engine event about a managed container, and a periodic
+resync start a pass that makes the engine match the files. It creates,
+starts, stops, replaces and removes containers, and heals what is changed
+by hand.
+
+It stops on SIGINT or SIGTERM and leaves the containers running; a new
+serve adopts them (they carry their spec in labels) and creates no
+duplicates.
+
+An empty or missing state directory is an error, never "remove
+everything": start with --allow-empty to allow that.
+
+It serves GET /health on --addr. (The REST API comes in a later issue.)`,
+		Example: `  # Run the examples (make run builds their image first)
+  orchestrator serve --dir examples/state
+
+  # JSON logs, more actions at once, a faster resync
+  orchestrator serve --dir /srv/state --log-format json --parallelism 8 --resync 10s`,
+		Args: cobra.NoArgs,
+		RunE: withCode(exitFailure, func(cmd *cobra.Command, _ []string) error {
+			if _, err := a.openStore(); err != nil {
+				return err
+			}
+			log, err := newLogger(a.stderr, f.logFormat, f.logLevel)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return a.serve(ctx, f, log)
+		}),
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8000", "`ADDR` to serve HTTP on")
+	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.StringVar(&f.instance, "instance", "", "`NAME` of this orchestrator: labels and names its containers, so several can share an engine")
+	fl.IntVar(&f.parallelism, "parallelism", 4, "engine actions at once")
+	fl.DurationVar(&f.resync, "resync", 30*time.Second, "periodic pass interval (jittered by 10%)")
+	fl.DurationVar(&f.readyTimeout, "ready-timeout", 60*time.Second, "how long a new container has to become ready before a rollout stops")
+	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "let an empty state directory remove every managed container")
+	return cmd
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json, got %q", format)
+}
+
+// serve wires the watcher, the reconciler and the HTTP server, and runs them
+// until ctx ends or one of them fails.
+func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
+	engine, err := reconciler.NewDocker(ctx, reconciler.DockerOptions{Instance: f.instance})
+	if err != nil {
+		return err
+	}
+	defer engine.Close()
+	opts := a.options()
+	if opts.HostCPUs == 0 {
+		if n, err := engine.CPUs(ctx); err == nil {
+			opts.HostCPUs = n // cpu limits are bounded by the engine's host, not ours
+		} else {
+			return fmt.Errorf("docker engine unreachable: %w", err)
+		}
+	}
+	dir := spec.NewDir(a.dir, opts)
+	w := watcher.New(a.dir, watcher.Options{Logger: log.With("component", "watcher")})
+	r := reconciler.New(dir, engine, reconciler.Options{
+		Instance: f.instance, Parallelism: f.parallelism, Resync: f.resync,
+		ReadyTimeout: f.readyTimeout, AllowEmpty: f.allowEmpty, Logger: log.With("component", "reconciler"),
+	})
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", f.addr, err)
+	}
+	srv := &http.Server{
+		Handler:           healthOnly(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	log.Info("serving", "dir", a.dir, "addr", ln.Addr().String(), "instance", f.instance, "host_cpus", opts.HostCPUs)
+
+	g := newGroup(ctx)
+	g.Go(func(ctx context.Context) error { return w.Run(ctx) })
+	g.Go(func(ctx context.Context) error { return r.Run(ctx, w.Changes()) })
+	g.Go(func(ctx context.Context) error {
+		go func() {
+			<-ctx.Done()
+			shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(shut)
+		}()
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	err = g.Wait()
+	log.Info("stopped; managed containers are left running")
+	return err
+}
+
+func healthOnly() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"ok":true}`))
+	})
+	return mux
+}
+
+// group runs components until the first fails or ctx ends, then cancels
+// the rest and waits for all: every goroutine has a visible end.
+type group struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+}
+
+func newGroup(ctx context.Context) *group {
+	ctx, cancel := context.WithCancel(ctx)
+	return &group{ctx: ctx, cancel: cancel}
+}
+
+func (g *group) Go(f func(ctx context.Context) error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := f(g.ctx); err != nil {
+			g.once.Do(func() { g.err = err })
+		}
+		g.cancel()
+	}()
+}
+
+func (g *group) Wait() error {
+	g.wg.Wait()
+	g.cancel()
+	return g.err
+}

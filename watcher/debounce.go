@@ -1,0 +1,77 @@
+package watcher
+
+import (
+	"context"
+	"time"
+)
+
+// debouncer turns kicks into signals on out: one per batch, sent after quiet
+// has passed without a kick (trailing edge, so that the reader sees the tree
+// after a burst, not in the middle of it), but at most max after the first
+// kick of the batch, so that a continuous stream of writes cannot starve the
+// reader.
+//
+// It uses real timers only; tests run it inside a testing/synctest bubble,
+// where time is virtual, so no clock has to be injected.
+type debouncer struct {
+	quiet, max time.Duration
+	kicks      chan struct{} // capacity 1: kicks coalesce, and kick never blocks
+	out        chan struct{} // capacity 1: signals coalesce, and a slow reader never blocks us
+}
+
+func newDebouncer(quiet, max time.Duration, out chan struct{}) *debouncer {
+	return &debouncer{quiet: quiet, max: max, kicks: make(chan struct{}, 1), out: out}
+}
+
+// kick notes that something changed. It never blocks: a kick that is still
+// unread already stands for this one.
+func (d *debouncer) kick() {
+	select {
+	case d.kicks <- struct{}{}:
+	default:
+	}
+}
+
+// run debounces until ctx is done. A batch still pending then is dropped:
+// nobody is listening any more.
+func (d *debouncer) run(ctx context.Context) {
+	// Stopped timers with Go 1.23+ semantics: after Stop or Reset no stale
+	// tick can be received, so no draining is needed.
+	quiet := time.NewTimer(time.Hour)
+	quiet.Stop()
+	limit := time.NewTimer(time.Hour)
+	limit.Stop()
+	defer quiet.Stop()
+	defer limit.Stop()
+
+	pending := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.kicks:
+			quiet.Reset(d.quiet)
+			if !pending {
+				pending = true
+				limit.Reset(d.max)
+			}
+		case <-quiet.C:
+			limit.Stop()
+			pending = false
+			d.emit()
+		case <-limit.C:
+			quiet.Stop()
+			pending = false
+			d.emit()
+		}
+	}
+}
+
+// emit signals without blocking: a signal still unread covers this batch too,
+// since the reader re-reads everything anyway.
+func (d *debouncer) emit() {
+	select {
+	case d.out <- struct{}{}:
+	default:
+	}
+}
