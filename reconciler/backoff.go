@@ -14,6 +14,7 @@ type backoff struct {
 	delay time.Duration
 	until time.Time
 	err   error
+	armed bool // a retry is due at until and no pass has made it yet
 }
 
 // backoffs tracks every spec's retry state, by image.
@@ -31,17 +32,25 @@ func (b backoffs) fail(image string, err error, now time.Time) time.Time {
 	} else {
 		s.delay = min(2*s.delay, backoffMax)
 	}
-	s.until, s.err = now.Add(s.delay), err
+	s.until, s.err, s.armed = now.Add(s.delay), err, true
 	return s.until
 }
 
 // succeed forgets a spec's failures.
 func (b backoffs) succeed(image string) { delete(b, image) }
 
-// waiting reports whether the spec must not be acted on at now.
+// waiting reports whether the spec must not be acted on at now. Once it
+// may act again, its retry counts as made.
 func (b backoffs) waiting(image string, now time.Time) bool {
 	s := b[image]
-	return s != nil && now.Before(s.until)
+	if s == nil {
+		return false
+	}
+	if now.Before(s.until) {
+		return true
+	}
+	s.armed = false
+	return false
 }
 
 // lastError is the spec's last failure, if it is still failing.
@@ -52,11 +61,13 @@ func (b backoffs) lastError(image string) error {
 	return nil
 }
 
-// next is the earliest retry time after now, or zero.
-func (b backoffs) next(now time.Time) time.Time {
+// next is the earliest retry still to be made (possibly already due), or
+// zero. A retry that a pass made but that has not failed again (its image
+// is still being pulled, say) is not due: its end wakes the loop itself.
+func (b backoffs) next() time.Time {
 	var t time.Time
 	for _, s := range b {
-		if s.until.After(now) && (t.IsZero() || s.until.Before(t)) {
+		if s.armed && (t.IsZero() || s.until.Before(t)) {
 			t = s.until
 		}
 	}

@@ -206,14 +206,21 @@ func firstOr(s []string, def string) string {
 	return def
 }
 
-// EnsureImage implements Engine: a pull happens only when the image is not
-// present, and its failure is an error that says both.
-func (d *Docker) EnsureImage(ctx context.Context, ref string) error {
-	if _, err := d.cli.ImageInspect(ctx, ref); err == nil {
-		return nil
-	} else if !errdefs.IsNotFound(err) {
-		return fmt.Errorf("inspect image %s: %w", ref, err)
+// HasImage implements Engine.
+func (d *Docker) HasImage(ctx context.Context, ref string) (bool, error) {
+	_, err := d.cli.ImageInspect(ctx, ref)
+	switch {
+	case err == nil:
+		return true, nil
+	case errdefs.IsNotFound(err):
+		return false, nil
 	}
+	return false, fmt.Errorf("inspect image %s: %w", ref, err)
+}
+
+// Pull implements Engine. The reconciler calls it only for an image that is
+// not present, and never inside a pass.
+func (d *Docker) Pull(ctx context.Context, ref string) error {
 	pctx, cancel := context.WithTimeout(ctx, d.pullTimeout)
 	defer cancel()
 	if err := d.pull(pctx, ref); err != nil {

@@ -89,9 +89,11 @@ type Event struct {
 type Engine interface {
 	// List returns the managed containers (label filter), any state.
 	List(ctx context.Context) ([]Container, error)
-	// EnsureImage makes the image present, pulling it only when it is not;
-	// failure wraps ErrImageUnavailable.
-	EnsureImage(ctx context.Context, image string) error
+	// HasImage reports whether the image is present locally (a cheap check).
+	HasImage(ctx context.Context, image string) (bool, error)
+	// Pull fetches the image; failure wraps ErrImageUnavailable and says
+	// "image X not found locally and pull failed: ...".
+	Pull(ctx context.Context, image string) error
 	// Create creates (not starts) a container; a taken name wraps ErrNameInUse.
 	Create(ctx context.Context, cfg ContainerConfig) (id string, err error)
 	Start(ctx context.Context, id string) error

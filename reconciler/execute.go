@@ -16,32 +16,53 @@ type Done struct {
 	Err error
 }
 
-// execute runs the actions with at most parallel at once. Actions of one
+// execute runs the actions with at most Parallelism at once. Actions of one
 // pass never depend on each other (Plan takes one step per spec), so any
-// order is safe. It returns the outcomes in the order of the actions.
+// order is safe. It returns the outcomes in the order of the actions,
+// leaving out creates that wait for their image.
 func (r *Reconciler) execute(ctx context.Context, actions []Action) []Done {
 	out := make([]Done, len(actions))
 	sem := make(chan struct{}, max(r.opts.Parallelism, 1))
-	images := &imageCheck{done: map[string]*imageResult{}}
 	var wg sync.WaitGroup
+	skip := make([]bool, len(actions))
 	for i, a := range actions {
+		if a.Kind == KindCreate {
+			ok, err := r.pull.ready(ctx, r.engine, a.Config.Image, r.Trigger)
+			if err != nil {
+				out[i] = Done{Action: a, Err: err}
+				continue
+			}
+			if !ok {
+				skip[i] = true // the image is being pulled: a later pass creates
+				continue
+			}
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			id, err := r.do(ctx, a, images)
+			id, err := r.do(ctx, a)
 			if a.Kind == KindCreate && id != "" {
 				a.ID = id
+			}
+			if errors.Is(err, ErrImageUnavailable) {
+				r.pull.forget(a.Config.Image)
 			}
 			out[i] = Done{Action: a, OK: err == nil, Err: err}
 		}()
 	}
 	wg.Wait()
-	return out
+	var done []Done
+	for i := range out {
+		if !skip[i] {
+			done = append(done, out[i])
+		}
+	}
+	return done
 }
 
-func (r *Reconciler) do(ctx context.Context, a Action, images *imageCheck) (string, error) {
+func (r *Reconciler) do(ctx context.Context, a Action) (string, error) {
 	switch a.Kind {
 	case KindStart:
 		return a.ID, r.engine.Start(ctx, a.ID)
@@ -54,9 +75,6 @@ func (r *Reconciler) do(ctx context.Context, a Action, images *imageCheck) (stri
 		}
 		return a.ID, err
 	case KindCreate:
-		if err := images.ensure(ctx, r.engine, a.Config.Image); err != nil {
-			return "", err
-		}
 		id, err := r.create(ctx, a.Config)
 		if err != nil {
 			return "", err
@@ -91,26 +109,77 @@ func (r *Reconciler) create(ctx context.Context, cfg ContainerConfig) (string, e
 	}
 }
 
-// imageCheck makes one EnsureImage call per image per pass, shared by all
-// the creates of that image.
-type imageCheck struct {
-	mu   sync.Mutex
-	done map[string]*imageResult
+// puller makes images present in the background: a pull can take minutes
+// (or hang on a registry), and a pass must never wait for it, or one spec
+// with a missing image would delay every other. A create of an image that
+// is not known to be present starts a pull and is skipped; the pull's end
+// triggers a pass, which creates, or fails the spec into its backoff.
+type puller struct {
+	mu       sync.Mutex
+	present  map[string]bool
+	inflight map[string]bool
+	failed   map[string]error // finished pulls, not yet reported
+	wg       sync.WaitGroup
 }
 
-type imageResult struct {
-	once sync.Once
-	err  error
+func newPuller() *puller {
+	return &puller{present: map[string]bool{}, inflight: map[string]bool{}, failed: map[string]error{}}
 }
 
-func (c *imageCheck) ensure(ctx context.Context, e Engine, image string) error {
-	c.mu.Lock()
-	res := c.done[image]
-	if res == nil {
-		res = &imageResult{}
-		c.done[image] = res
+// ready reports whether image can be used now. While it is being pulled it
+// returns false and no error; a failed pull is returned once, and the next
+// call starts a new pull.
+func (p *puller) ready(ctx context.Context, e Engine, image string, done func()) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.present[image]:
+		return true, nil
+	case p.inflight[image]:
+		return false, nil
 	}
-	c.mu.Unlock()
-	res.once.Do(func() { res.err = e.EnsureImage(ctx, image) })
-	return res.err
+	if err, ok := p.failed[image]; ok {
+		delete(p.failed, image)
+		return false, err
+	}
+	// The common case is answered in the pass: the image is there.
+	if ok, err := e.HasImage(ctx, image); err != nil {
+		return false, err
+	} else if ok {
+		p.present[image] = true
+		return true, nil
+	}
+	p.inflight[image] = true
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		err := e.Pull(ctx, image)
+		p.mu.Lock()
+		delete(p.inflight, image)
+		if err == nil {
+			p.present[image] = true
+		} else {
+			p.failed[image] = err
+		}
+		p.mu.Unlock()
+		done()
+	}()
+	return false, nil
 }
+
+// pulling reports whether a pull of image is under way.
+func (p *puller) pulling(image string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.inflight[image]
+}
+
+// forget drops what is known of image, after the engine said it is gone.
+func (p *puller) forget(image string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.present, image)
+}
+
+// wait returns when every pull has ended (their context is the Run's).
+func (p *puller) wait() { p.wg.Wait() }

@@ -47,6 +47,7 @@ type Reconciler struct {
 	// Touched only by the pass, which never overlaps itself.
 	lastGood map[string]spec.Entry
 	backoff  backoffs
+	pull     *puller
 
 	mu       sync.Mutex
 	status   map[string]Status
@@ -79,7 +80,7 @@ func New(dir *spec.Dir, engine Engine, opts Options) *Reconciler {
 	return &Reconciler{
 		dir: dir, engine: engine, opts: opts, log: log,
 		wake:     make(chan struct{}, 1),
-		lastGood: map[string]spec.Entry{}, backoff: backoffs{},
+		lastGood: map[string]spec.Entry{}, backoff: backoffs{}, pull: newPuller(),
 		status: map[string]Status{}, passDone: make(chan struct{}),
 	}
 }
@@ -124,6 +125,7 @@ func (r *Reconciler) Run(ctx context.Context, changes <-chan struct{}) error {
 		}
 	}()
 	defer wg.Wait()
+	defer r.pull.wait() // after cancel: pulls end with ctx
 
 	r.Trigger()
 	timer := time.NewTimer(r.jitter())
@@ -140,7 +142,7 @@ func (r *Reconciler) Run(ctx context.Context, changes <-chan struct{}) error {
 			return nil
 		}
 		next := r.jitter()
-		if t := r.backoff.next(r.opts.Now()); !t.IsZero() {
+		if t := r.backoff.next(); !t.IsZero() {
 			next = min(next, t.Sub(r.opts.Now()))
 		}
 		if !timer.Stop() {
@@ -271,7 +273,7 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time) ([]Done, error) {
 	for image := range acted {
 		if err := failed[image]; err != nil {
 			until := r.backoff.fail(image, err, now)
-			r.log.Warn("spec failing, backing off", "image", image, "retry_at", until.Format(time.RFC3339Nano), "err", err)
+			r.log.Warn("spec failing, backing off", "image", image, "delay", until.Sub(now), "retry_at", until.Format(time.RFC3339Nano), "err", err)
 		} else {
 			r.backoff.succeed(image)
 		}
@@ -352,6 +354,9 @@ func (r *Reconciler) updateStatus(in Input, entries map[string]spec.Entry, plan 
 			fe = joinErr(fe, loadErr.Error())
 		}
 		st := specStatus(e, in.Desired[image].Target, byImage[image], plan[image], fe, actErr, now)
+		if r.pull.pulling(image) {
+			st.Message = joinErr(st.Message, "pulling image "+image)
+		}
 		status[image] = st
 		if prev, ok := r.status[image]; !ok || prev.Health != st.Health || prev.LastError != st.LastError {
 			r.log.Info("spec status", "image", image, "health", st.Health, "synced", st.Synced,

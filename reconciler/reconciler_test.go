@@ -248,27 +248,30 @@ func TestMissingImageBacksOffWithoutBlockingOthers(t *testing.T) {
 	w := newWorld(t, "app:v1")
 	w.write("ghost.yaml", "image: ghost:v1\nresources: {}\n")
 	w.write("app.yaml", "image: app:v1\nresources: {}\n")
-	w.pass()
-	st := w.status("ghost:v1")
-	if st.Health != reconciler.Missing || !strings.Contains(st.LastError, "image ghost:v1 not found locally and pull failed") {
-		t.Errorf("status = %+v, want Missing with the pull error", st)
-	}
+	w.pass() // starts the pull in the background, and creates app at once
 	diff(t, "others unaffected", []string{"app-v1-1 running"}, w.containers("app:v1"))
+	// The pull fails in the background; a later pass reports it.
+	rt.Eventually(t, 5*time.Second, "ghost:v1 Missing", func() (bool, string) {
+		w.pass()
+		st := w.status("ghost:v1")
+		return st.Health == reconciler.Missing && strings.Contains(st.LastError, "image ghost:v1 not found locally and pull failed"), fmt.Sprintf("%+v", st)
+	})
 	// Within the backoff (5ms, 10ms, ...) a pass does not try again.
-	calls := w.fake.Calls("ensure-image")
+	pulls := w.fake.Calls("pull")
 	w.r.Pass(context.Background()) // same instant: still backing off
-	if got := w.fake.Calls("ensure-image"); got != calls {
-		t.Errorf("retried during backoff: %d calls, want %d", got, calls)
+	if got := w.fake.Calls("pull"); got != pulls {
+		t.Errorf("pulled again during backoff: %d pulls, want %d", got, pulls)
 	}
-	w.pass() // a second later: the backoff has passed
-	if got := w.fake.Calls("ensure-image"); got != calls+1 {
-		t.Errorf("after backoff: %d calls, want %d", got, calls+1)
-	}
+	w.pass() // a second later: the backoff has passed, a new pull starts
+	rt.Eventually(t, 5*time.Second, "a second pull", func() (bool, string) {
+		return w.fake.Calls("pull") == pulls+1, fmt.Sprint(w.fake.Calls("pull"), " pulls")
+	})
 	w.fake.AddImage("ghost:v1")
-	w.converge()
-	if st := w.status("ghost:v1"); st.Health != reconciler.Healthy || st.LastError != "" {
-		t.Errorf("after the image appeared: %+v", st)
-	}
+	rt.Eventually(t, 5*time.Second, "ghost:v1 Healthy", func() (bool, string) {
+		w.pass()
+		st := w.status("ghost:v1")
+		return st.Health == reconciler.Healthy && st.LastError == "", fmt.Sprintf("%+v", st)
+	})
 }
 
 func TestOtherContainersAreNeverTouched(t *testing.T) {

@@ -3,6 +3,7 @@ package reconcilertest
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,12 +26,16 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("images", func(t *testing.T) {
 		h := newHarness(t)
 		ctx := context.Background()
-		if err := h.Engine.EnsureImage(ctx, h.Image); err != nil {
-			t.Errorf("EnsureImage(%s) = %v, want nil", h.Image, err)
+		if ok, err := h.Engine.HasImage(ctx, h.Image); !ok || err != nil {
+			t.Errorf("HasImage(%s) = %v, %v, want true", h.Image, ok, err)
 		}
-		err := h.Engine.EnsureImage(ctx, h.MissingImage)
-		if !errors.Is(err, reconciler.ErrImageUnavailable) {
-			t.Errorf("EnsureImage(%s) = %v, want ErrImageUnavailable", h.MissingImage, err)
+		if ok, err := h.Engine.HasImage(ctx, h.MissingImage); ok || err != nil {
+			t.Errorf("HasImage(%s) = %v, %v, want false", h.MissingImage, ok, err)
+		}
+		err := h.Engine.Pull(ctx, h.MissingImage)
+		if !errors.Is(err, reconciler.ErrImageUnavailable) ||
+			!strings.Contains(err.Error(), "image "+h.MissingImage+" not found locally and pull failed: ") {
+			t.Errorf("Pull(%s) = %v, want ErrImageUnavailable saying it is not found locally and the pull failed", h.MissingImage, err)
 		}
 	})
 

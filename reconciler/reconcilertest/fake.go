@@ -103,11 +103,21 @@ func (f *Fake) List(ctx context.Context) ([]reconciler.Container, error) {
 	return out, nil
 }
 
-// EnsureImage implements reconciler.Engine; there is no registry to pull from.
-func (f *Fake) EnsureImage(ctx context.Context, image string) error {
+// HasImage implements reconciler.Engine.
+func (f *Fake) HasImage(ctx context.Context, image string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.call("ensure-image"); err != nil {
+	if err := f.call("has-image"); err != nil {
+		return false, err
+	}
+	return f.images[image], nil
+}
+
+// Pull implements reconciler.Engine; there is no registry to pull from.
+func (f *Fake) Pull(ctx context.Context, image string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.call("pull"); err != nil {
 		return err
 	}
 	if !f.images[image] {
