@@ -2,6 +2,8 @@ package reconciler
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -74,7 +76,7 @@ func Plan(in Input) map[string]*SpecPlan {
 	}
 	n := &namer{taken: names, instance: in.Instance}
 	out := map[string]*SpecPlan{}
-	for _, image := range sortedImages(in.Desired) {
+	for _, image := range slices.Sorted(maps.Keys(in.Desired)) {
 		d := in.Desired[image]
 		if d.Spec.Resources.Status == spec.StatusStopped {
 			out[image] = planStopped(d, byImage[image])
@@ -93,7 +95,7 @@ func Plan(in Input) map[string]*SpecPlan {
 // Actions flattens a plan in image order.
 func Actions(p map[string]*SpecPlan) []Action {
 	var out []Action
-	for _, image := range sortedImages(p) {
+	for _, image := range slices.Sorted(maps.Keys(p)) {
 		out = append(out, p[image].Actions...)
 	}
 	return out
@@ -232,7 +234,7 @@ func planOrphan(image string, cs []Container, in Input, plans map[string]*SpecPl
 	// A tag bump (app:v1 -> app:v2) removes the old spec and adds the new
 	// one in one snapshot: prune the old only once the new one is ready.
 	repo := spec.Repository(image)
-	for _, other := range sortedImages(in.Desired) {
+	for _, other := range slices.Sorted(maps.Keys(in.Desired)) {
 		if spec.Repository(other) == repo && !converged(plans[other], in.Desired[other], in.Containers) {
 			p.Wait = "prune waits for " + other + " to be ready"
 			return p
@@ -301,14 +303,5 @@ func newestFirst(cs []Container) []Container {
 		}
 		return out[i].Slot > out[j].Slot
 	})
-	return out
-}
-
-func sortedImages[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -252,7 +254,7 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time) ([]Done, error) {
 	plan := Plan(in)
 
 	var todo []Action
-	for _, image := range sortedImages(plan) {
+	for _, image := range slices.Sorted(maps.Keys(plan)) {
 		if r.backoff.waiting(image, now) {
 			continue
 		}
@@ -298,7 +300,7 @@ func (r *Reconciler) fromSnapshot(snap *spec.Snapshot, entries map[string]spec.E
 		for _, s := range srcs {
 			msgs = append(msgs, broken[s.File]...)
 		}
-		fileErrs[image] = strings.Join(dedupe(msgs), "; ")
+		fileErrs[image] = strings.Join(slices.Compact(slices.Sorted(slices.Values(msgs))), "; ")
 		in.Keep[image] = true
 		if e, ok := r.lastGood[image]; ok {
 			entries[image] = e
@@ -366,18 +368,6 @@ func (r *Reconciler) updateStatus(in Input, entries map[string]spec.Entry, plan 
 	r.mu.Lock()
 	r.status = status
 	r.mu.Unlock()
-}
-
-func dedupe(s []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range s {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 func short(id string) string {

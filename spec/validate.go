@@ -3,10 +3,11 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"regexp"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -228,14 +229,7 @@ func hasPort(ports map[string]int, want Port) bool {
 	return false
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // FormatCPU prints NanoCPUs as a number of CPUs without trailing zeros ("0.5", "2").
 func FormatCPU(n int64) string {

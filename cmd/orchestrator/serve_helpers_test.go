@@ -21,7 +21,7 @@ import (
 // server is an in-process `orchestrator serve` on a real engine, with its
 // own instance label, state directory and log.
 type server struct {
-	t        *testing.T
+	t        testing.TB
 	dir      string
 	instance string
 	addr     string
@@ -34,7 +34,7 @@ type serverOpt func(*serveFlags)
 func withResync(d time.Duration) serverOpt { return func(f *serveFlags) { f.resync = d } }
 
 // startServer runs serve until the test ends (or stop is called).
-func startServer(t *testing.T, dir, instance string, opts ...serverOpt) *server {
+func startServer(t testing.TB, dir, instance string, opts ...serverOpt) *server {
 	t.Helper()
 	s := &server{t: t, dir: dir, instance: instance, addr: freeAddr(t), log: &syncBuffer{}}
 	f := serveFlags{addr: s.addr, instance: instance, parallelism: 4, resync: 30 * time.Second, readyTimeout: time.Minute}
@@ -60,7 +60,7 @@ func startServer(t *testing.T, dir, instance string, opts ...serverOpt) *server 
 	return s
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
