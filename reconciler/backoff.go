@@ -11,22 +11,25 @@ const (
 // backoff is the retry state of one spec. A failing spec waits before its
 // next attempt; the other specs never wait for it.
 type backoff struct {
-	delay time.Duration
-	until time.Time
-	err   error
-	armed bool // a retry is due at until and no pass has made it yet
+	revision string // of the spec that failed
+	delay    time.Duration
+	until    time.Time
+	err      error
+	armed    bool // a retry is due at until and no pass has made it yet
 }
 
 // backoffs tracks every spec's retry state, by image.
 type backoffs map[string]*backoff
 
-// fail records a failure at now and returns when to try again.
-func (b backoffs) fail(image string, err error, now time.Time) time.Time {
+// fail records a failure of the spec at revision at now, and returns when
+// to try again.
+func (b backoffs) fail(image, revision string, err error, now time.Time) time.Time {
 	s := b[image]
 	if s == nil {
 		s = &backoff{}
 		b[image] = s
 	}
+	s.revision = revision
 	if s.delay == 0 {
 		s.delay = backoffMin
 	} else {
@@ -34,6 +37,14 @@ func (b backoffs) fail(image string, err error, now time.Time) time.Time {
 	}
 	s.until, s.err, s.armed = now.Add(s.delay), err, true
 	return s.until
+}
+
+// resetIfChanged forgets the failures of an earlier revision of the spec:
+// an edit that fixes it is tried at once, not after the backoff.
+func (b backoffs) resetIfChanged(image, revision string) {
+	if s := b[image]; s != nil && s.revision != revision {
+		delete(b, image)
+	}
 }
 
 // succeed forgets a spec's failures.

@@ -13,7 +13,7 @@ func TestBackoffDoublesToFiveMinutes(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var got []time.Duration
 	for i := 0; i < 18; i++ {
-		got = append(got, b.fail("web", errors.New("boom"), now).Sub(now))
+		got = append(got, b.fail("web", "r1", errors.New("boom"), now).Sub(now))
 	}
 	want := []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond,
 		80 * time.Millisecond, 160 * time.Millisecond, 320 * time.Millisecond, 640 * time.Millisecond, 1280 * time.Millisecond,
@@ -31,8 +31,8 @@ func TestBackoffDoublesToFiveMinutes(t *testing.T) {
 func TestBackoffWakesOnceForEachRetry(t *testing.T) {
 	b := backoffs{}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	until := b.fail("web", errors.New("boom"), now)
-	b.fail("api", errors.New("boom"), now.Add(time.Second))
+	until := b.fail("web", "r1", errors.New("boom"), now)
+	b.fail("api", "r1", errors.New("boom"), now.Add(time.Second))
 	if got := b.next(); !got.Equal(until) {
 		t.Errorf("next = %v, want web's retry %v", got, until)
 	}
@@ -51,5 +51,21 @@ func TestBackoffWakesOnceForEachRetry(t *testing.T) {
 	}
 	if b.lastError("web") == nil {
 		t.Errorf("the error is forgotten before the retry succeeds")
+	}
+}
+
+func TestBackoffResetsWhenTheSpecChanges(t *testing.T) {
+	b := backoffs{}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 10; i++ {
+		b.fail("web", "r1", errors.New("boom"), now)
+	}
+	b.resetIfChanged("web", "r1")
+	if !b.waiting("web", now) {
+		t.Errorf("the same revision stopped backing off")
+	}
+	b.resetIfChanged("web", "r2")
+	if b.waiting("web", now) || b.lastError("web") != nil {
+		t.Errorf("a new revision still backs off")
 	}
 }

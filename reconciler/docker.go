@@ -37,6 +37,7 @@ type inspected struct {
 	state        string
 	held         bool
 	restartCount int
+	started      time.Time
 }
 
 // DockerOptions configure the adapter.
@@ -129,7 +130,7 @@ func (d *Docker) List(ctx context.Context) ([]Container, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.Held, c.RestartCount = in.held, in.restartCount
+		c.Held, c.RestartCount, c.Started = in.held, in.restartCount, in.started
 		out = append(out, c)
 	}
 	d.mu.Lock()
@@ -155,6 +156,9 @@ func (d *Docker) inspected(ctx context.Context, id, state string) (inspected, er
 		return inspected{}, fmt.Errorf("inspect %s: %w", id, err)
 	}
 	in = inspected{state: state, restartCount: resp.RestartCount}
+	if resp.State != nil {
+		in.started, _ = time.Parse(time.RFC3339Nano, resp.State.StartedAt)
+	}
 	if resp.HostConfig != nil {
 		in.held = resp.HostConfig.RestartPolicy.Name == container.RestartPolicyDisabled
 	}
@@ -224,7 +228,7 @@ func (d *Docker) Pull(ctx context.Context, ref string) error {
 	pctx, cancel := context.WithTimeout(ctx, d.pullTimeout)
 	defer cancel()
 	if err := d.pull(pctx, ref); err != nil {
-		return fmt.Errorf("%w: image %s not found locally and pull failed: %w", ErrImageUnavailable, ref, err)
+		return KindErrorf(ErrImageUnavailable, "image %s not found locally and pull failed: %w", ref, err)
 	}
 	return nil
 }
@@ -285,9 +289,9 @@ func (d *Docker) Create(ctx context.Context, cfg ContainerConfig) (string, error
 		}, nil, nil, cfg.Name)
 	switch {
 	case errdefs.IsConflict(err):
-		return "", fmt.Errorf("create %s: %w: %w", cfg.Name, ErrNameInUse, err)
+		return "", KindErrorf(ErrNameInUse, "create %s: name in use: %w", cfg.Name, err)
 	case errdefs.IsNotFound(err):
-		return "", fmt.Errorf("create %s: %w: %w", cfg.Name, ErrImageUnavailable, err)
+		return "", KindErrorf(ErrImageUnavailable, "create %s: %w", cfg.Name, err)
 	case err != nil:
 		return "", fmt.Errorf("create %s: %w", cfg.Name, err)
 	}
@@ -328,7 +332,7 @@ func classify(op, id string, err error) error {
 	case err == nil:
 		return nil
 	case errdefs.IsNotFound(err):
-		return fmt.Errorf("%s %s: %w: %w", op, id, ErrNotFound, err)
+		return KindErrorf(ErrNotFound, "%s %s: %w", op, id, err)
 	default:
 		return fmt.Errorf("%s %s: %w", op, id, err)
 	}

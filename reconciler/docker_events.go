@@ -65,8 +65,9 @@ func (d *Docker) stream(ctx context.Context, f filters.Args, out chan<- Event) b
 			if !d.ours(m.Actor.Attributes) {
 				continue
 			}
-			if m.Action == events.ActionUpdate || m.Action == events.ActionDie {
-				d.forget(m.Actor.ID) // restart policy or restart count changed
+			switch m.Action {
+			case events.ActionUpdate, events.ActionDie, events.ActionStart:
+				d.forget(m.Actor.ID) // restart policy, restart count or start time changed
 			}
 			ev := Event{ContainerID: m.Actor.ID, Image: m.Actor.Attributes[LabelImage], Action: string(m.Action), Time: time.Unix(0, m.TimeNano)}
 			select {

@@ -8,6 +8,7 @@ package reconciler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -33,6 +34,23 @@ var (
 	ErrImageUnavailable = errors.New("image unavailable")
 )
 
+// kindError is an engine error of one of the kinds above: errors.Is
+// matches the kind, its message is its own, and the cause is wrapped last.
+type kindError struct {
+	kind error
+	err  error
+}
+
+func (e *kindError) Error() string        { return e.err.Error() }
+func (e *kindError) Is(target error) bool { return target == e.kind }
+func (e *kindError) Unwrap() error        { return e.err }
+
+// KindErrorf is fmt.Errorf (a cause with %w goes last) made an error of
+// kind, one of ErrNotFound, ErrNameInUse, ErrImageUnavailable: for engines.
+func KindErrorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, err: fmt.Errorf(format, args...)}
+}
+
 // Container is a managed container as the engine reports it.
 type Container struct {
 	ID       string
@@ -47,6 +65,7 @@ type Container struct {
 	Held         bool
 	RestartCount int
 	Created      time.Time
+	Started      time.Time                // the last start (Docker's State.StartedAt)
 	Ports        map[string][]PortBinding // like Docker's NetworkSettings.Ports
 	Labels       map[string]string
 }
@@ -63,6 +82,13 @@ func (c Container) Active() bool { return c.State == "running" || c.State == "re
 // Ready reports whether it is running and not failing its health check.
 func (c Container) Ready() bool {
 	return c.State == "running" && (c.Health == "" || c.Health == "healthy")
+}
+
+// Stable reports whether it has been Ready for at least minReady since its
+// last start, without a restart: a new version that crashes is not stable,
+// however often Docker brings it back.
+func (c Container) Stable(now time.Time, minReady time.Duration) bool {
+	return c.Ready() && c.RestartCount == 0 && !c.Started.IsZero() && now.Sub(c.Started) >= minReady
 }
 
 // ContainerConfig is everything the orchestrator sets on a new container.

@@ -49,8 +49,12 @@ type Input struct {
 	NoPrune      string
 	Containers   []Container
 	Now          time.Time
-	ReadyTimeout time.Duration // a new container must be ready within this
-	Instance     string        // names and labels new containers, when set
+	ReadyTimeout time.Duration // a new container must be stable within this
+	MinReady     time.Duration // ...and running that long without a restart
+	// Since says when each desired image became desired. A deleted spec of
+	// the same repository waits for a young one (a tag bump), not an old one.
+	Since    map[string]time.Time
+	Instance string // names and labels new containers, when set
 }
 
 // SpecPlan is the plan for one image.
@@ -62,6 +66,9 @@ type SpecPlan struct {
 	// Stuck: a new container missed ReadyTimeout; the rollout stops and the
 	// old containers stay (Degraded).
 	Stuck bool
+	// RecheckAt is when the plan may change with no event: a new container
+	// finishes its MinReady period.
+	RecheckAt time.Time
 }
 
 // Plan decides, for every desired and every orphaned image, what to do now.
@@ -117,8 +124,9 @@ func planRunning(d Desired, cs []Container, in Input, n *namer) *SpecPlan {
 	var activeCur, inactiveCur, activeOld []Container
 	for _, c := range cs {
 		switch {
-		case c.Held || c.State == "removing":
-			// the operator holds it, or the engine is already removing it
+		case c.Held || c.State == "removing" || c.State == "paused":
+			// the operator holds it (or paused it by hand: never destroy
+			// what someone is looking at), or the engine is removing it
 		case c.State == "dead":
 			p.Actions = append(p.Actions, act(KindRemove, c, "dead"))
 		case c.SpecHash != hash && !c.Active():
@@ -131,16 +139,20 @@ func planRunning(d Desired, cs []Container, in Input, n *namer) *SpecPlan {
 			inactiveCur = append(inactiveCur, c)
 		}
 	}
-	var notReady []Container
+	// A new container must be stable (ready for MinReady, no restart)
+	// before an old one goes for it.
+	var unstable []Container
 	for _, c := range activeCur {
-		if !c.Ready() {
-			notReady = append(notReady, c)
+		if c.Stable(in.Now, in.MinReady) {
+			continue
 		}
-	}
-	for _, c := range notReady {
-		if in.ReadyTimeout > 0 && in.Now.Sub(c.Created) > in.ReadyTimeout {
+		unstable = append(unstable, c)
+		switch {
+		case in.ReadyTimeout > 0 && in.Now.Sub(c.Created) > in.ReadyTimeout:
 			p.Stuck = true
-			p.Wait = fmt.Sprintf("%s is not ready after %s (state %s%s)", c.Name, in.ReadyTimeout, c.State, healthSuffix(c))
+			p.Wait = fmt.Sprintf("%s is not ready after %s (state %s%s, %d restarts)", c.Name, in.ReadyTimeout, c.State, healthSuffix(c), c.RestartCount)
+		case c.Ready() && c.RestartCount == 0 && !c.Started.IsZero():
+			p.recheck(c.Started.Add(in.MinReady))
 		}
 	}
 	target := d.Target
@@ -150,8 +162,8 @@ func planRunning(d Desired, cs []Container, in Input, n *namer) *SpecPlan {
 		case p.Stuck:
 			p.Wait = "rollout stopped, old containers kept: " + p.Wait
 			return p
-		case len(notReady) > 0:
-			p.Wait = "rollout waits for " + notReady[0].Name + " to become ready"
+		case len(unstable) > 0:
+			p.Wait = "rollout waits for " + unstable[0].Name + " to become ready"
 			return p
 		}
 		total := len(activeCur) + len(activeOld)
@@ -198,10 +210,14 @@ func planRunning(d Desired, cs []Container, in Input, n *namer) *SpecPlan {
 	}
 	if p.Stuck {
 		p.Wait = "not converging: " + p.Wait
-	} else if len(notReady) > 0 && len(p.Actions) == 0 {
-		p.Wait = "waiting for " + notReady[0].Name + " to become ready"
 	}
 	return p
+}
+
+func (p *SpecPlan) recheck(t time.Time) {
+	if p.RecheckAt.IsZero() || t.Before(p.RecheckAt) {
+		p.RecheckAt = t
+	}
 }
 
 // scaleUp starts this spec's own stopped containers first, newest first,
@@ -233,10 +249,20 @@ func planOrphan(image string, cs []Container, in Input, plans map[string]*SpecPl
 	}
 	// A tag bump (app:v1 -> app:v2) removes the old spec and adds the new
 	// one in one snapshot: prune the old only once the new one is ready.
+	// Only a spec of the same repository that is young (desired for less
+	// than ReadyTimeout) is waited for, so an old spec that never gets ready
+	// cannot hold a delete back forever.
 	repo := spec.Repository(image)
 	for _, other := range slices.Sorted(maps.Keys(in.Desired)) {
-		if spec.Repository(other) == repo && !converged(plans[other], in.Desired[other], in.Containers) {
+		young := in.ReadyTimeout <= 0 || in.Now.Sub(in.Since[other]) < in.ReadyTimeout
+		if young && spec.Repository(other) == repo && hasActive(cs) && !converged(plans[other], in.Desired[other], in) {
 			p.Wait = "prune waits for " + other + " to be ready"
+			if !in.Since[other].IsZero() {
+				p.recheck(in.Since[other].Add(in.ReadyTimeout))
+			}
+			if op := plans[other]; op != nil && !op.RecheckAt.IsZero() {
+				p.recheck(op.RecheckAt)
+			}
 			return p
 		}
 	}
@@ -248,19 +274,28 @@ func planOrphan(image string, cs []Container, in Input, plans map[string]*SpecPl
 	return p
 }
 
-// converged: the spec needs nothing more and has its target of ready,
+// converged: the spec needs nothing more and has its target of stable,
 // current containers.
-func converged(p *SpecPlan, d Desired, cs []Container) bool {
+func converged(p *SpecPlan, d Desired, in Input) bool {
 	if p == nil || len(p.Actions) > 0 || p.Wait != "" {
 		return false
 	}
 	hash, ready := d.Spec.Hash(), 0
-	for _, c := range cs {
-		if c.Image == d.Spec.Image && !c.Held && c.SpecHash == hash && c.Ready() {
+	for _, c := range in.Containers {
+		if c.Image == d.Spec.Image && !c.Held && c.SpecHash == hash && c.Stable(in.Now, in.MinReady) {
 			ready++
 		}
 	}
 	return ready >= d.Target
+}
+
+func hasActive(cs []Container) bool {
+	for _, c := range cs {
+		if c.Active() {
+			return true
+		}
+	}
+	return false
 }
 
 func act(k Kind, c Container, why string) Action {

@@ -28,6 +28,7 @@ func ctr(s spec.Spec, n int, state string, mut ...func(*Container)) Container {
 		ID: s.Image + "#" + strconv.Itoa(n), Name: NamePrefix("", s.Image) + "-" + strconv.Itoa(n), Image: s.Image,
 		SpecHash: s.Hash(), Slot: n, State: state, Created: t0.Add(time.Duration(n) * time.Minute),
 	}
+	c.Started = c.Created
 	for _, m := range mut {
 		m(&c)
 	}
@@ -175,8 +176,33 @@ func TestPlan(t *testing.T) {
 			in: Input{Desired: desired(webEnv), Now: t0.Add(10 * time.Minute), ReadyTimeout: time.Minute, Containers: []Container{
 				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "restarting"),
 			}},
-			wantWait:  map[string]string{"web:v1": "rollout stopped, old containers kept: web-v1-3 is not ready after 1m0s (state restarting)"},
+			wantWait:  map[string]string{"web:v1": "rollout stopped, old containers kept: web-v1-3 is not ready after 1m0s (state restarting, 0 restarts)"},
 			wantStuck: []string{"web:v1"},
+		},
+		{
+			name: "rollout waits while the new version crash-loops, even when caught running",
+			in: Input{Desired: desired(webEnv), Now: t0.Add(4 * time.Minute), ReadyTimeout: 10 * time.Minute, MinReady: 5 * time.Second, Containers: []Container{
+				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running", restarts(4)),
+			}},
+			wantWait: map[string]string{"web:v1": "rollout waits for web-v1-3 to become ready"},
+		},
+		{
+			name: "rollout waits out the new container's monitor period",
+			in: Input{Desired: desired(webEnv), Now: t0.Add(3*time.Minute + 2*time.Second), MinReady: 5 * time.Second, Containers: []Container{
+				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running"),
+			}},
+			wantWait: map[string]string{"web:v1": "rollout waits for web-v1-3 to become ready"},
+		},
+		{
+			name: "a paused replica is left alone and not counted",
+			in:   Input{Desired: desired(web), Containers: []Container{ctr(web, 1, "paused"), ctr(web, 2, "running")}},
+			want: []step{{"create", "web:v1", "new web-v1-3"}},
+		},
+		{
+			name: "a deleted spec does not wait for an old spec of its repository",
+			in: Input{Desired: desired(v2), ReadyTimeout: time.Minute, Since: map[string]time.Time{"web:v2": t0},
+				Containers: []Container{ctr(web, 1, "running")}},
+			want: []step{{"remove", "web:v1", "web:v1#1"}, {"create", "web:v2", "new web-v2-1"}, {"create", "web:v2", "new web-v2-2"}},
 		},
 		{
 			name: "fixed host port: stop-first, the old container goes before the new one is created",
@@ -231,6 +257,9 @@ func TestPlan(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.in.Now.IsZero() {
+				tc.in.Now = t0.Add(time.Hour)
+			}
 			p := Plan(tc.in)
 			if diff := cmp.Diff(tc.want, steps(p)); diff != "" {
 				t.Errorf("actions (-want +got):\n%s", diff)
@@ -252,6 +281,9 @@ func TestPlan(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.wantStuck, gotStuck); diff != "" {
 				t.Errorf("stuck (-want +got):\n%s", diff)
+			}
+			if sp := p["web:v1"]; tc.name == "rollout waits out the new container's monitor period" && !sp.RecheckAt.Equal(t0.Add(3*time.Minute+5*time.Second)) {
+				t.Errorf("RecheckAt = %v, want the end of the monitor period", sp.RecheckAt)
 			}
 		})
 	}

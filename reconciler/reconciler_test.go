@@ -30,7 +30,7 @@ func newWorld(t *testing.T, images ...string) *world {
 	w := &world{t: t, root: t.TempDir(), fake: rt.NewFake(images...), now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
 	w.fake.SetClock(func() time.Time { return w.now })
 	w.r = reconciler.New(spec.NewDir(w.root, spec.Options{HostCPUs: 4}), w.fake, reconciler.Options{
-		Now: func() time.Time { return w.now }, ReadyTimeout: time.Minute,
+		Now: func() time.Time { return w.now }, ReadyTimeout: time.Minute, MinReady: time.Second,
 	})
 	// Another spec keeps the directory from being empty, which would stop every prune.
 	w.write("keep.yaml", "image: keep:v1\nresources: {}\n")
@@ -309,7 +309,7 @@ func TestRestartAdoptsWithoutDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A new reconciler over the same engine: nothing in memory.
-	w.r = reconciler.New(spec.NewDir(w.root, spec.Options{HostCPUs: 4}), w.fake, reconciler.Options{Now: func() time.Time { return w.now }})
+	w.r = reconciler.New(spec.NewDir(w.root, spec.Options{HostCPUs: 4}), w.fake, reconciler.Options{Now: func() time.Time { return w.now }, MinReady: time.Second})
 	w.converge()
 	diff(t, "adopted", []string{"app-v1-1 running", "app-v1-2 running", "app-v1-3 running"}, w.containers("app:v1"))
 }

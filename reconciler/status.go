@@ -32,8 +32,10 @@ type Status struct {
 
 // specStatus computes a spec's status from what the pass saw and did.
 // fileErr is the error of the spec's file when only its last good version
-// is in force; actErr the failure of its actions (or its backoff).
-func specStatus(e spec.Entry, target int, cs []Container, p *SpecPlan, fileErr, actErr string, now time.Time) Status {
+// is in force; actErr the failure of its actions (or its backoff). A
+// container counts as ready when it runs, passes its health check, and has
+// not just been restarted (a crash loop is not Healthy between crashes).
+func specStatus(e spec.Entry, target int, cs []Container, p *SpecPlan, fileErr, actErr string, now time.Time, minReady time.Duration) Status {
 	st := Status{
 		Image: e.Spec.Image, Desired: target, Revision: e.Revision, Source: e.Source.String(),
 		LastReconcile: now,
@@ -47,7 +49,7 @@ func specStatus(e spec.Entry, target int, cs []Container, p *SpecPlan, fileErr, 
 		if c.Active() {
 			st.Running++
 		}
-		if c.SpecHash == hash && c.Ready() {
+		if c.SpecHash == hash && c.Ready() && (c.RestartCount == 0 || now.Sub(c.Started) >= minReady) {
 			st.Ready++
 		}
 	}
@@ -84,4 +86,56 @@ func joinErr(a, b string) string {
 		return b
 	}
 	return a + "; " + b
+}
+
+// updateStatus records every spec's status after a pass, and logs changes.
+// An image whose only document is broken has no spec in force, but its
+// error still shows, at that document.
+func (r *Reconciler) updateStatus(in Input, entries map[string]spec.Entry, plan map[string]*SpecPlan, fileErrs map[string]string, loadErr error, now time.Time) {
+	byImage := map[string][]Container{}
+	for _, c := range in.Containers {
+		byImage[c.Image] = append(byImage[c.Image], c)
+	}
+	status := map[string]Status{}
+	for image, e := range entries {
+		actErr := ""
+		if err := r.backoff.lastError(image); err != nil {
+			actErr = err.Error()
+		}
+		fe := fileErrs[image]
+		if loadErr != nil {
+			fe = joinErr(fe, loadErr.Error())
+		}
+		st := specStatus(e, in.Desired[image].Target, byImage[image], plan[image], fe, actErr, now, r.opts.MinReady)
+		if r.pull.pulling(image) {
+			st.Message = joinErr(st.Message, "pulling image "+image)
+		}
+		status[image] = st
+	}
+	for image, fe := range fileErrs {
+		if _, ok := status[image]; ok {
+			continue
+		}
+		src := ""
+		if r.snap != nil && len(r.snap.Found[image]) > 0 {
+			src = r.snap.Found[image][0].String()
+		}
+		st := Status{Image: image, Health: Degraded, Source: src, LastError: fe, LastReconcile: now,
+			Message: "no valid version of this spec is known: its containers are left as they are"}
+		for _, c := range byImage[image] {
+			if c.Active() {
+				st.Running++
+			}
+		}
+		status[image] = st
+	}
+	for image, st := range status {
+		if prev, ok := r.status[image]; !ok || prev.Health != st.Health || prev.LastError != st.LastError {
+			r.log.Info("spec status", "image", image, "health", st.Health, "synced", st.Synced,
+				"desired", st.Desired, "ready", st.Ready, "running", st.Running, "source", st.Source, "error", st.LastError, "message", st.Message)
+		}
+	}
+	r.mu.Lock()
+	r.status = status
+	r.mu.Unlock()
 }

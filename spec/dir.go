@@ -28,6 +28,7 @@ type Source struct {
 	Index int    `json:"index"`
 }
 
+// String is "file:line".
 func (s Source) String() string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
 
 // Entry is one loaded spec.
@@ -166,7 +167,7 @@ func (d *Dir) specFiles() (string, []string, error) {
 		}
 	}
 	if err != nil {
-		return "", nil, fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
+		return "", nil, kindErrorf(ErrRootMissing, "%s: %w", d.Root, unwrapPath(err))
 	}
 	byTarget := map[string]string{} // real path of a file -> the name it is read under
 	add := func(target, relName string) {
@@ -182,7 +183,7 @@ func (d *Dir) specFiles() (string, []string, error) {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			if rel == "" {
-				return fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
+				return kindErrorf(ErrRootMissing, "%s: %w", d.Root, unwrapPath(err))
 			}
 			return nil // a subdirectory that vanished mid-walk is simply not there
 		}

@@ -25,6 +25,22 @@ var (
 	ErrRootMissing = errors.New("state directory root missing or unreadable")
 )
 
+// kindError is an error of one of the kinds above: errors.Is matches the
+// kind, and a cause, if any, is wrapped last.
+type kindError struct {
+	kind error
+	err  error
+}
+
+func (e *kindError) Error() string        { return e.kind.Error() + ": " + e.err.Error() }
+func (e *kindError) Is(target error) bool { return target == e.kind }
+func (e *kindError) Unwrap() error        { return e.err }
+
+// kindErrorf is fmt.Errorf (a cause with %w goes last) made an error of kind.
+func kindErrorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, err: fmt.Errorf(format, args...)}
+}
+
 // FieldError is one problem with one field of one document.
 // It prints as "file:line: field: message", leaving out what is unknown.
 type FieldError struct {
@@ -36,6 +52,7 @@ type FieldError struct {
 	Msg string
 }
 
+// Error prints "file:line: field: message", leaving out what is unknown.
 func (e *FieldError) Error() string {
 	var b strings.Builder
 	if e.File != "" {
@@ -55,6 +72,7 @@ func (e *FieldError) Error() string {
 // FieldErrors is every problem found in one input, reported together.
 type FieldErrors []*FieldError
 
+// Error prints one error per line.
 func (es FieldErrors) Error() string {
 	lines := make([]string, len(es))
 	for i, e := range es {

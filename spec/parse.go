@@ -78,8 +78,12 @@ func semanticErrors(s Spec, schemaErrs FieldErrors, opts Options) FieldErrors {
 		}
 		failed[locKey(e.Loc)] = true
 	}
+	// min > max reads both counts; the ports rule reads max_replicas only.
+	if failed["max_replicas"] {
+		failed["ports"] = true
+	}
 	if failed["min_replicas"] || failed["max_replicas"] {
-		failed["min_replicas"], failed["max_replicas"], failed["ports"] = true, true, true
+		failed["min_replicas"], failed["max_replicas"] = true, true
 	}
 	if failed["ports"] {
 		failed["health"] = true

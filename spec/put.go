@@ -88,10 +88,10 @@ func (d *Dir) plan(s Spec, ifMatch string) (Change, error) {
 	srcs := snap.Found[s.Image]
 	switch {
 	case len(srcs) > 1:
-		return Change{}, fmt.Errorf("%w: %q at %s", ErrConflict, s.Image, others(srcs, Source{}))
+		return Change{}, kindErrorf(ErrConflict, "%q at %s", s.Image, others(srcs, Source{}))
 	case len(srcs) == 0:
 		if ifMatch != "" {
-			return Change{}, fmt.Errorf("%w: %q has no spec yet", ErrPrecondition, s.Image)
+			return Change{}, kindErrorf(ErrPrecondition, "%q has no spec yet", s.Image)
 		}
 		return d.planCreate(s, name, text)
 	}
@@ -119,7 +119,7 @@ func (d *Dir) writable(s Spec) (text []byte, err error) {
 func (d *Dir) planCreate(s Spec, name string, text []byte) (Change, error) {
 	root, err := filepath.EvalSymlinks(d.Root)
 	if err != nil {
-		return Change{}, fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
+		return Change{}, kindErrorf(ErrRootMissing, "%s: %w", d.Root, unwrapPath(err))
 	}
 	rel := name
 	for i := 2; ; i++ {
@@ -149,7 +149,7 @@ func (d *Dir) planUpdate(s Spec, src Source, ifMatch string) (Change, error) {
 		return Change{}, err
 	}
 	if ifMatch != "" && ifMatch != "*" && ifMatch != cur.Revision() {
-		return Change{}, fmt.Errorf("%w: %q is at revision %s", ErrPrecondition, s.Image, cur.Revision())
+		return Change{}, kindErrorf(ErrPrecondition, "%q is at revision %s", s.Image, cur.Revision())
 	}
 	ch := Change{PutResult: PutResult{Result: Unchanged, Revision: s.Revision(), Source: src}, Before: data, After: data, path: full}
 	if cur.Revision() == s.Revision() {
@@ -172,12 +172,12 @@ func (d *Dir) readDocument(full string, src Source) ([]byte, chunk, Spec, error)
 	}
 	chunks := splitDocuments(data)
 	if src.Index >= len(chunks) {
-		return nil, chunk{}, Spec{}, fmt.Errorf("%w: %s changed while reading", ErrBrokenFile, src.File)
+		return nil, chunk{}, Spec{}, kindErrorf(ErrBrokenFile, "%s changed while reading", src.File)
 	}
 	c := chunks[src.Index]
 	doc, ferr := parseChunk(data, c)
 	if ferr != nil || doc == nil {
-		return nil, chunk{}, Spec{}, fmt.Errorf("%w: %s changed while reading", ErrBrokenFile, src.File)
+		return nil, chunk{}, Spec{}, kindErrorf(ErrBrokenFile, "%s changed while reading", src.File)
 	}
 	cur, lines, errs := decodeNode(doc)
 	errs = append(errs, semanticErrors(cur, errs, d.Options)...)
@@ -189,7 +189,7 @@ func (d *Dir) readDocument(full string, src Source) ([]byte, chunk, Spec, error)
 	}
 	if len(errs) > 0 {
 		errs.Sort()
-		return nil, chunk{}, Spec{}, fmt.Errorf("%w: fix it first:\n%w", ErrBrokenFile, errs)
+		return nil, chunk{}, Spec{}, kindErrorf(ErrBrokenFile, "fix it first:\n%w", errs)
 	}
 	return data, c, cur, nil
 }
@@ -209,9 +209,9 @@ func (d *Dir) Delete(image, ifMatch string) (Source, error) {
 	srcs := snap.Found[image]
 	switch {
 	case len(srcs) == 0:
-		return Source{}, fmt.Errorf("%w: %q", ErrNotFound, image)
+		return Source{}, kindErrorf(ErrNotFound, "%q", image)
 	case len(srcs) > 1:
-		return Source{}, fmt.Errorf("%w: %q at %s", ErrConflict, image, others(srcs, Source{}))
+		return Source{}, kindErrorf(ErrConflict, "%q at %s", image, others(srcs, Source{}))
 	}
 	src := srcs[0]
 	full, err := d.inside(src.File)
@@ -228,7 +228,7 @@ func (d *Dir) Delete(image, ifMatch string) (Source, error) {
 			return Source{}, err
 		}
 		if cur.Revision() != ifMatch {
-			return Source{}, fmt.Errorf("%w: %q is at revision %s", ErrPrecondition, image, cur.Revision())
+			return Source{}, kindErrorf(ErrPrecondition, "%q is at revision %s", image, cur.Revision())
 		}
 	}
 	out := removeDocument(data, src.Index)
@@ -266,16 +266,16 @@ func removeDocument(data []byte, i int) []byte {
 func FileName(image string) (string, error) {
 	if image == "" || strings.ContainsAny(image, "\x00\\") || strings.Contains(image, "..") ||
 		strings.HasPrefix(image, "/") || filepath.IsAbs(image) {
-		return "", fmt.Errorf("%w: image %q cannot name a file in the state directory", ErrUnsafeName, image)
+		return "", kindErrorf(ErrUnsafeName, "image %q cannot name a file in the state directory", image)
 	}
 	name := strings.NewReplacer("/", "_", ":", "_", "@", "_").Replace(strings.ToLower(image))
 	for _, r := range name {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
-			return "", fmt.Errorf("%w: image %q has %q, which cannot be in a file name", ErrUnsafeName, image, r)
+			return "", kindErrorf(ErrUnsafeName, "image %q has %q, which cannot be in a file name", image, r)
 		}
 	}
 	if strings.HasPrefix(name, ".") {
-		return "", fmt.Errorf("%w: image %q would make a hidden file", ErrUnsafeName, image)
+		return "", kindErrorf(ErrUnsafeName, "image %q would make a hidden file", image)
 	}
 	if len(name) > 200 { // most file systems stop at 255 bytes
 		sum := sha256.Sum256([]byte(image))
@@ -290,14 +290,14 @@ func FileName(image string) (string, error) {
 func (d *Dir) inside(rel string) (string, error) {
 	root, err := filepath.EvalSymlinks(d.Root)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
+		return "", kindErrorf(ErrRootMissing, "%s: %w", d.Root, unwrapPath(err))
 	}
 	full, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", rel, err) // gone since the Load, or a link loop
 	}
 	if r, err := filepath.Rel(root, full); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("%w: %s is outside %s", ErrUnsafeName, rel, d.Root)
+		return "", kindErrorf(ErrUnsafeName, "%s is outside %s", rel, d.Root)
 	}
 	return full, nil
 }
@@ -307,7 +307,7 @@ func (d *Dir) inside(rel string) (string, error) {
 func (d *Dir) lock() (func(), error) {
 	f, err := os.Open(d.Root)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrRootMissing, d.Root, unwrapPath(err))
+		return nil, kindErrorf(ErrRootMissing, "%s: %w", d.Root, unwrapPath(err))
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		f.Close()

@@ -87,6 +87,12 @@ func validateImage(image string, p path, add func(*FieldError)) {
 			msg = "the form is [registry/]name[:tag][@digest], e.g. nginx:alpine"
 		}
 		add(p.errorf("%q is not a valid image reference: %s", image, msg))
+		return
+	}
+	// The image names its file when apply or the API writes it; a name
+	// that cannot be one is refused here too, so validate agrees with apply.
+	if _, err := FileName(image); err != nil {
+		add(p.errorf("%q cannot be stored: %s", image, strings.TrimPrefix(err.Error(), ErrUnsafeName.Error()+": ")))
 	}
 }
 

@@ -1069,8 +1069,9 @@ resources: {cpu: "1"
 `
 	want := []string{
 		`state/web.yaml:3: min_replicas: must be an integer, got string "many"`,
-		// The fixed host port on line 5 is not judged: max_replicas is
-		// unknown while min_replicas is broken.
+		// The fixed host port on line 5 is judged: it reads max_replicas
+		// (the default 5 here), which is not broken.
+		`state/web.yaml:5: ports["80"]: host port 8080 is fixed but max_replicas is 5: two replicas cannot bind one host port (use 0 for a random port, or max_replicas: 1)`,
 		`state/web.yaml:8: resources.memory: "12q" is not a size (use e.g. 256m, 1g)`,
 		`state/web.yaml:10: env["1BAD"]: "1BAD" is not a valid variable name (letters, digits and _, not starting with a digit)`,
 		`state/web.yaml:16: image: "Bad/Image" is not a valid image reference: repository name (Image) must be lowercase`,

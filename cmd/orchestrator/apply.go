@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/orchestrator/orchestrator/spec"
 	"github.com/spf13/cobra"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 func (a *app) newApplyCmd() *cobra.Command {
@@ -93,6 +96,9 @@ func (a *app) preview(st store, docs []inputDoc, consequence string) ([]spec.Cha
 			if errors.Is(err, spec.ErrRootMissing) {
 				return nil, fmt.Errorf("%w (create the directory first)", err)
 			}
+			if errors.Is(err, errServer) {
+				return nil, err // about the server, not this spec: say it once
+			}
 			a.storeProblem(st, d, err)
 			failed++
 			continue
@@ -100,7 +106,7 @@ func (a *app) preview(st store, docs []inputDoc, consequence string) ([]spec.Cha
 		changes[i] = ch
 	}
 	if failed > 0 {
-		msg := fmt.Sprintf("%s cannot be written to %s", plural(failed, "spec"), a.dir)
+		msg := fmt.Sprintf("%s cannot be written to %s", plural(failed, "spec"), a.where())
 		if consequence != "" {
 			msg += ": " + consequence
 		}
@@ -122,7 +128,17 @@ func (a *app) storeProblem(st store, d inputDoc, err error) {
 		}
 		return
 	}
-	if errors.Is(err, spec.ErrConflict) {
+	if errors.Is(err, spec.ErrInvalid) && errors.As(err, &errs) {
+		// The server's own validation (its host's CPUs, say): each error
+		// at its field in the input, where it can be found.
+		for _, e := range errs {
+			c := *e
+			c.File, c.Line = d.File, fieldLine(d, e.Loc)
+			fmt.Fprintln(a.stderr, c.Error())
+		}
+		return
+	}
+	if _, remote := st.(*client); errors.Is(err, spec.ErrConflict) && !remote {
 		if snap, lerr := st.Load(); lerr == nil && len(snap.Found[d.Spec.Image]) > 1 {
 			fmt.Fprintf(a.stderr, "%s: %s: defined more than once in the state directory, at %s: fix that first\n",
 				d.where(), d.Spec.Image, a.places(snap.Found[d.Spec.Image]))
@@ -130,6 +146,48 @@ func (a *app) storeProblem(st store, d inputDoc, err error) {
 		}
 	}
 	fmt.Fprintf(a.stderr, "%s: %s: %v\n", d.where(), d.Spec.Image, err)
+}
+
+// fieldLine is the line of the field at loc in the document d of the input,
+// or the document's line when it cannot be found there (standard input,
+// say, which is read once).
+func fieldLine(d inputDoc, loc []string) int {
+	if d.File == stdinName || len(loc) == 0 {
+		return d.Line
+	}
+	data, err := os.ReadFile(d.File)
+	if err != nil {
+		return d.Line
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		if dec.Decode(&doc) != nil {
+			return d.Line
+		}
+		if len(doc.Content) == 0 {
+			continue
+		}
+		n := doc.Content[0]
+		if n.Kind != yaml.MappingNode || len(n.Content) == 0 || n.Content[0].Line != d.Line {
+			continue
+		}
+		line := d.Line
+	walk:
+		for _, key := range loc {
+			if n.Kind == yaml.AliasNode && n.Alias != nil {
+				n = n.Alias
+			}
+			for i := 0; i+1 < len(n.Content) && n.Kind == yaml.MappingNode; i += 2 {
+				if n.Content[i].Value == key {
+					line, n = n.Content[i].Line, n.Content[i+1]
+					continue walk
+				}
+			}
+			break
+		}
+		return line
+	}
 }
 
 // places lists sources in the state directory as "dir/file:line, ...".

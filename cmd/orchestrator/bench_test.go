@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -61,5 +63,51 @@ func waitBench(b *testing.B, cond func() bool) {
 			b.Fatal("not converged within 2 minutes")
 		}
 		time.Sleep(5 * time.Millisecond) // poll interval
+	}
+}
+
+// BenchmarkHealth20 times GET /images/{image}/health with 20 running
+// replicas, once the sampler has filled cpu_percent and mem_percent: the
+// request reads the sampler's cache and makes no engine call.
+func BenchmarkHealth20(b *testing.B) {
+	image := rt.BuildTestImage(b, keepImage)
+	id := rt.UniqueID(b)
+	rt.CleanupInstance(b, id)
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(specText(image, "min_replicas: 20", "max_replicas: 20", `ports: {"8080/tcp": 0}`)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	s := startServer(b, dir, id)
+	defer s.stop()
+	url := "http://" + s.addr + "/images/" + image + "/health"
+	get := func() []map[string]any {
+		resp, err := http.Get(url)
+		if err != nil {
+			return nil // not serving yet
+		}
+		defer resp.Body.Close()
+		var body struct{ Health []map[string]any }
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			b.Fatal(err)
+		}
+		return body.Health
+	}
+	waitBench(b, func() bool {
+		hs := get()
+		if len(hs) != 20 {
+			return false
+		}
+		for _, h := range hs {
+			if h["cpu_percent"] == nil || h["mem_percent"] == nil {
+				return false
+			}
+		}
+		return true
+	})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if hs := get(); len(hs) != 20 {
+			b.Fatalf("%d entries", len(hs))
+		}
 	}
 }

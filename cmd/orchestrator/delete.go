@@ -75,22 +75,31 @@ image fails the check.`,
 	return cmd
 }
 
-// checkDeletable checks every image against one snapshot before anything is
-// deleted, and returns the images to delete. Every problem is printed.
+// imageFinder is a store that says where one image is written more cheaply
+// than a whole Load: the server, with one request per image.
+type imageFinder interface {
+	Find(image string) ([]spec.Source, error)
+}
+
+// checkDeletable checks every image before anything is deleted, against
+// one snapshot (or, with a server, one request per image), and returns the
+// images to delete. Every problem is printed.
 func (a *app) checkDeletable(st store, images []string, ignoreNotFound bool) ([]string, error) {
-	snap, err := st.Load()
+	found, err := a.find(st, images)
 	if err != nil {
 		return nil, err
 	}
 	var keep []string
 	failed := 0
 	for _, image := range images {
-		srcs := snap.Found[image]
+		srcs, ok := found[image]
 		switch {
+		case !ok:
+			failed++ // printed by find
 		case len(srcs) == 0 && ignoreNotFound:
 			continue
 		case len(srcs) == 0:
-			fmt.Fprintf(a.stderr, "no spec for image %q in %s\n", image, a.dir)
+			fmt.Fprintf(a.stderr, "no spec for image %q in %s\n", image, a.where())
 			failed++
 		case len(srcs) > 1:
 			fmt.Fprintf(a.stderr, "image %q is defined more than once, at %s: fix that first\n", image, a.places(srcs))
@@ -103,6 +112,36 @@ func (a *app) checkDeletable(st store, images []string, ignoreNotFound bool) ([]
 		return nil, fmt.Errorf("%s cannot be deleted: nothing was deleted", plural(failed, "image"))
 	}
 	return keep, nil
+}
+
+// find says where each image is written. An image whose place cannot be
+// told (the server finds its document broken) is left out, its problem
+// printed.
+func (a *app) find(st store, images []string) (map[string][]spec.Source, error) {
+	found := map[string][]spec.Source{}
+	f, ok := st.(imageFinder)
+	if !ok {
+		snap, err := st.Load()
+		if err != nil {
+			return nil, err
+		}
+		for _, image := range images {
+			found[image] = snap.Found[image]
+		}
+		return found, nil
+	}
+	for _, image := range images {
+		srcs, err := f.Find(image)
+		switch {
+		case errors.Is(err, spec.ErrBrokenFile), errors.Is(err, spec.ErrConflict):
+			fmt.Fprintf(a.stderr, "image %q: %v: fix that first\n", image, err)
+		case err != nil:
+			return nil, err
+		default:
+			found[image] = srcs
+		}
+	}
+	return found, nil
 }
 
 // dedupe drops repeated names, keeping the first.

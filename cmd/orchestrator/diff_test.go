@@ -25,6 +25,7 @@ func TestDiff(t *testing.T) {
 		"unrelated/x.yml": "",
 	})
 	before := readTree(t, ".")
+	closed := closedURL(t)
 
 	// What a new file holds is what apply writes into an empty directory.
 	checkResult(t, result{0, "shop/api:2 created\n", ""}, orch(t, "apply", "-f", "in/api.yaml", "--dir", "scratch"))
@@ -67,8 +68,8 @@ error: 1 spec cannot be written to broken
 `}},
 		{"missing state", []string{"-f", "in/worker.yaml", "--dir", "nostate"},
 			result{2, "", "error: state directory root missing or unreadable: nostate: no such file or directory (create the directory first)\n"}},
-		{"no --dir", []string{"-f", "in/worker.yaml"},
-			result{2, "", "error: --dir is required (talking to a server with --server comes with the REST API)\nSee 'orchestrator diff --help'.\n"}},
+		{"no server", []string{"-f", "in/worker.yaml", "--server", closed},
+			result{2, "", unreachable(closed)}},
 		{"usage", []string{"-f", "in/worker.yaml", "--dir", "state", "extra"},
 			result{2, "", "error: unknown command \"extra\" for \"orchestrator diff\"\nSee 'orchestrator diff --help'.\n"}},
 	}

@@ -42,7 +42,13 @@ Problems in the state directory (a file that does not parse or validate, an
 image defined twice) do not stop get: they are printed to standard error as
 warnings, "warning: file:line: field: message", and the specs they affect are
 left out. Get exits 1 only when the state directory cannot be read or the
-IMAGE asked for has no valid spec.`,
+IMAGE asked for has no valid spec.
+
+Through a server (no --dir), get shows what the server reads from its state
+directory: the valid specs only (its files' errors are not listed), with
+"source" as file and line ("index" is 0: the API does not give it).
+
+"get containers" lists the managed containers instead; see its --help.`,
 		Example: `  # List the desired state
   orchestrator get --dir state/
 
@@ -50,7 +56,11 @@ IMAGE asked for has no valid spec.`,
   orchestrator get nginx:alpine --dir state/ -o json
 
   # Copy the desired state of one directory into another
-  orchestrator get --dir state/ -o yaml | orchestrator apply -f - --dir other/`,
+  orchestrator get --dir state/ -o yaml | orchestrator apply -f - --dir other/
+
+  # The desired state of the server on 127.0.0.1:8000, and its containers
+  orchestrator get
+  orchestrator get containers`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: withCode(exitFailure, func(_ *cobra.Command, args []string) error {
 			switch output {
@@ -94,13 +104,14 @@ IMAGE asked for has no valid spec.`,
 				return err
 			}
 			if len(entries) == 0 {
-				fmt.Fprintf(a.stderr, "no specs in %s\n", a.dir)
+				fmt.Fprintf(a.stderr, "no specs in %s\n", a.where())
 				return nil
 			}
 			return writeTable(a.stdout, entries)
 		}),
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", outTable, "output `FORMAT`: table, json or yaml")
+	cmd.AddCommand(a.newGetContainersCmd())
 	return cmd
 }
 

@@ -182,36 +182,15 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-// Without --dir the verbs that need a desired state say why, whatever
-// else is set; with $ORCHESTRATOR_DIR they use it.
-func TestDirRequired(t *testing.T) {
+// With $ORCHESTRATOR_DIR the verbs use that directory. (Without any
+// directory they talk to a server: TestStoreChoice.)
+func TestDirFromEnv(t *testing.T) {
 	inTempDir(t)
 	writeFiles(t, map[string]string{"in/web.yaml": webYAML})
 	mkdir(t, "state")
-	noDir := "error: --dir is required (talking to a server with --server comes with the REST API)\n"
-	for _, args := range [][]string{
-		{"apply", "-f", "in/web.yaml"},
-		{"delete", "shop/web:1.0"},
-		{"get"},
-		{"get", "--server", "http://127.0.0.1:8000"},
-	} {
-		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			want := result{2, "", noDir + "See 'orchestrator " + args[0] + " --help'.\n"}
-			checkResult(t, want, orch(t, args...))
-			checkResult(t, want, cli(t, map[string]string{envServer: "http://127.0.0.1:8000"}, "", args...))
-			// An explicit --server wins over $ORCHESTRATOR_DIR.
-			withServer := append(append([]string(nil), args...), "--server", "http://127.0.0.1:8000")
-			checkResult(t, want, cli(t, map[string]string{envDir: "state"}, "", withServer...))
-		})
-	}
-	t.Run("diff", func(t *testing.T) {
-		checkResult(t, result{2, "", noDir + "See 'orchestrator diff --help'.\n"}, orch(t, "diff", "-f", "in/web.yaml"))
-	})
-	t.Run("env", func(t *testing.T) {
-		env := map[string]string{envDir: "state"}
-		checkResult(t, result{0, "shop/web:1.0 created\n", ""}, cli(t, env, "", "apply", "-f", "in/web.yaml"))
-		checkResult(t, result{0, "shop/web:1.0 unchanged\n", ""}, cli(t, env, "", "apply", "-f", "in/web.yaml"))
-	})
+	env := map[string]string{envDir: "state"}
+	checkResult(t, result{0, "shop/web:1.0 created\n", ""}, cli(t, env, "", "apply", "-f", "in/web.yaml"))
+	checkResult(t, result{0, "shop/web:1.0 unchanged\n", ""}, cli(t, env, "", "apply", "-f", "in/web.yaml"))
 }
 
 // Every verb has a long help and an example.

@@ -15,15 +15,16 @@ import (
 const (
 	envDir    = "ORCHESTRATOR_DIR"
 	envServer = "ORCHESTRATOR_SERVER"
+	envToken  = "ORCHESTRATOR_TOKEN"
 )
 
-// errNoDir is what the verbs that need a desired state say without --dir.
-var errNoDir = errors.New("--dir is required (talking to a server with --server comes with the REST API)")
+// defaultServer is the server the verbs talk to when neither --dir nor
+// --server (nor their variables) is given: where serve listens by default.
+const defaultServer = "http://127.0.0.1:8000"
 
 // store is where the desired state lives. The verbs reach it only through
-// this interface, so that a client of the REST API (--server) can take the
-// place of the state directory later without changing them. *spec.Dir is
-// the one implementation today.
+// this interface: *spec.Dir for a state directory (--dir), *client for a
+// running server's REST API (--server).
 type store interface {
 	Load() (*spec.Snapshot, error)
 	Preview(s spec.Spec) (spec.Change, error)
@@ -31,7 +32,10 @@ type store interface {
 	Delete(image, ifMatch string) (spec.Source, error)
 }
 
-var _ store = (*spec.Dir)(nil)
+var (
+	_ store = (*spec.Dir)(nil)
+	_ store = (*client)(nil)
+)
 
 // app is one run of the command line: its streams, its environment and the
 // global flags, shared by every verb.
@@ -42,8 +46,13 @@ type app struct {
 
 	// Global flags, bound by newRootCmd.
 	dir      string // --dir, else $ORCHESTRATOR_DIR
-	server   string // --server, else $ORCHESTRATOR_SERVER (not used yet)
+	server   string // --server, else $ORCHESTRATOR_SERVER, else defaultServer
+	token    string // --token, else $ORCHESTRATOR_TOKEN
 	hostCPUs int    // --host-cpus
+
+	// remote is set once openStore chose the server: the server, not this
+	// machine, then bounds resources.cpu.
+	remote bool
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *app {
@@ -82,17 +91,20 @@ one or more documents per file (separated by "---"):
   ports: {"80/tcp": 0}
   resources: {cpu: "500m", memory: "256m"}
 
-The verbs validate, apply, delete, get and diff work on the state directory
-given with --dir (or $ORCHESTRATOR_DIR). Talking to a running server with
---server (or $ORCHESTRATOR_SERVER) comes with the REST API; until then
---dir is required.
+The verbs apply, delete, get and diff work on the state directory given
+with --dir (or $ORCHESTRATOR_DIR) directly. Without one they talk to a
+running server (orchestrator serve) at --server URL (or
+$ORCHESTRATOR_SERVER, else http://127.0.0.1:8000), which writes the same
+files; give its token with --token (or $ORCHESTRATOR_TOKEN). status and
+get containers need the server: they show what the reconciler sees.
+validate needs neither.
 
 Exit codes:
   0  success (diff: no differences)
   1  the command failed: invalid specs, nothing applied, an image not
      found, a failed write (diff: there are differences)
   2  wrong usage: an unknown flag or command, a wrong number of arguments,
-     no --dir (diff: any error)`
+     a bad --server URL (diff: any error)`
 
 func (a *app) newRootCmd() *cobra.Command {
 	root := &cobra.Command{
@@ -115,7 +127,12 @@ func (a *app) newRootCmd() *cobra.Command {
 
   # See what is desired, and what an apply would change
   orchestrator get --dir /srv/orchestrator/state
-  orchestrator diff -f web.yaml --dir /srv/orchestrator/state`,
+  orchestrator diff -f web.yaml --dir /srv/orchestrator/state
+
+  # The same through a running server (orchestrator serve --dir ...)
+  orchestrator apply -R -f examples/ --server http://127.0.0.1:8000
+  orchestrator status
+  orchestrator get containers`,
 	}
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
@@ -124,8 +141,9 @@ func (a *app) newRootCmd() *cobra.Command {
 
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dir, "dir", "", "the state directory `DIR`: the spec files that are the desired state (env "+envDir+")")
-	pf.StringVar(&a.server, "server", "", "`URL` of a running orchestrator server (env "+envServer+"; not available yet)")
-	pf.IntVar(&a.hostCPUs, "host-cpus", 0, "`N` CPUs on the Docker host, the upper bound of resources.cpu (0: this machine's)")
+	pf.StringVar(&a.server, "server", "", "`URL` of a running orchestrator server, used when --dir is not given (env "+envServer+", default "+defaultServer+")")
+	pf.StringVar(&a.token, "token", "", "bearer `TOKEN` of the server (env "+envToken+")")
+	pf.IntVar(&a.hostCPUs, "host-cpus", 0, "`N` CPUs on the Docker host, the upper bound of resources.cpu (0: this machine's; with a server, the server checks)")
 	// --version without the -v shorthand, which stays free (for verbose, say).
 	root.Flags().Bool("version", false, "print the version and exit")
 	root.MarkFlagsMutuallyExclusive("dir", "server")
@@ -137,30 +155,63 @@ func (a *app) newRootCmd() *cobra.Command {
 		a.newGetCmd(),
 		a.newDiffCmd(),
 		a.newServeCmd(),
+		a.newStatusCmd(),
 	)
 	return root
 }
 
-// options are the host facts that validation needs.
-func (a *app) options() spec.Options { return spec.Options{HostCPUs: a.hostCPUs} }
+// unboundedCPUs stands for "no bound" on resources.cpu when validating for
+// a server, which checks against its own engine's host.
+const unboundedCPUs = 1 << 20
+
+// options are the host facts that validation needs. Input for a server is
+// not bounded by this machine's CPUs: the server's bound is the one that
+// counts, and it answers with a 422 that the verbs print like any error.
+func (a *app) options() spec.Options {
+	if a.remote && a.hostCPUs == 0 {
+		return spec.Options{HostCPUs: unboundedCPUs}
+	}
+	return spec.Options{HostCPUs: a.hostCPUs}
+}
 
 // openStore resolves where the desired state is. This is the one place that
-// decides between a state directory and (later) a server. Flags win over
-// the environment: --dir, then --server, then $ORCHESTRATOR_DIR, then
-// $ORCHESTRATOR_SERVER.
+// decides between a state directory and a server. Flags win over the
+// environment: --dir, then --server, then $ORCHESTRATOR_DIR, then
+// $ORCHESTRATOR_SERVER, then the default server, http://127.0.0.1:8000.
 func (a *app) openStore() (store, error) {
 	if a.dir == "" && a.server == "" {
 		a.dir = a.getenv(envDir)
-		if a.dir == "" {
-			a.server = a.getenv(envServer)
-		}
+	}
+	if a.dir != "" {
+		return spec.NewDir(a.dir, a.options()), nil
+	}
+	c, err := a.openClient()
+	if err != nil {
+		return nil, err
+	}
+	a.remote = true
+	return c, nil
+}
+
+// requireDir is for serve, which is the server: it needs a state directory
+// (--dir, else $ORCHESTRATOR_DIR), never another server.
+func (a *app) requireDir() error {
+	if a.dir == "" && a.server == "" {
+		a.dir = a.getenv(envDir)
 	}
 	if a.dir == "" {
-		// The REST client slots in here, with a.server (default
-		// http://127.0.0.1:8000) when neither is set.
-		return nil, &exitError{code: exitUsage, err: errNoDir, usage: true}
+		return usagef("--dir is required: serve runs the reconciler and the API over a state directory")
 	}
-	return spec.NewDir(a.dir, a.options()), nil
+	return nil
+}
+
+// where names the desired state in messages: the state directory, or the
+// server's URL.
+func (a *app) where() string {
+	if a.remote {
+		return a.server
+	}
+	return a.dir
 }
 
 // inDir turns a path relative to the state directory into one the user can

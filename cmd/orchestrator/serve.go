@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/orchestrator/orchestrator/api"
 	"github.com/orchestrator/orchestrator/reconciler"
 	"github.com/orchestrator/orchestrator/spec"
 	"github.com/orchestrator/orchestrator/watcher"
@@ -22,6 +23,9 @@ import (
 // serveFlags are the flags of serve.
 type serveFlags struct {
 	addr         string
+	token        string
+	waitTimeout  time.Duration
+	host         string
 	logFormat    string
 	logLevel     string
 	instance     string
@@ -49,7 +53,12 @@ duplicates.
 An empty or missing state directory is an error, never "remove
 everything": start with --allow-empty to allow that.
 
-It serves GET /health on --addr. (The REST API comes in a later issue.)`,
+It serves the REST API of the original FastAPI orchestrator on --addr
+(default 127.0.0.1:8000): GET /images, POST /start/container, scale,
+reconcile, container PATCH/DELETE, health, plus /openapi.json, /docs and
+/metrics. Every write goes to the files of DIR. Binding anything but
+loopback needs --token (or $ORCHESTRATOR_TOKEN); with a token, every
+endpoint but GET /health needs "Authorization: Bearer <token>".`,
 		Example: `  # Run the examples (make run builds their image first)
   orchestrator serve --dir examples/state
 
@@ -57,11 +66,17 @@ It serves GET /health on --addr. (The REST API comes in a later issue.)`,
   orchestrator serve --dir /srv/state --log-format json --parallelism 8 --resync 10s`,
 		Args: cobra.NoArgs,
 		RunE: withCode(exitFailure, func(cmd *cobra.Command, _ []string) error {
-			if _, err := a.openStore(); err != nil {
+			if err := a.requireDir(); err != nil {
 				return err
 			}
 			log, err := newLogger(a.stderr, f.logFormat, f.logLevel)
 			if err != nil {
+				return usagef("%v", err)
+			}
+			if f.token == "" {
+				f.token = a.getenv("ORCHESTRATOR_TOKEN")
+			}
+			if err := api.CheckBind(f.addr, f.token); err != nil {
 				return usagef("%v", err)
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
@@ -71,6 +86,9 @@ It serves GET /health on --addr. (The REST API comes in a later issue.)`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8000", "`ADDR` to serve HTTP on")
+	fl.StringVar(&f.token, "token", "", "bearer `TOKEN` required by the API (env ORCHESTRATOR_TOKEN); needed to bind a non-loopback address")
+	fl.DurationVar(&f.waitTimeout, "wait-timeout", 60*time.Second, "how long a write through the API waits for its reconcile pass")
+	fl.StringVar(&f.host, "advertise-host", "", "`HOST` named in discovery webhooks, where published ports are reached (default: the hostname)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.instance, "instance", "", "`NAME` of this orchestrator: labels and names its containers, so several can share an engine")
@@ -114,26 +132,35 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	}
 	dir := spec.NewDir(a.dir, opts)
 	w := watcher.New(a.dir, watcher.Options{Logger: log.With("component", "watcher")})
+	metrics := api.NewMetrics()
 	r := reconciler.New(dir, engine, reconciler.Options{
 		Instance: f.instance, Parallelism: f.parallelism, Resync: f.resync,
 		ReadyTimeout: f.readyTimeout, AllowEmpty: f.allowEmpty, Logger: log.With("component", "reconciler"),
+		Observer: metrics, Host: f.host,
+	})
+	sampler := reconciler.NewSampler(engine, r.Desired, reconciler.SamplerOptions{HostCPUs: opts.HostCPUs, Logger: log.With("component", "sampler")})
+	api.Version = version
+	server := api.New(dir, r, engine, sampler, api.Options{
+		Token: f.token, WaitTimeout: f.waitTimeout, Logger: log.With("component", "api"), Metrics: metrics,
 	})
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", f.addr, err)
 	}
 	srv := &http.Server{
-		Handler:           healthOnly(),
+		Handler:           server.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      90 * time.Second,
+		WriteTimeout:      f.waitTimeout + 30*time.Second, // a write waits for its pass
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 	}
 	log.Info("serving", "dir", a.dir, "addr", ln.Addr().String(), "instance", f.instance, "host_cpus", opts.HostCPUs)
 
 	g := newGroup(ctx)
 	g.Go(func(ctx context.Context) error { return w.Run(ctx) })
 	g.Go(func(ctx context.Context) error { return r.Run(ctx, w.Changes()) })
+	g.Go(func(ctx context.Context) error { return sampler.Run(ctx) })
 	g.Go(func(ctx context.Context) error {
 		go func() {
 			<-ctx.Done()
@@ -149,15 +176,6 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	err = g.Wait()
 	log.Info("stopped; managed containers are left running")
 	return err
-}
-
-func healthOnly() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"ok":true}`))
-	})
-	return mux
 }
 
 // group runs components until the first fails or ctx ends, then cancels

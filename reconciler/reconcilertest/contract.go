@@ -158,6 +158,39 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		for range evs { // the stream ends with its context
 		}
 	})
+
+	t.Run("stats", func(t *testing.T) {
+		h := newHarness(t)
+		ctx := context.Background()
+		src, ok := h.Engine.(reconciler.StatsSource)
+		if !ok {
+			t.Fatalf("%T does not implement reconciler.StatsSource", h.Engine)
+		}
+		cfg := config(h, "stats-1")
+		id, err := h.Engine.Create(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Engine.Start(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		st, err := src.Stats(ctx, id)
+		if err != nil {
+			t.Fatalf("Stats of a running container: %v", err)
+		}
+		if st.MemLimit != uint64(cfg.MemoryBytes) || st.Read.IsZero() {
+			t.Errorf("Stats = %+v, want MemLimit %d (the container's limit) and a Read time", st, cfg.MemoryBytes)
+		}
+		if root, err := src.DataRoot(ctx); root == "" || err != nil {
+			t.Errorf("DataRoot = %q, %v, want a path", root, err)
+		}
+		if err := h.Engine.Remove(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := src.Stats(ctx, id); !errors.Is(err, reconciler.ErrNotFound) {
+			t.Errorf("Stats of a removed container = %v, want ErrNotFound", err)
+		}
+	})
 }
 
 func config(h Harness, name string) reconciler.ContainerConfig {

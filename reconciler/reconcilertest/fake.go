@@ -26,6 +26,42 @@ type Fake struct {
 	now        func() time.Time
 	calls      map[string]int
 	failNext   map[string]error // op -> error for the next call
+	stats      *fakeStats       // fake_stats.go
+
+	slow     sync.Mutex // guards delay and the in-flight gauge, apart from mu
+	delay    time.Duration
+	inflight int
+	peak     int
+}
+
+// SetDelay makes every create, start, stop and remove take d, outside the
+// fake's lock, as a slow engine would: for tests of parallelism.
+func (f *Fake) SetDelay(d time.Duration) {
+	f.slow.Lock()
+	defer f.slow.Unlock()
+	f.delay = d
+}
+
+// PeakInFlight is the most create/start/stop/remove calls seen at once.
+func (f *Fake) PeakInFlight() int {
+	f.slow.Lock()
+	defer f.slow.Unlock()
+	return f.peak
+}
+
+// busy holds one slow call's place in the gauge for its delay.
+func (f *Fake) busy() {
+	f.slow.Lock()
+	f.inflight++
+	f.peak = max(f.peak, f.inflight)
+	d := f.delay
+	f.slow.Unlock()
+	if d > 0 {
+		time.Sleep(d) // the engine's own latency, not a test's synchronisation
+	}
+	f.slow.Lock()
+	f.inflight--
+	f.slow.Unlock()
 }
 
 type fakeContainer struct {
@@ -121,24 +157,25 @@ func (f *Fake) Pull(ctx context.Context, image string) error {
 		return err
 	}
 	if !f.images[image] {
-		return fmt.Errorf("%w: image %s not found locally and pull failed: no registry", reconciler.ErrImageUnavailable, image)
+		return reconciler.KindErrorf(reconciler.ErrImageUnavailable, "image %s not found locally and pull failed: no registry", image)
 	}
 	return nil
 }
 
 // Create implements reconciler.Engine.
 func (f *Fake) Create(ctx context.Context, cfg reconciler.ContainerConfig) (string, error) {
+	f.busy()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.call("create"); err != nil {
 		return "", err
 	}
 	if !f.images[cfg.Image] {
-		return "", fmt.Errorf("create %s: %w: no such image %s", cfg.Name, reconciler.ErrImageUnavailable, cfg.Image)
+		return "", reconciler.KindErrorf(reconciler.ErrImageUnavailable, "create %s: no such image %s", cfg.Name, cfg.Image)
 	}
 	for _, c := range f.containers {
 		if c.Name == cfg.Name {
-			return "", fmt.Errorf("create %s: %w", cfg.Name, reconciler.ErrNameInUse)
+			return "", reconciler.KindErrorf(reconciler.ErrNameInUse, "create %s: name in use", cfg.Name)
 		}
 	}
 	f.next++
@@ -169,11 +206,12 @@ func (f *Fake) get(op, id string) (*fakeContainer, error) {
 			return c, nil
 		}
 	}
-	return nil, fmt.Errorf("%s %s: %w", op, id, reconciler.ErrNotFound)
+	return nil, reconciler.KindErrorf(reconciler.ErrNotFound, "%s %s: no such container", op, id)
 }
 
 // Start implements reconciler.Engine.
 func (f *Fake) Start(ctx context.Context, id string) error {
+	f.busy()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, err := f.get("start", id)
@@ -183,7 +221,7 @@ func (f *Fake) Start(ctx context.Context, id string) error {
 	if c.State == "running" {
 		return nil
 	}
-	c.State = "running"
+	c.State, c.Started = "running", f.now()
 	for p, host := range c.cfg.Ports {
 		hp := host
 		if hp == 0 {
@@ -197,6 +235,7 @@ func (f *Fake) Start(ctx context.Context, id string) error {
 
 // Stop implements reconciler.Engine.
 func (f *Fake) Stop(ctx context.Context, id string, timeout time.Duration) error {
+	f.busy()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, err := f.get("stop", id)
@@ -221,6 +260,7 @@ func (f *Fake) stop(c *fakeContainer) {
 
 // Remove implements reconciler.Engine.
 func (f *Fake) Remove(ctx context.Context, id string) error {
+	f.busy()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, err := f.get("remove", id)

@@ -1,0 +1,252 @@
+package api_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestStartContainerCreatesThenKeeps(t *testing.T) {
+	e := newEnv(t)
+	body := `{"image":"nginx:alpine","min_replicas":1,"max_replicas":3,"env":{"A":"b"},"ports":{"80/tcp":0},"resources":{"cpu":"0.5","memory":"256m","status":"running"}}`
+	r := e.do("POST", "/start/container", body)
+	if r.code != 200 || r.body["ok"] != true || r.body["action"] != "created" || r.body["image"] != "nginx:alpine" ||
+		r.body["container_id"] == "" || r.body["name"] != "nginx-alpine-1" || r.body["status"] != "running" || r.body["ports"] == nil {
+		t.Fatalf("first start = %d %s", r.code, r.raw)
+	}
+	if r.header.Get("ETag") == "" {
+		t.Errorf("no ETag")
+	}
+	if got := e.read("nginx_alpine.yaml"); !strings.Contains(got, "image: nginx:alpine") || !strings.Contains(got, "max_replicas: 3") {
+		t.Errorf("spec file:\n%s", got)
+	}
+	r = e.do("POST", "/start/container", body)
+	if r.code != 200 || r.body["action"] != "kept-existing" || r.body["name"] != "nginx-alpine-1" {
+		t.Errorf("second start = %d %s", r.code, r.raw)
+	}
+}
+
+func TestStartContainerOfAMissingImageIs500(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("POST", "/start/container", `{"image":"ghost:v1","resources":{"cpu":"0.5","memory":"64m"}}`)
+	if r.code != 500 || !strings.Contains(r.raw, "image ghost:v1 not found locally and pull failed") {
+		t.Errorf("start of a missing image = %d %s", r.code, r.raw)
+	}
+}
+
+func TestHandEditIsVisibleAtOnce(t *testing.T) {
+	e := newEnv(t)
+	e.write("web.yaml", "image: web:v1\nmax_replicas: 2\nresources: {}\n")
+	r := e.do("GET", "/images", "")
+	want := map[string]any{"images": []any{map[string]any{
+		"image": "web:v1", "min_replicas": 1.0, "max_replicas": 2.0, "env": map[string]any{}, "ports": map[string]any{},
+		"resources": map[string]any{"status": "running"}, "source": "web.yaml:1",
+	}}}
+	if diff := cmp.Diff(want, r.body, cmpopts.IgnoreMapEntries(func(k string, _ any) bool { return k == "revision" })); diff != "" {
+		t.Errorf("GET /images (-want +got):\n%s", diff)
+	}
+	e.write("web.yaml", "image: web:v1\nmax_replicas: 4\nresources: {}\n")
+	if r := e.do("GET", "/images", ""); !strings.Contains(r.raw, `"max_replicas":4`) {
+		t.Errorf("a second hand edit is not visible at once: %s", r.raw)
+	}
+}
+
+func TestScaleEditsOnlyTheReplicaLines(t *testing.T) {
+	e := newEnv(t)
+	hand := `# The web tier. Owned by the platform team.
+image: web:v1
+resources:            # limits first, on purpose
+  cpu: "0.5"
+  memory: 64m
+max_replicas: 4   # peak season
+min_replicas: 1   # nights
+env:
+  LOG_LEVEL: info # verbose enough
+`
+	e.write("web.yaml", hand)
+	r := e.do("POST", "/images/web:v1/scale", `{"min_replicas":2,"max_replicas":3}`)
+	if r.code != 200 {
+		t.Fatalf("scale = %d %s", r.code, r.raw)
+	}
+	want := strings.NewReplacer("max_replicas: 4   # peak", "max_replicas: 3   # peak", "min_replicas: 1   # nights", "min_replicas: 2   # nights").Replace(hand)
+	if diff := cmp.Diff(strings.Split(want, "\n"), strings.Split(e.read("web.yaml"), "\n")); diff != "" {
+		t.Errorf("file after scale (-want +got):\n%s", diff)
+	}
+	if d := r.body["desired"]; !cmp.Equal(d, map[string]any{"min_replicas": 2.0, "max_replicas": 3.0}) {
+		t.Errorf("desired = %v", d)
+	}
+	if cur, _ := r.body["current"].([]any); len(cur) != 2 {
+		t.Errorf("current = %v, want 2 containers", r.body["current"])
+	}
+	if acts, _ := r.body["actions"].([]any); len(acts) == 0 {
+		t.Errorf("actions = %v, want the creates", r.body["actions"])
+	}
+}
+
+func TestConcurrentScalesWithOneIfMatch(t *testing.T) {
+	e := newEnv(t)
+	e.write("web.yaml", "image: web:v1\nresources: {}\n")
+	etag := e.do("GET", "/images/web:v1", "").header.Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.do("POST", "/images/web:v1/scale", `{"min_replicas":`+[]string{"2", "3"}[i]+`,"max_replicas":5}`, "If-Match", etag)
+			codes[i] = r.code
+		}()
+	}
+	wg.Wait()
+	if !(codes[0] == 200 && codes[1] == 412 || codes[0] == 412 && codes[1] == 200) {
+		t.Errorf("two scales with one If-Match = %v, want one 200 and one 412", codes)
+	}
+}
+
+func TestImageRefsWithSlashes(t *testing.T) {
+	e := newEnv(t)
+	e.fake.AddImage("ghcr.io/org/app:1.2")
+	e.fake.AddImage("registry.local:5000/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+	for _, image := range []string{"ghcr.io/org/app:1.2", "registry.local:5000/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"} {
+		if r := e.do("POST", "/start/container", `{"image":"`+image+`","resources":{}}`); r.code != 200 {
+			t.Fatalf("start %s = %d %s", image, r.code, r.raw)
+		}
+		encoded := strings.NewReplacer("/", "%2F", ":", "%3A", "@", "%40").Replace(image)
+		for _, path := range []string{image, encoded} {
+			for _, sub := range []string{"", "/containers", "/health"} {
+				r := e.do("GET", "/images/"+path+sub, "")
+				if r.code != 200 || r.body["image"] != image {
+					t.Errorf("GET /images/%s%s = %d %s", path, sub, r.code, trim(r.raw))
+				}
+			}
+			if r := e.do("POST", "/images/"+path+"/reconcile", ""); r.code != 200 || r.body["image"] != image {
+				t.Errorf("POST /images/%s/reconcile = %d %s", path, r.code, trim(r.raw))
+			}
+		}
+	}
+}
+
+func TestHeldContainer(t *testing.T) {
+	e := newEnv(t)
+	if r := e.do("POST", "/start/container", `{"image":"web:v1","resources":{}}`); r.code != 200 {
+		t.Fatalf("start = %d %s", r.code, r.raw)
+	}
+	r := e.do("PATCH", "/containers/web-v1-1", `{"status":"stopped"}`)
+	if r.code != 200 || r.body["ok"] != true || r.body["status"] != "exited" {
+		t.Fatalf("PATCH stopped = %d %s", r.code, r.raw)
+	}
+	// A replacement keeps the running target; the held one stays stopped.
+	e.rec.WaitPass(context.Background())
+	got := containerStates(t, e)
+	if diff := cmp.Diff(map[string]string{"web-v1-1": "exited (held)", "web-v1-2": "running"}, got); diff != "" {
+		t.Errorf("after PATCH stopped (-want +got):\n%s", diff)
+	}
+	// Released: started again, and the surplus is scaled down.
+	if r := e.do("PATCH", "/containers/web-v1-1", `{"status":"running"}`); r.code != 200 || r.body["status"] != "running" {
+		t.Fatalf("PATCH running = %d %s", r.code, r.raw)
+	}
+	e.rec.WaitPass(context.Background())
+	if got := containerStates(t, e); len(got) != 1 {
+		t.Errorf("after release: %v, want the surplus removed", got)
+	}
+}
+
+func TestDeleteContainerIsReplaced(t *testing.T) {
+	e := newEnv(t)
+	if r := e.do("POST", "/start/container", `{"image":"web:v1","resources":{}}`); r.code != 200 {
+		t.Fatalf("start = %d %s", r.code, r.raw)
+	}
+	r := e.do("DELETE", "/containers/web-v1-1", "")
+	if r.code != 200 || r.body["deleted"] != true || r.body["name"] != "web-v1-1" || r.body["container_id"] == "" {
+		t.Fatalf("DELETE = %d %s", r.code, r.raw)
+	}
+	e.rec.WaitPass(context.Background())
+	if got := containerStates(t, e); !cmp.Equal(got, map[string]string{"web-v1-1": "running"}) {
+		t.Errorf("after DELETE: %v, want a replacement", got)
+	}
+}
+
+func TestDeleteImagePrunes(t *testing.T) {
+	e := newEnv(t)
+	e.write("keep.yaml", "image: api:v1\nresources: {}\n")
+	if r := e.do("POST", "/start/container", `{"image":"web:v1","resources":{}}`); r.code != 200 {
+		t.Fatalf("start = %d %s", r.code, r.raw)
+	}
+	r := e.do("DELETE", "/images/web:v1", "")
+	if r.code != 200 || r.body["deleted"] != true {
+		t.Fatalf("DELETE image = %d %s", r.code, r.raw)
+	}
+	e.rec.WaitPass(context.Background())
+	for name := range containerStates(t, e) {
+		if strings.HasPrefix(name, "web") {
+			t.Errorf("%s survived the delete of its spec", name)
+		}
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/start/container", `{"image":"web:v1","resources":{}}`)
+	e.do("GET", "/images/web:v1/containers", "")
+	r := e.do("GET", "/metrics", "")
+	for _, want := range []string{
+		"orchestrator_reconcile_passes_total",
+		"orchestrator_reconcile_pass_duration_seconds_bucket",
+		`orchestrator_actions_total{kind="create",result="ok"} 1`,
+		`orchestrator_specs{health="Healthy"}`,
+		`orchestrator_http_requests_total{code="200",method="POST",route="/start/container"} 1`,
+		`orchestrator_http_requests_total{code="200",method="GET",route="/images/{image}/containers"} 1`,
+	} {
+		if !strings.Contains(r.raw, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// containerStates maps name to state, marking held ones.
+func containerStates(t *testing.T, e *env) map[string]string {
+	cs, err := e.fake.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, c := range cs {
+		s := c.State
+		if c.Held {
+			s += " (held)"
+		}
+		out[c.Name] = s
+	}
+	return out
+}
+
+func TestPutImageAndDryRun(t *testing.T) {
+	e := newEnv(t)
+	body := `{"image":"web:v1","max_replicas":2,"resources":{}}`
+	r := e.do("PUT", "/images/web:v1?dry_run=true", body)
+	if r.code != 200 || r.body["result"] != "created" || r.body["before"] != "" || !strings.Contains(r.body["after"].(string), "max_replicas: 2") {
+		t.Fatalf("dry run = %d %s", r.code, r.raw)
+	}
+	if got := e.state(); strings.Contains(got, "web_v1.yaml") {
+		t.Fatalf("a dry run wrote a file")
+	}
+	for _, want := range []string{"created", "unchanged"} {
+		if r := e.do("PUT", "/images/web:v1", body); r.code != 200 || r.body["result"] != want || r.header.Get("ETag") == "" {
+			t.Errorf("PUT = %d %s, want %s", r.code, r.raw, want)
+		}
+	}
+	if r := e.do("PUT", "/images/api:v1", body); r.code != 422 || !strings.Contains(r.raw, "does not match the image of the path") {
+		t.Errorf("PUT with another image = %d %s", r.code, r.raw)
+	}
+	r = e.do("GET", "/status", "")
+	if specs, _ := r.body["specs"].([]any); r.code != 200 || len(specs) != 1 {
+		t.Errorf("GET /status = %d %s", r.code, r.raw)
+	}
+}

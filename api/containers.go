@@ -1,0 +1,150 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/spec"
+)
+
+func (s *Server) containerRoutes() chi.Router {
+	r := chi.NewRouter()
+	r.Get("/", s.handle(s.listContainers))
+	r.Patch("/{name_or_id}", s.handle(s.patchContainer))
+	r.Delete("/{name_or_id}", s.handle(s.deleteContainer))
+	return r
+}
+
+func (s *Server) listContainers(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.containersOf(r.Context(), "")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"containers": summaries(cs)})
+	return nil
+}
+
+// find is a managed container by id, name, or unique id prefix, as docker
+// finds them. Anything else (another container on the host, too) is 404.
+func (s *Server) find(ctx context.Context, x string) (reconciler.Container, error) {
+	cs, err := s.containersOf(ctx, "")
+	if err != nil {
+		return reconciler.Container{}, err
+	}
+	var prefixed []reconciler.Container
+	for _, c := range cs {
+		if c.ID == x || c.Name == x || c.Name == strings.TrimPrefix(x, "/") {
+			return c, nil
+		}
+		if len(x) >= 4 && strings.HasPrefix(c.ID, x) {
+			prefixed = append(prefixed, c)
+		}
+	}
+	switch len(prefixed) {
+	case 1:
+		return prefixed[0], nil
+	case 0:
+		return reconciler.Container{}, containerNotFound(x)
+	}
+	return reconciler.Container{}, errorf(http.StatusBadRequest, "'%s' matches %d containers: give more of the id", x, len(prefixed))
+}
+
+// patchContainer holds a container stopped (the operator's: not counted,
+// not started or removed by the reconciler, which creates a replacement) or
+// releases it. The hold is its restart policy "no", kept on the container,
+// so it survives an orchestrator restart.
+func (s *Server) patchContainer(w http.ResponseWriter, r *http.Request) error {
+	status, err := parsePatch(r)
+	if err != nil {
+		return err
+	}
+	x := chi.URLParam(r, "name_or_id")
+	c, err := s.find(r.Context(), x)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	event := "stop"
+	if status == spec.StatusStopped {
+		err = s.engine.SetHeld(ctx, c.ID, true)
+		if err == nil {
+			err = s.engine.Stop(ctx, c.ID, s.opts.StopTimeout)
+		}
+	} else {
+		event = "start"
+		err = s.engine.SetHeld(ctx, c.ID, false)
+		if err == nil {
+			err = s.engine.Start(ctx, c.ID)
+		}
+	}
+	if errors.Is(err, reconciler.ErrNotFound) {
+		return containerNotFound(x)
+	}
+	if err != nil {
+		return errorf(http.StatusBadRequest, "%v", err)
+	}
+	s.log.Info("container patched", "container", c.Name, "status", status, "held", status == spec.StatusStopped)
+	s.rec.Announce(ctx, c.Image, c.ID, event)
+	s.rec.Trigger() // a replacement, or a scale-down of the surplus
+	if c, err = s.find(ctx, c.ID); err != nil {
+		return err
+	}
+	body := map[string]any{"ok": true}
+	sum := summarize(c)
+	body["container_id"], body["name"], body["status"], body["ports"] = sum.ContainerID, sum.Name, sum.Status, sum.Ports
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// deleteContainer removes a managed container, stopping it first (with a
+// short timeout) unless force is set, as the original did. The reconciler
+// replaces it on its next pass.
+func (s *Server) deleteContainer(w http.ResponseWriter, r *http.Request) error {
+	force := false
+	if v := r.URL.Query().Get("force"); v != "" {
+		b, ok := parseBool(v)
+		if !ok {
+			return invalid([]any{"query", "force"}, "bool_parsing", "Input should be a valid boolean, unable to interpret input")
+		}
+		force = b
+	}
+	x := chi.URLParam(r, "name_or_id")
+	ctx := r.Context()
+	c, err := s.find(ctx, x)
+	if err != nil {
+		return err
+	}
+	if c.Active() && !force {
+		if err := s.engine.Stop(ctx, c.ID, s.opts.StopTimeout); err != nil && !errors.Is(err, reconciler.ErrNotFound) {
+			return errorf(http.StatusBadRequest, "%v", err)
+		}
+	}
+	err = s.engine.Remove(ctx, c.ID)
+	if errors.Is(err, reconciler.ErrNotFound) {
+		return containerNotFound(x)
+	}
+	if err != nil {
+		return errorf(http.StatusBadRequest, "%v", err)
+	}
+	s.log.Info("container deleted", "container", c.Name, "force", force)
+	s.rec.Trigger()
+	writeJSON(w, http.StatusOK, map[string]any{"deleted": true, "container_id": c.ID, "name": c.Name})
+	return nil
+}
+
+// parseBool reads a query flag the way FastAPI does.
+func parseBool(v string) (bool, bool) {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on", "t", "y":
+		return true, true
+	case "0", "false", "no", "off", "f", "n":
+		return false, true
+	}
+	b, err := strconv.ParseBool(v)
+	return b, err == nil
+}

@@ -1,0 +1,303 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/spec"
+)
+
+// imageAction is one route below /images/{image}. An image reference may
+// hold "/" (ghcr.io/org/app:1.2), which no router pattern can take as one
+// parameter, so these are matched here, from the end of the path.
+type imageAction struct {
+	method, suffix string
+	serve          func(s *Server, w http.ResponseWriter, r *http.Request, image string) error
+}
+
+// imageActions lists the routes below /images/{image}; the OpenAPI
+// completeness test reads it too.
+var imageActions = []imageAction{
+	{http.MethodGet, "", (*Server).getImage},
+	{http.MethodPut, "", (*Server).putImage},
+	{http.MethodDelete, "", (*Server).deleteImage},
+	{http.MethodPost, "scale", (*Server).scale},
+	{http.MethodPost, "reconcile", (*Server).reconcile},
+	{http.MethodGet, "containers", (*Server).imageContainers},
+	{http.MethodGet, "health", (*Server).imageHealth},
+}
+
+func (s *Server) imageRoutes() chi.Router {
+	r := chi.NewRouter()
+	r.Get("/", s.handle(s.listImages))
+	r.HandleFunc("/*", s.handle(s.dispatchImage))
+	return r
+}
+
+// dispatchImage splits /images/<image>[/<action>]. The image may be plain
+// or URL-encoded (%2F for "/"); an encoded "/" never ends the image.
+func (s *Server) dispatchImage(w http.ResponseWriter, r *http.Request) error {
+	raw := chi.URLParam(r, "*")
+	if raw == "" { // /images itself, with a method other than GET
+		return methodNotAllowed(http.MethodGet)
+	}
+	suffix := ""
+	if i := strings.LastIndexByte(raw, '/'); i > 0 {
+		for _, a := range imageActions {
+			if a.suffix != "" && raw[i+1:] == a.suffix {
+				raw, suffix = raw[:i], a.suffix
+				break
+			}
+		}
+	}
+	image, err := url.PathUnescape(raw)
+	if err != nil || image == "" || strings.HasSuffix(raw, "/") {
+		return errNotFound
+	}
+	route := "/images/{image}"
+	if suffix != "" {
+		route += "/" + suffix
+	}
+	setRoute(r, route)
+	var allow []string
+	for _, a := range imageActions {
+		if a.suffix != suffix {
+			continue
+		}
+		if a.method == r.Method {
+			return a.serve(s, w, r, image)
+		}
+		allow = append(allow, a.method)
+	}
+	return methodNotAllowed(allow...)
+}
+
+// imageView is a spec the way GET /images shows it (the original's fields,
+// plus the extensions when they are set).
+type imageView struct {
+	Image       string            `json:"image"`
+	MinReplicas int               `json:"min_replicas"`
+	MaxReplicas int               `json:"max_replicas"`
+	Env         map[string]string `json:"env"`
+	Ports       map[string]int    `json:"ports"`
+	Resources   spec.Resources    `json:"resources"`
+	Autoscale   *spec.Autoscale   `json:"autoscale,omitempty"`
+	Health      *spec.Health      `json:"health,omitempty"`
+}
+
+func viewOf(sp spec.Spec) imageView {
+	return imageView{sp.Image, sp.MinReplicas, sp.MaxReplicas, sp.Env, sp.Ports, sp.Resources, sp.Autoscale, sp.Health}
+}
+
+// listImages is the desired state, read from the files now: a file edited
+// by hand shows at once.
+func (s *Server) listImages(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.dir.Load()
+	if err != nil {
+		return err
+	}
+	type listed struct {
+		imageView
+		Revision string `json:"revision"` // beyond the original
+		Source   string `json:"source"`
+	}
+	out := make([]listed, 0, len(snap.Specs))
+	for _, e := range snap.Specs {
+		out = append(out, listed{viewOf(e.Spec), e.Revision, e.Source.String()})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"images": out})
+	return nil
+}
+
+// entry is the valid spec of image, or a 404 that says why there is none.
+func (s *Server) entry(image string) (spec.Entry, error) {
+	snap, err := s.dir.Load()
+	if err != nil {
+		return spec.Entry{}, err
+	}
+	if e, ok := snap.Get(image); ok {
+		return e, nil
+	}
+	if srcs := snap.Found[image]; len(srcs) > 0 {
+		return spec.Entry{}, errorf(http.StatusConflict, "%s: the spec of %s at %s has errors", spec.ErrBrokenFile, image, srcs[0])
+	}
+	return spec.Entry{}, errorf(http.StatusNotFound, "no spec for image '%s'", image)
+}
+
+func (s *Server) getImage(w http.ResponseWriter, r *http.Request, image string) error {
+	e, err := s.entry(image)
+	if err != nil {
+		return err
+	}
+	var st *reconciler.Status // none before the first pass over the spec
+	if got, ok := s.status(image); ok {
+		st = &got
+	}
+	setETag(w, e.Revision)
+	writeJSON(w, http.StatusOK, struct {
+		imageView
+		Revision string             `json:"revision"`
+		Source   string             `json:"source"`
+		Status   *reconciler.Status `json:"status,omitempty"`
+	}{viewOf(e.Spec), e.Revision, e.Source.String(), st})
+	return nil
+}
+
+// putImage writes a whole spec, as `orchestrator apply` does: only the
+// changed fields of the file that holds the image are edited. It does not
+// wait for containers (POST /start/container does). With ?dry_run=true it
+// writes nothing and returns the file before and after, for `diff`.
+func (s *Server) putImage(w http.ResponseWriter, r *http.Request, image string) error {
+	sp, err := parseSpec(r, s.dir.Options)
+	if err != nil {
+		return err
+	}
+	if sp.Image != image {
+		return invalid([]any{"body", "image"}, "value_error", "%q does not match the image of the path, %q", sp.Image, image)
+	}
+	dry := false
+	if v := r.URL.Query().Get("dry_run"); v != "" {
+		b, ok := parseBool(v)
+		if !ok {
+			return invalid([]any{"query", "dry_run"}, "bool_parsing", "Input should be a valid boolean, unable to interpret input")
+		}
+		dry = b
+	}
+	if dry {
+		ch, err := s.dir.Preview(sp)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{
+			"image": image, "result": ch.Result, "file": ch.Source.File, "before": string(ch.Before), "after": string(ch.After), "dry_run": true,
+		})
+		return nil
+	}
+	res, err := s.dir.Put(sp, ifMatch(r))
+	if err != nil {
+		return err
+	}
+	if res.Result != spec.Unchanged {
+		s.log.Info("spec written", "image", image, "result", res.Result, "source", res.Source.String(), "via", "PUT /images/{image}")
+		s.rec.Trigger()
+	}
+	setETag(w, res.Revision)
+	writeJSON(w, http.StatusOK, map[string]any{"image": image, "result": res.Result, "revision": res.Revision, "source": res.Source.String()})
+	return nil
+}
+
+func (s *Server) deleteImage(w http.ResponseWriter, r *http.Request, image string) error {
+	src, err := s.dir.Delete(image, ifMatch(r))
+	if errors.Is(err, spec.ErrNotFound) {
+		return errorf(http.StatusNotFound, "no spec for image '%s'", image)
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Info("spec deleted", "image", image, "source", src.String(), "via", "DELETE /images/{image}")
+	s.rec.Trigger()
+	writeJSON(w, http.StatusOK, map[string]any{"deleted": true, "image": image, "source": src.String()})
+	return nil
+}
+
+// scale edits min_replicas and max_replicas in the file that holds the image
+// (or writes a new spec with no limits) and waits for the reconciler.
+func (s *Server) scale(w http.ResponseWriter, r *http.Request, image string) error {
+	req, err := parseScale(r)
+	if err != nil {
+		return err
+	}
+	if err := checkPathImage(image); err != nil {
+		return err
+	}
+	sp := spec.New(image)
+	if e, err := s.entry(image); err == nil {
+		sp = e.Spec
+	} else if !isNotFound(err) {
+		return err
+	}
+	sp.MinReplicas, sp.MaxReplicas = req.MinReplicas, req.MaxReplicas
+	since := s.rec.Seq()
+	res, err := s.dir.Put(sp, ifMatch(r))
+	if err != nil {
+		return err
+	}
+	setETag(w, res.Revision)
+	s.log.Info("spec written", "image", image, "result", res.Result, "source", res.Source.String(), "via", "POST /images/{image}/scale")
+	p, err := s.await(r, image, since, func(p progress) bool { return p.status.Synced })
+	if err != nil && !errors.Is(err, errWaitTimeout) {
+		return err
+	}
+	if p.failed() || p.passErr != nil {
+		return errorf(http.StatusInternalServerError, "scale-failed")
+	}
+	return s.writePass(w, sp, p)
+}
+
+// reconcile runs one pass now and answers with what it did for the image.
+func (s *Server) reconcile(w http.ResponseWriter, r *http.Request, image string) error {
+	e, err := s.entry(image)
+	if err != nil {
+		return err
+	}
+	p, err := s.await(r, image, s.rec.Seq(), func(progress) bool { return true })
+	if err != nil || p.failed() || p.passErr != nil {
+		return errorf(http.StatusInternalServerError, "reconcile-failed")
+	}
+	return s.writePass(w, e.Spec, p)
+}
+
+func (s *Server) writePass(w http.ResponseWriter, sp spec.Spec, p progress) error {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"ok":      true,
+		"image":   sp.Image,
+		"desired": map[string]int{"min_replicas": sp.MinReplicas, "max_replicas": sp.MaxReplicas},
+		"actions": actionsOf(p.done),
+		"current": summaries(p.containers),
+	})
+	return nil
+}
+
+func (s *Server) imageContainers(w http.ResponseWriter, r *http.Request, image string) error {
+	cs, err := s.containersOf(r.Context(), image)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"image": image, "containers": summaries(cs)})
+	return nil
+}
+
+// imageHealth answers from the sampler's cache: no engine call per request.
+func (s *Server) imageHealth(w http.ResponseWriter, r *http.Request, image string) error {
+	health := []reconciler.ContainerHealth{}
+	if s.health != nil {
+		if h := s.health.Health(image); h != nil {
+			health = h
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"image": image, "health": health})
+	return nil
+}
+
+func isNotFound(err error) bool {
+	var he *httpError
+	return errors.As(err, &he) && he.code == http.StatusNotFound
+}
+
+// checkPathImage is a 422 at ["path","image"] for an image in the path that
+// is not a valid reference (or could name a file outside the directory).
+func checkPathImage(image string) error {
+	for _, e := range spec.Validate(spec.New(image), spec.Options{HostCPUs: 1}) {
+		if len(e.Loc) > 0 && e.Loc[0] == "image" {
+			return invalid([]any{"path", "image"}, "value_error", "%s", e.Msg)
+		}
+	}
+	if _, err := spec.FileName(image); err != nil {
+		return invalid([]any{"path", "image"}, "value_error", "%v", err)
+	}
+	return nil
+}

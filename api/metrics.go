@@ -1,0 +1,133 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the Prometheus metrics of a server: reconcile passes and
+// their durations, actions by kind and result, specs by health, and HTTP
+// requests by route and code. It is also the reconciler's Observer.
+type Metrics struct {
+	reg          *prometheus.Registry
+	passes       *prometheus.CounterVec
+	passDuration prometheus.Histogram
+	actions      *prometheus.CounterVec
+	specs        *prometheus.GaugeVec
+	requests     *prometheus.CounterVec
+	reqDuration  *prometheus.HistogramVec
+}
+
+// NewMetrics registers the metrics in a registry of their own (with the Go
+// and process collectors).
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orchestrator_reconcile_passes_total", Help: "Reconcile passes, by result (ok or error).",
+		}, []string{"result"}),
+		passDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "orchestrator_reconcile_pass_duration_seconds", Help: "Duration of a reconcile pass.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+		}),
+		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orchestrator_actions_total", Help: "Engine actions taken by the reconciler, by kind and result.",
+		}, []string{"kind", "result"}),
+		specs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "orchestrator_specs", Help: "Specs by health after the last pass.",
+		}, []string{"health"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orchestrator_http_requests_total", Help: "HTTP requests, by route and status code.",
+		}, []string{"method", "route", "code"}),
+		reqDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "orchestrator_http_request_duration_seconds", Help: "HTTP request duration, by route.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 18),
+		}, []string{"method", "route"}),
+	}
+	m.reg.MustRegister(m.passes, m.passDuration, m.actions, m.specs, m.requests, m.reqDuration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, h := range []string{reconciler.Healthy, reconciler.Progressing, reconciler.Degraded, reconciler.Missing, reconciler.Stopped} {
+		m.specs.WithLabelValues(h)
+	}
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// PassDone implements reconciler.Observer.
+func (m *Metrics) PassDone(res reconciler.PassResult, took time.Duration, statuses []reconciler.Status) {
+	result := "ok"
+	if res.Err != nil {
+		result = "error"
+	}
+	m.passes.WithLabelValues(result).Inc()
+	m.passDuration.Observe(took.Seconds())
+	for _, d := range res.Done {
+		r := "ok"
+		if !d.OK {
+			r = "error"
+		}
+		m.actions.WithLabelValues(string(d.Kind), r).Inc()
+	}
+	counts := map[string]int{reconciler.Healthy: 0, reconciler.Progressing: 0, reconciler.Degraded: 0, reconciler.Missing: 0, reconciler.Stopped: 0}
+	for _, st := range statuses {
+		counts[st.Health]++
+	}
+	for h, n := range counts {
+		m.specs.WithLabelValues(h).Set(float64(n))
+	}
+}
+
+// routeKey carries the matched route up from a handler: the image routes
+// are matched by hand, so chi's pattern alone ("/images/*") is too coarse.
+type routeKey struct{}
+
+func setRoute(r *http.Request, route string) {
+	if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+		*p = route
+	}
+}
+
+// middleware counts every request by route and code. A nil Metrics counts
+// nothing.
+func (m *Metrics) middleware(next http.Handler) http.Handler {
+	if m == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		route := ""
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, &route))
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		if route == "" {
+			route = chi.RouteContext(r.Context()).RoutePattern()
+		}
+		if route == "" {
+			route = "unmatched" // never the raw path: unbounded label values
+		}
+		m.requests.WithLabelValues(r.Method, route, strconv.Itoa(rec.code)).Inc()
+		m.reqDuration.WithLabelValues(r.Method, route).Observe(time.Since(start).Seconds())
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}

@@ -1,0 +1,172 @@
+// Package api serves the REST API of the original FastAPI orchestrator over
+// the state directory: every write is a file write (spec.Dir's Put or
+// Delete) followed by a reconcile pass, so an API call and a git commit have
+// the same effect. Container calls (PATCH, DELETE) act on managed
+// containers only.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/spec"
+)
+
+// MaxBodyBytes bounds a request body; larger ones get 413.
+const MaxBodyBytes = 1 << 20
+
+// Reconciler is what the API needs of the reconciler.
+type Reconciler interface {
+	// WaitPass triggers a pass and returns the first one that started after the call.
+	WaitPass(ctx context.Context) (reconciler.PassResult, error)
+	// Seq and PassesSince let a write collect every action taken after it.
+	Seq() uint64
+	PassesSince(seq uint64) []reconciler.PassResult
+	Trigger()
+	Statuses() []reconciler.Status
+	// Errors are the state directory's errors as of the last pass.
+	Errors() []string
+	// Announce delivers the discovery webhook of a container event the API caused.
+	Announce(ctx context.Context, image, containerID, event string)
+}
+
+// HealthSource is the background stats sampler: it answers from its cache.
+type HealthSource interface {
+	Health(image string) []reconciler.ContainerHealth
+}
+
+// Options configure the API.
+type Options struct {
+	// Token, when set, is required as "Authorization: Bearer <token>" on
+	// every endpoint but GET /health.
+	Token string
+	// WaitTimeout bounds how long a write waits for the reconcile pass it
+	// causes; default 60s.
+	WaitTimeout time.Duration
+	// StopTimeout is how long a container gets to stop before it is killed
+	// (PATCH to stopped, DELETE without force); default 10s.
+	StopTimeout time.Duration
+	Logger      *slog.Logger
+	Metrics     *Metrics // nil: no /metrics
+}
+
+// Server is the REST API.
+type Server struct {
+	dir    *spec.Dir
+	rec    Reconciler
+	engine reconciler.Engine
+	health HealthSource
+	opts   Options
+	log    *slog.Logger
+}
+
+// New returns the API over dir, reconciled by rec onto engine.
+func New(dir *spec.Dir, rec Reconciler, engine reconciler.Engine, health HealthSource, opts Options) *Server {
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = 60 * time.Second
+	}
+	if opts.StopTimeout <= 0 {
+		opts.StopTimeout = 10 * time.Second
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slogDiscard
+	}
+	return &Server{dir: dir, rec: rec, engine: engine, health: health, opts: opts, log: log}
+}
+
+// Handler is the API's router: one Routes per resource, behind the
+// middleware every request goes through.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.recoverer, s.opts.Metrics.middleware, s.authenticate, limitBody)
+	r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
+	r.MethodNotAllowed(s.handle(func(_ http.ResponseWriter, r *http.Request) error { return methodNotAllowed(allowed(r)...) }))
+	r.Get("/health", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]bool{"ok": true}) })
+	r.Mount("/start", s.startRoutes())
+	r.Mount("/images", s.imageRoutes())
+	r.Mount("/containers", s.containerRoutes())
+	r.Get("/status", s.handle(s.statuses))
+	r.Get("/openapi.json", s.openAPI)
+	r.Mount("/docs", docsRoutes())
+	if s.opts.Metrics != nil {
+		r.Method(http.MethodGet, "/metrics", s.opts.Metrics.Handler())
+	}
+	return r
+}
+
+// recoverer turns a panic in a handler into a 500 in the API's shape.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
+				writeJSON(w, http.StatusInternalServerError, map[string]string{"detail": "internal error"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody caps every request body at MaxBodyBytes.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > MaxBodyBytes {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"detail": "request body too large: the limit is 1048576 bytes"})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate requires the bearer token, when one is set, everywhere but
+// GET /health (a load balancer's probe) and the static files of /docs (a
+// browser cannot send the header; the page asks for the token and sends it
+// with its own requests, /openapi.json included).
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		open := r.URL.Path == "/health" || r.Method == http.MethodGet && (r.URL.Path == "/docs" || strings.HasPrefix(r.URL.Path, "/docs/"))
+		if s.opts.Token == "" || open || checkBearer(r.Header.Get("Authorization"), s.opts.Token) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="orchestrator"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Not authenticated"})
+	})
+}
+
+// statuses is the reconciler's status of every spec (DESIGN.md §7).
+func (s *Server) statuses(w http.ResponseWriter, r *http.Request) error {
+	st := s.rec.Statuses()
+	if st == nil {
+		st = []reconciler.Status{}
+	}
+	errs := s.rec.Errors()
+	if errs == nil {
+		errs = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"specs": st, "errors": errs})
+	return nil
+}
+
+// allowed lists the methods the router serves at r's path, for the Allow
+// header of a 405.
+func allowed(r *http.Request) []string {
+	rctx := chi.RouteContext(r.Context())
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if rctx != nil && rctx.Routes != nil && rctx.Routes.Match(chi.NewRouteContext(), m, r.URL.Path) {
+			out = append(out, m)
+		}
+	}
+	return out
+}

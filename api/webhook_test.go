@@ -1,0 +1,123 @@
+package api_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/orchestrator/orchestrator/reconciler"
+	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+)
+
+// receiver is a local HTTP endpoint that records every webhook POST.
+type receiver struct {
+	mu   sync.Mutex
+	got  []reconciler.Discovery
+	bad  []string
+	srv  *httptest.Server
+	hits int
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rc := &receiver{}
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		rc.hits++
+		var d reconciler.Discovery
+		if r.Method != "POST" || r.Header.Get("Content-Type") != "application/json" || json.Unmarshal(body, &d) != nil {
+			rc.bad = append(rc.bad, r.Method+" "+string(body))
+			return
+		}
+		rc.got = append(rc.got, d)
+	}))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *receiver) events() []reconciler.Discovery {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]reconciler.Discovery(nil), rc.got...)
+}
+
+func (rc *receiver) waitFor(t *testing.T, n int) []reconciler.Discovery {
+	t.Helper()
+	rt.Eventually(t, 5*time.Second, "webhook deliveries", func() (bool, string) {
+		return len(rc.events()) >= n, ""
+	})
+	return rc.events()
+}
+
+func TestDiscoveryWebhook(t *testing.T) {
+	rc := newReceiver(t)
+	e := newEnv(t)
+	r := e.do("POST", "/start/container", `{"image":"web:v1","env":{"DISCOVERY_CALLBACK":"`+rc.srv.URL+`/hook"},"ports":{"8080/tcp":0},"resources":{}}`)
+	if r.code != 200 {
+		t.Fatalf("start = %d %s", r.code, r.raw)
+	}
+	id, _ := r.body["container_id"].(string)
+	got := rc.waitFor(t, 1)
+	if r := e.do("PATCH", "/containers/web-v1-1", `{"status":"stopped"}`); r.code != 200 {
+		t.Fatalf("PATCH stopped = %d %s", r.code, r.raw)
+	}
+	got = rc.waitFor(t, 2)
+	if r := e.do("PATCH", "/containers/web-v1-1", `{"status":"running"}`); r.code != 200 {
+		t.Fatalf("PATCH running = %d %s", r.code, r.raw)
+	}
+	// The hold created a replacement, and the release removed the surplus;
+	// that replacement's create is a delivery too. Only web-v1-1's count here.
+	rt.Eventually(t, 5*time.Second, "three deliveries for web-v1-1", func() (bool, string) {
+		n := 0
+		for _, d := range rc.events() {
+			if d.Name == "web-v1-1" {
+				n++
+			}
+		}
+		return n >= 3, ""
+	})
+	var mine []reconciler.Discovery
+	for _, d := range rc.events() {
+		if d.Name == "web-v1-1" {
+			mine = append(mine, d)
+		}
+	}
+	_ = got
+	want := []reconciler.Discovery{
+		{Image: "web:v1", ContainerID: id, Name: "web-v1-1", Status: "running", Event: "create"},
+		{Image: "web:v1", ContainerID: id, Name: "web-v1-1", Status: "stopped", Event: "stop"},
+		{Image: "web:v1", ContainerID: id, Name: "web-v1-1", Status: "running", Event: "start"},
+	}
+	if diff := cmp.Diff(want, mine, cmpopts.IgnoreFields(reconciler.Discovery{}, "Host", "Ports")); diff != "" {
+		t.Errorf("deliveries (-want +got):\n%s", diff)
+	}
+	for _, d := range mine {
+		if d.Host == "" {
+			t.Errorf("%s delivery has no host", d.Event)
+		}
+		if d.Event != "stop" && len(d.Ports["8080/tcp"]) == 0 {
+			t.Errorf("%s delivery has no published port: %v", d.Event, d.Ports)
+		}
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.bad) > 0 {
+		t.Errorf("malformed deliveries: %v", rc.bad)
+	}
+}
+
+// A receiver that fails or hangs never breaks a pass.
+func TestDiscoveryWebhookFailureIsNotFatal(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("POST", "/start/container", `{"image":"web:v1","env":{"DISCOVERY_CALLBACK":"http://127.0.0.1:1/nothing-listens"},"resources":{}}`)
+	if r.code != 200 || r.body["action"] != "created" {
+		t.Fatalf("start with a dead callback = %d %s", r.code, r.raw)
+	}
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/spf13/cobra"
+)
+
+// containerRow is one managed container as get containers shows it: the
+// API's container summary, plus the image of the spec it belongs to.
+type containerRow struct {
+	ContainerID string                              `json:"container_id"`
+	Name        string                              `json:"name"`
+	Image       string                              `json:"image"`
+	Status      string                              `json:"status"`
+	Ports       map[string][]reconciler.PortBinding `json:"ports"`
+}
+
+func (a *app) newGetContainersCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "containers [IMAGE] [--server URL] [-o table|json]",
+		Short: "List the managed containers, like docker ps (needs a running server)",
+		Long: `Get containers lists the containers that a running server (orchestrator
+serve) manages, every one or those of one image, the way docker ps does.
+It needs the server, not --dir: only the server talks to the engine.
+
+Formats (-o):
+  table  one line per container: CONTAINER ID (its first 12 characters),
+         NAME, IMAGE (of its spec), STATUS (Docker's word: running, exited,
+         ...), and PORTS as docker ps shows them ("0.0.0.0:32768->8080/tcp";
+         "8080/tcp" when not published).
+  json   {"containers": [...]}: the API's container summaries, each with its
+         "image".
+
+A container whose spec is gone (it is being removed) shows "-" as IMAGE.`,
+		Example: `  # Every managed container
+  orchestrator get containers
+
+  # The containers of one image, as JSON
+  orchestrator get containers orchestrator-demo:web -o json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: withCode(exitFailure, func(_ *cobra.Command, args []string) error {
+			if output != outTable && output != outJSON {
+				return usagef("unknown output format %q (use table or json)", output)
+			}
+			c, err := a.openClient()
+			if err != nil {
+				return err
+			}
+			var rows []containerRow
+			if len(args) == 1 {
+				rows, err = c.containersOf(args[0])
+			} else {
+				rows, err = c.containers()
+			}
+			if err != nil {
+				return err
+			}
+			if output == outJSON {
+				return writeIndented(a.stdout, map[string][]containerRow{"containers": rows})
+			}
+			if len(rows) == 0 {
+				fmt.Fprintf(a.stderr, "no containers on %s\n", a.server)
+				return nil
+			}
+			return writeContainerTable(a.stdout, rows)
+		}),
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", outTable, "output `FORMAT`: table or json")
+	return cmd
+}
+
+// containersOf is GET /images/{image}/containers.
+func (c *client) containersOf(image string) ([]containerRow, error) {
+	var body struct {
+		Containers []containerRow `json:"containers"`
+	}
+	if err := c.call(http.MethodGet, imagePath(image, "containers"), nil, "", &body); err != nil {
+		return nil, err
+	}
+	rows := body.Containers
+	if rows == nil {
+		rows = []containerRow{}
+	}
+	for i := range rows {
+		rows[i].Image = image
+	}
+	return rows, nil
+}
+
+// containers is every managed container (GET /containers), each with its
+// image, found through GET /images/{image}/containers of every spec: the
+// summary of GET /containers has no image.
+func (c *client) containers() ([]containerRow, error) {
+	var all struct {
+		Containers []containerRow `json:"containers"`
+	}
+	if err := c.call(http.MethodGet, "/containers", nil, "", &all); err != nil {
+		return nil, err
+	}
+	var list struct {
+		Images []struct {
+			Image string `json:"image"`
+		} `json:"images"`
+	}
+	if err := c.call(http.MethodGet, "/images", nil, "", &list); err != nil {
+		return nil, err
+	}
+	byImage := make([][]containerRow, len(list.Images))
+	errs := make([]error, len(list.Images))
+	parallel(len(list.Images), func(i int) { byImage[i], errs[i] = c.containersOf(list.Images[i].Image) })
+	imageOf := map[string]string{}
+	for i, rows := range byImage {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		for _, r := range rows {
+			imageOf[r.ContainerID] = r.Image
+		}
+	}
+	rows := all.Containers
+	if rows == nil {
+		rows = []containerRow{}
+	}
+	for i := range rows {
+		rows[i].Image = imageOf[rows[i].ContainerID]
+	}
+	return rows, nil
+}
+
+// writeContainerTable prints the containers as docker ps does.
+func writeContainerTable(w io.Writer, rows []containerRow) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
+	fmt.Fprintln(tw, "CONTAINER ID\tNAME\tIMAGE\tSTATUS\tPORTS")
+	for _, r := range rows {
+		id := r.ContainerID
+		if len(id) > 12 {
+			id = id[:12]
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", id, r.Name, orDash(r.Image), orDash(r.Status), orDash(dockerPorts(r.Ports)))
+	}
+	return tw.Flush()
+}
+
+// dockerPorts writes published ports as docker ps does:
+// "0.0.0.0:32768->8080/tcp, [::]:32768->8080/tcp"; a port that is not
+// published is just "8080/tcp". They are sorted by container port.
+func dockerPorts(ports map[string][]reconciler.PortBinding) string {
+	keys := make([]string, 0, len(ports))
+	for k := range ports {
+		keys = append(keys, k)
+	}
+	num := func(k string) int {
+		n, _ := strconv.Atoi(strings.SplitN(k, "/", 2)[0])
+		return n
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if a, b := num(keys[i]), num(keys[j]); a != b {
+			return a < b
+		}
+		return keys[i] < keys[j]
+	})
+	var out []string
+	for _, k := range keys {
+		if len(ports[k]) == 0 {
+			out = append(out, k)
+			continue
+		}
+		for _, b := range ports[k] {
+			ip := b.HostIP
+			if strings.Contains(ip, ":") {
+				ip = "[" + ip + "]"
+			}
+			out = append(out, ip+":"+b.HostPort+"->"+k)
+		}
+	}
+	return strings.Join(out, ", ")
+}

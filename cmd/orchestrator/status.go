@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) newStatusCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "status [IMAGE] [--server URL] [-o table|json]",
+		Short: "Show how far each spec is from its containers (needs a running server)",
+		Long: `Status prints the reconciler's status of every spec, or of one image, as a
+running server (orchestrator serve) knows it after its last pass: GET /status
+of the REST API. It needs the server, not --dir: only the reconciler knows.
+
+Formats (-o):
+  table  one line per spec: IMAGE HEALTH SYNCED DESIRED READY RUNNING SOURCE
+         MESSAGE/ERROR. HEALTH is Healthy, Progressing, Degraded, Missing or
+         Stopped; SYNCED says whether the containers match the spec;
+         DESIRED is the replica count the reconciler aims at, READY and
+         RUNNING what it found; SOURCE is file:line in the server's state
+         directory; MESSAGE/ERROR is the last error, else why the spec is not
+         converged yet, else "-".
+  json   {"specs": [...]}, as the API gives it; with IMAGE, that spec's object.
+
+A spec shows up once the reconciler has made a pass over it. Status exits 1
+when IMAGE has no status (no spec, or no pass yet), or when the server cannot
+be reached.`,
+		Example: `  # Every spec, from the server on 127.0.0.1:8000
+  orchestrator status
+
+  # One image, as JSON, from another server
+  orchestrator status orchestrator-demo:web -o json --server http://10.0.0.5:8000 --token "$TOKEN"`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: withCode(exitFailure, func(_ *cobra.Command, args []string) error {
+			if output != outTable && output != outJSON {
+				return usagef("unknown output format %q (use table or json)", output)
+			}
+			c, err := a.openClient()
+			if err != nil {
+				return err
+			}
+			var body struct {
+				Specs []reconciler.Status `json:"specs"`
+			}
+			if err := c.call(http.MethodGet, "/status", nil, "", &body); err != nil {
+				return err
+			}
+			specs := body.Specs
+			if specs == nil {
+				specs = []reconciler.Status{}
+			}
+			if len(args) == 1 {
+				var one []reconciler.Status
+				for _, st := range specs {
+					if st.Image == args[0] {
+						one = append(one, st)
+					}
+				}
+				if len(one) == 0 {
+					return failf(exitFailure, "no status for image %q on %s (no spec for it, or no reconcile pass over it yet)", args[0], a.server)
+				}
+				specs = one
+			}
+			if output == outJSON {
+				var v any = map[string][]reconciler.Status{"specs": specs}
+				if len(args) == 1 {
+					v = specs[0]
+				}
+				return writeIndented(a.stdout, v)
+			}
+			if len(specs) == 0 {
+				fmt.Fprintf(a.stderr, "no specs on %s\n", a.server)
+				return nil
+			}
+			return writeStatusTable(a.stdout, specs)
+		}),
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", outTable, "output `FORMAT`: table or json")
+	return cmd
+}
+
+// writeStatusTable prints the statuses as aligned columns.
+func writeStatusTable(w io.Writer, specs []reconciler.Status) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
+	fmt.Fprintln(tw, "IMAGE\tHEALTH\tSYNCED\tDESIRED\tREADY\tRUNNING\tSOURCE\tMESSAGE/ERROR")
+	for _, st := range specs {
+		synced := "no"
+		if st.Synced {
+			synced = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", st.Image, orDash(st.Health), synced,
+			st.Desired, st.Ready, st.Running, orDash(st.Source), orDash(oneLine(statusNote(st))))
+	}
+	return tw.Flush()
+}
+
+// statusNote is what the MESSAGE/ERROR column says: the last error, else
+// why the spec is not converged yet.
+func statusNote(st reconciler.Status) string {
+	if st.LastError != "" {
+		return "error: " + st.LastError
+	}
+	return st.Message
+}
+
+// oneLine keeps a table row on one line: line breaks become "; ", and tabs
+// (which would shift the columns) spaces.
+func oneLine(s string) string {
+	var parts []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(strings.ReplaceAll(l, "\t", " ")); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// writeIndented prints v as indented JSON, as get -o json does.
+func writeIndented(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

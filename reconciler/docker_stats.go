@@ -1,0 +1,70 @@
+package reconciler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/docker/docker/api/types/container"
+)
+
+// dataRoots caches DockerRootDir by daemon address: it only changes when
+// the engine is reconfigured and restarted, and docker info is not cheap.
+var dataRoots sync.Map // DaemonHost() -> string
+
+// Stats implements StatsSource: one one-shot sample (stream=false and
+// one-shot=true, API >= 1.41), so the engine does not wait a second to
+// prime a previous sample; the sampler keeps its own.
+func (d *Docker) Stats(ctx context.Context, id string) (Stats, error) {
+	resp, err := d.cli.ContainerStatsOneShot(ctx, id)
+	if err != nil {
+		return Stats{}, classify("stats", id, err)
+	}
+	defer resp.Body.Close()
+	var r container.StatsResponse
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return Stats{}, fmt.Errorf("stats %s: decode: %w", id, err)
+	}
+	return statsOf(r), nil
+}
+
+// statsOf keeps what the docker CLI's formulas use. Like the CLI, it takes
+// total_inactive_file (cgroup v1, which also has a non-hierarchical
+// inactive_file) before inactive_file (cgroup v2).
+func statsOf(r container.StatsResponse) Stats {
+	st := Stats{
+		Read:       r.Read,
+		CPUTotal:   r.CPUStats.CPUUsage.TotalUsage,
+		SystemCPU:  r.CPUStats.SystemUsage,
+		OnlineCPUs: r.CPUStats.OnlineCPUs,
+		PercpuLen:  len(r.CPUStats.CPUUsage.PercpuUsage),
+		MemUsage:   r.MemoryStats.Usage,
+		MemLimit:   r.MemoryStats.Limit,
+	}
+	if v, ok := r.MemoryStats.Stats["total_inactive_file"]; ok {
+		st.InactiveFile = v
+	} else {
+		st.InactiveFile = r.MemoryStats.Stats["inactive_file"]
+	}
+	return st
+}
+
+// DataRoot implements StatsSource: docker info's DockerRootDir, cached.
+func (d *Docker) DataRoot(ctx context.Context) (string, error) {
+	host := d.cli.DaemonHost()
+	if v, ok := dataRoots.Load(host); ok {
+		return v.(string), nil
+	}
+	info, err := d.cli.Info(ctx)
+	if err != nil {
+		return "", fmt.Errorf("docker info: %w", err)
+	}
+	if info.DockerRootDir == "" {
+		return "", fmt.Errorf("docker info: no DockerRootDir")
+	}
+	dataRoots.Store(host, info.DockerRootDir)
+	return info.DockerRootDir, nil
+}
+
+var _ StatsSource = (*Docker)(nil)

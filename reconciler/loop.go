@@ -1,0 +1,161 @@
+package reconciler
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Trigger asks for a pass that reads the state directory again: the watcher
+// saw a change, or the API wrote a file. It never blocks; wake-ups coalesce.
+func (r *Reconciler) Trigger() {
+	r.reload.Store(true)
+	r.wakeUp()
+}
+
+// wakeUp asks for a pass over the last directory read: an engine event
+// changes the containers, not the files. Reading the directory now could
+// catch a git checkout half-way, between the watcher's debounced signals.
+func (r *Reconciler) wakeUp() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run makes passes until ctx is done: at start, on Trigger, on every engine
+// event, after a jittered resync interval, and when a backoff or a new
+// container's monitor period ends. changes (the watcher's) may be nil; then
+// every pass reads the directory.
+func (r *Reconciler) Run(ctx context.Context, changes <-chan struct{}) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events := r.engine.Events(ctx)
+	watched := changes != nil
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // forwarders only wake the loop, like informer handlers enqueue
+		defer wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case _, ok := <-changes:
+				if !ok {
+					changes = nil
+					continue
+				}
+				r.Trigger()
+			case ev, ok := <-events:
+				if !ok {
+					events = nil
+					continue
+				}
+				r.log.Debug("engine event", "action", ev.Action, "container", short(ev.ContainerID), "image", ev.Image)
+				r.wakeUp()
+			}
+		}
+	}()
+	defer wg.Wait()
+	defer r.pull.wait() // after cancel: pulls end with ctx
+	defer r.hooks.wg.Wait()
+
+	r.Trigger()
+	resyncAt := time.Now().Add(r.jitter())
+	timer := time.NewTimer(time.Until(resyncAt))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.wake:
+		case <-timer.C:
+		}
+		if !time.Now().Before(resyncAt) {
+			r.reload.Store(true)
+			resyncAt = time.Now().Add(r.jitter())
+		}
+		res := r.runPass(ctx, r.reload.Swap(false) || !watched)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if res.Err != nil {
+			r.log.Error("pass failed", "seq", res.Seq, "err", res.Err)
+		}
+		next := time.Until(resyncAt)
+		now := r.opts.Now()
+		for _, t := range []time.Time{r.backoff.next(), r.recheck} {
+			if !t.IsZero() {
+				next = min(next, t.Sub(now))
+			}
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(max(next, time.Millisecond))
+	}
+}
+
+func (r *Reconciler) jitter() time.Duration {
+	d := r.opts.Resync
+	return d - d/10 + time.Duration(rand.Int64N(int64(d/5)+1))
+}
+
+// Pass runs one pass now, reading the directory. Only Run calls passes in
+// production, so they never overlap; tests call Pass for a deterministic
+// step.
+func (r *Reconciler) Pass(ctx context.Context) PassResult { return r.runPass(ctx, true) }
+
+func (r *Reconciler) runPass(ctx context.Context, reload bool) PassResult {
+	r.mu.Lock()
+	r.started++
+	res := PassResult{Seq: r.started, Start: r.opts.Now()}
+	r.mu.Unlock()
+	began := time.Now()
+	res.Done, res.Err = r.pass(ctx, res.Start, reload)
+	r.announceDone(ctx, res.Done)
+	took := time.Since(began)
+	r.mu.Lock()
+	r.last = res
+	r.history = append(r.history, res)
+	if len(r.history) > 64 {
+		r.history = r.history[1:]
+	}
+	close(r.passDone)
+	r.passDone = make(chan struct{})
+	r.mu.Unlock()
+	if r.opts.Observer != nil {
+		r.opts.Observer.PassDone(res, took, r.Statuses())
+	}
+	return res
+}
+
+// WaitPass asks for a pass that reads the directory and waits for one that
+// started after the call, so that it saw every write made before the call;
+// it returns that pass's result. (A pass already running may have read the
+// directory earlier.)
+func (r *Reconciler) WaitPass(ctx context.Context) (PassResult, error) {
+	r.mu.Lock()
+	want, ch := r.started+1, r.passDone
+	r.mu.Unlock()
+	r.Trigger()
+	for {
+		select {
+		case <-ctx.Done():
+			return PassResult{}, ctx.Err()
+		case <-ch:
+		}
+		r.mu.Lock()
+		if r.last.Seq >= want {
+			res := r.last
+			r.mu.Unlock()
+			return res, nil
+		}
+		ch = r.passDone
+		r.mu.Unlock()
+	}
+}

@@ -1,0 +1,200 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/orchestrator/orchestrator/spec"
+)
+
+// pass is one level-triggered reconcile: load (or reuse) the directory,
+// list the containers once, plan, execute.
+func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Done, error) {
+	if reload || r.snap == nil && r.snapErr == nil {
+		r.snap, r.snapErr = r.dir.Load()
+	}
+	snap, loadErr := r.snap, r.snapErr
+	in := Input{Desired: map[string]Desired{}, Keep: map[string]bool{}, Since: map[string]time.Time{}, Now: now,
+		ReadyTimeout: r.opts.ReadyTimeout, MinReady: r.opts.MinReady, Instance: r.opts.Instance}
+	fileErrs := map[string]string{}
+	entries := map[string]spec.Entry{}
+	switch {
+	case loadErr != nil:
+		r.logChange(slog.LevelError, "dir", loadErr.Error(), "state directory unusable: keeping every container as it is", "dir", r.dir.Root, "err", loadErr)
+		in.NoPrune = loadErr.Error()
+	case len(snap.Specs) == 0 && len(snap.Errors) == 0 && !r.opts.AllowEmpty:
+		loadErr = fmt.Errorf("state directory %s holds no specs (start with --allow-empty to let that remove everything)", r.dir.Root)
+		r.logChange(slog.LevelError, "dir", loadErr.Error(), "state directory empty: keeping every container as it is", "dir", r.dir.Root)
+		in.NoPrune = loadErr.Error()
+	default:
+		r.logChange(slog.LevelInfo, "dir", "", "state directory readable", "dir", r.dir.Root)
+	}
+	if in.NoPrune != "" { // run on the last good specs; prune nothing
+		maps.Copy(entries, r.lastGood)
+	} else {
+		r.fromSnapshot(snap, entries, fileErrs, &in)
+	}
+	desired := map[string]spec.Spec{}
+	for image, e := range entries {
+		desired[image] = e.Spec
+		r.backoff.resetIfChanged(image, e.Revision) // a fixed spec is tried at once
+		target := 0
+		if e.Spec.Resources.Status != spec.StatusStopped {
+			target = max(e.Spec.MinReplicas, 1)
+		}
+		in.Desired[image] = Desired{Spec: e.Spec, Target: target}
+		if _, ok := r.firstSeen[image]; !ok {
+			r.firstSeen[image] = now
+		}
+		in.Since[image] = r.firstSeen[image]
+	}
+	for image := range r.firstSeen {
+		if _, ok := entries[image]; !ok {
+			delete(r.firstSeen, image)
+		}
+	}
+	r.mu.Lock()
+	r.desired = desired
+	r.mu.Unlock()
+
+	containers, err := r.engine.List(ctx)
+	if err != nil {
+		r.logChange(slog.LevelError, "engine", err.Error(), "list containers failed", "err", err)
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	r.logChange(slog.LevelInfo, "engine", "", "engine reachable")
+	in.Containers = containers
+	plan := Plan(in)
+
+	var todo []Action
+	r.recheck = time.Time{}
+	for _, image := range slices.Sorted(maps.Keys(plan)) {
+		p := plan[image]
+		if t := p.RecheckAt; !t.IsZero() && (r.recheck.IsZero() || t.Before(r.recheck)) {
+			r.recheck = t
+		}
+		if _, desired := entries[image]; !desired {
+			r.logChange(slog.LevelInfo, "orphan:"+image, p.Wait, "deleted spec waits", "image", image, "why", p.Wait)
+		}
+		if r.backoff.waiting(image, now) {
+			continue
+		}
+		todo = append(todo, p.Actions...)
+	}
+	done := r.execute(ctx, todo)
+	r.settle(ctx, done, entries, now)
+	r.updateStatus(in, entries, plan, fileErrs, loadErr, now)
+	return done, loadErr
+}
+
+// settle logs every action and moves each acting spec's backoff.
+func (r *Reconciler) settle(ctx context.Context, done []Done, entries map[string]spec.Entry, now time.Time) {
+	failed := map[string]error{}
+	acted := map[string]bool{}
+	for _, d := range done {
+		acted[d.Image] = true
+		attrs := []any{"kind", d.Kind, "image", d.Image, "container", d.Name, "id", short(d.ID), "reason", d.Reason, "ok", d.OK}
+		if !d.OK {
+			failed[d.Image] = errors.Join(failed[d.Image], d.Err)
+			r.log.Warn("action", append(attrs, "err", d.Err)...)
+			continue
+		}
+		r.log.Info("action", attrs...)
+	}
+	for image := range acted {
+		if err := failed[image]; err != nil {
+			until := r.backoff.fail(image, entries[image].Revision, err, now)
+			r.log.Warn("spec failing, backing off", "image", image, "delay", until.Sub(now), "retry_at", until.Format(time.RFC3339Nano), "err", err)
+		} else {
+			r.backoff.succeed(image)
+		}
+	}
+}
+
+// fromSnapshot picks the specs in force: the valid ones, and the last good
+// version of those whose file is now broken or whose image is in conflict.
+func (r *Reconciler) fromSnapshot(snap *spec.Snapshot, entries map[string]spec.Entry, fileErrs map[string]string, in *Input) {
+	broken := map[string][]string{}
+	var all []string
+	for _, e := range snap.Errors {
+		broken[e.File] = append(broken[e.File], e.Error())
+		all = append(all, e.Error())
+	}
+	r.mu.Lock()
+	r.errs = all
+	r.mu.Unlock()
+	for _, e := range snap.Specs {
+		entries[e.Spec.Image] = e
+		r.lastGood[e.Spec.Image] = e
+	}
+	for image, srcs := range snap.Conflicts {
+		var msgs []string
+		for _, s := range srcs {
+			msgs = append(msgs, broken[s.File]...)
+		}
+		fileErrs[image] = strings.Join(slices.Compact(slices.Sorted(slices.Values(msgs))), "; ")
+		in.Keep[image] = true
+		if e, ok := r.lastGood[image]; ok {
+			entries[image] = e
+		}
+	}
+	for image, srcs := range snap.Found { // images named in broken documents
+		for _, s := range srcs {
+			if msgs := broken[s.File]; len(msgs) > 0 {
+				fileErrs[image] = strings.Join(msgs, "; ")
+				in.Keep[image] = true
+			}
+		}
+	}
+	for image, e := range r.lastGood {
+		if msgs := broken[e.Source.File]; len(msgs) > 0 {
+			if _, ok := entries[image]; !ok {
+				entries[image] = e
+				fileErrs[image] = strings.Join(msgs, "; ")
+			}
+		} else if _, ok := entries[image]; !ok && !in.Keep[image] {
+			delete(r.lastGood, image) // its document is gone: a real delete
+		}
+	}
+	// A broken document whose image cannot be read (the YAML does not
+	// parse, the document is not a mapping, the image field is bad) may be
+	// any image's: prune nothing until it is fixed.
+	for _, e := range snap.Errors {
+		if e.Field == "" || e.Field == "image" {
+			in.NoPrune = joinErr(in.NoPrune, e.Error())
+		}
+	}
+	r.logChange(slog.LevelError, "noprune", in.NoPrune, "a spec file cannot be read: nothing is pruned until it can", "why", in.NoPrune)
+	seen := map[string]bool{}
+	for file, msgs := range broken {
+		seen[file] = true
+		r.logChange(slog.LevelError, "file:"+file, strings.Join(msgs, "; "), "spec file has errors: its specs keep their last good version", "file", file, "errors", strings.Join(msgs, "; "))
+	}
+	for key := range r.logged {
+		if file, ok := strings.CutPrefix(key, "file:"); ok && !seen[file] {
+			r.logChange(slog.LevelInfo, key, "", "spec file fixed", "file", file)
+		}
+	}
+}
+
+// logChange logs msg when what changed for key since the last call, so a
+// standing problem is logged once, not on every pass. An empty what that
+// follows a non-empty one logs the recovery.
+func (r *Reconciler) logChange(level slog.Level, key, what, msg string, attrs ...any) {
+	prev, known := r.logged[key]
+	if prev == what || !known && what == "" {
+		return
+	}
+	r.logged[key] = what
+	if what == "" {
+		delete(r.logged, key)
+		level = slog.LevelInfo
+	}
+	r.log.Log(context.Background(), level, msg, attrs...)
+}

@@ -1,0 +1,383 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orchestrator/orchestrator/spec"
+)
+
+// StatsSource is what the sampler needs from an engine. The Docker adapter
+// and the fake implement it.
+type StatsSource interface {
+	// List returns the managed containers (label filter), any state.
+	List(ctx context.Context) ([]Container, error)
+	// Stats takes one one-shot sample of a container (Docker:
+	// ContainerStatsOneShot, API >= 1.41, stream=false&one-shot=true).
+	Stats(ctx context.Context, id string) (Stats, error)
+	// DataRoot is the engine's data root (docker info DockerRootDir), where
+	// the writable layers live.
+	DataRoot(ctx context.Context) (string, error)
+}
+
+// Stats is one sample of a container's counters, as the engine reports them.
+type Stats struct {
+	Read         time.Time // when the engine read the counters
+	CPUTotal     uint64    // cpu_stats.cpu_usage.total_usage (ns)
+	SystemCPU    uint64    // cpu_stats.system_cpu_usage
+	OnlineCPUs   uint32    // cpu_stats.online_cpus (0 if absent)
+	PercpuLen    int       // len(cpu_stats.cpu_usage.percpu_usage)
+	MemUsage     uint64    // memory_stats.usage
+	MemLimit     uint64    // memory_stats.limit (the host's memory without a limit)
+	InactiveFile uint64    // memory_stats.stats total_inactive_file (cgroup v1) or inactive_file (v2); 0 if absent
+}
+
+// SamplerOptions configure a Sampler.
+type SamplerOptions struct {
+	Interval     time.Duration // between rounds; default 2s
+	Parallelism  int           // stats calls and probes at once; default 8
+	ProbeTimeout time.Duration // one liveness probe; default 500ms
+	HostCPUs     int           // last fallback for online CPUs; default runtime.NumCPU()
+	Now          func() time.Time
+	Logger       *slog.Logger
+}
+
+// ContainerHealth is one element of GET /images/{image}/health. A value the
+// sampler cannot measure is nil (JSON null). Pointer and map fields are
+// shared between callers: read them, never modify them.
+type ContainerHealth struct {
+	ContainerID string                   `json:"container_id"`
+	Name        string                   `json:"name"`
+	Status      string                   `json:"status"`
+	Ports       map[string][]PortBinding `json:"ports"`
+	ServerAlive *bool                    `json:"server_alive"`
+	CPUPercent  *float64                 `json:"cpu_percent"`
+	MemPercent  *float64                 `json:"mem_percent"`
+	FSFreeBytes *uint64                  `json:"fs_free_bytes"`
+}
+
+// Usage is what the autoscaler reads of one container of a spec.
+type Usage struct {
+	ContainerID string
+	Name        string
+	State       string
+	Ready       bool // Container.Ready: running and not failing its HEALTHCHECK
+	// CPU is the utilisation as a fraction of the container's CPU limit (of
+	// one core without a limit): 1.0 is the limit fully used. nil when the
+	// metric is missing: not running, fewer than two samples, or a failed
+	// sample.
+	CPU        *float64
+	CPUPercent *float64  // the docker CLI's cpu_percent (100 = one core)
+	LimitCPUs  float64   // the spec's CPU limit in cores; 0 = none
+	Sampled    time.Time // the sampler's clock at the latest good sample; zero if none
+	Created    time.Time
+	// Started is when the current run began as far as the sampler can
+	// tell: Created for a container first seen running, else the round
+	// that saw it (re)start.
+	Started time.Time
+}
+
+// Sampler samples the stats of every managed running container in the
+// background, probes their servers, and serves the results from a cache:
+// a request never makes an engine call (DESIGN.md §8).
+type Sampler struct {
+	src   StatsSource
+	specs func() map[string]spec.Spec
+	opts  SamplerOptions
+	log   *slog.Logger
+	wake  chan struct{}
+
+	roundMu     sync.Mutex              // rounds never overlap
+	entries     map[string]*sampleEntry // by container id; touched only by a round
+	lastRootErr string
+
+	mu        sync.RWMutex
+	health    map[string][]ContainerHealth // by image
+	usage     map[string][]Usage           // by image
+	started   uint64                       // rounds begun
+	finished  uint64                       // seq of the last round finished
+	roundDone chan struct{}                // closed and replaced at the end of every round
+}
+
+// sampleEntry is what the sampler remembers of one container between rounds.
+type sampleEntry struct {
+	prev     *Stats    // the latest sample of the current run
+	running  bool      // running in the previous round
+	restarts int       // Container.RestartCount in the previous round
+	started  time.Time // see Usage.Started
+	sampled  time.Time // the sampler's clock at prev
+	alive    *bool     // the latest probe result
+	probed   time.Time // when alive was taken
+	lastErr  string    // the last sampling error logged, to log each once
+}
+
+// NewSampler returns a sampler of src. specs returns the specs in force by
+// image (for probe targets and CPU limits); it may be nil.
+func NewSampler(src StatsSource, specs func() map[string]spec.Spec, opts SamplerOptions) *Sampler {
+	if opts.Interval <= 0 {
+		opts.Interval = 2 * time.Second
+	}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = 8
+	}
+	if opts.ProbeTimeout <= 0 {
+		opts.ProbeTimeout = 500 * time.Millisecond
+	}
+	if opts.HostCPUs <= 0 {
+		opts.HostCPUs = runtime.NumCPU()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Sampler{
+		src: src, specs: specs, opts: opts, log: log, wake: make(chan struct{}, 1),
+		entries: map[string]*sampleEntry{}, health: map[string][]ContainerHealth{}, usage: map[string][]Usage{},
+		roundDone: make(chan struct{}),
+	}
+}
+
+// Run samples every Interval (and on Trigger) until ctx is done, then
+// returns nil. Every goroutine it starts ends with its round.
+func (s *Sampler) Run(ctx context.Context) error {
+	tick := time.NewTicker(s.opts.Interval)
+	defer tick.Stop()
+	for {
+		_ = s.round(ctx) // logged inside; one bad round never stops sampling
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		case <-s.wake:
+		}
+	}
+}
+
+// Round runs one round now. Only Run calls it in production; tests call it
+// directly for a deterministic step. It fails only when the containers
+// cannot be listed (the cache is then kept) or ctx ends.
+func (s *Sampler) Round(ctx context.Context) error { return s.round(ctx) }
+
+// Trigger asks Run for a round now. It never blocks; wake-ups coalesce.
+func (s *Sampler) Trigger() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// WaitRound triggers a round and waits until one that began after the
+// call has finished, so that its results reflect the engine as of the call.
+// It needs Run (or another caller of Round) to make that round.
+func (s *Sampler) WaitRound(ctx context.Context) error {
+	s.mu.RLock()
+	want, ch := s.started+1, s.roundDone
+	s.mu.RUnlock()
+	s.Trigger()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		}
+		s.mu.RLock()
+		done := s.finished >= want
+		ch = s.roundDone
+		s.mu.RUnlock()
+		if done {
+			return nil
+		}
+	}
+}
+
+// Health returns the cached health of image's containers, sorted by name.
+// It never calls the engine.
+func (s *Sampler) Health(image string) []ContainerHealth {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return append([]ContainerHealth{}, s.health[image]...)
+}
+
+// Usage returns the cached CPU usage of image's containers, sorted by name.
+// It never calls the engine.
+func (s *Sampler) Usage(image string) []Usage {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return append([]Usage{}, s.usage[image]...)
+}
+
+// round lists the containers once, samples and probes the running ones in
+// parallel, and publishes the results.
+func (s *Sampler) round(ctx context.Context) error {
+	s.roundMu.Lock()
+	defer s.roundMu.Unlock()
+	s.mu.Lock()
+	s.started++
+	seq := s.started
+	s.mu.Unlock()
+	err := s.sample(ctx)
+	s.mu.Lock()
+	s.finished = seq
+	close(s.roundDone)
+	s.roundDone = make(chan struct{})
+	s.mu.Unlock()
+	return err
+}
+
+func (s *Sampler) sample(ctx context.Context) error {
+	cs, err := s.src.List(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("stats sampler: list containers failed, keeping the last results", "err", err)
+		}
+		return fmt.Errorf("list containers: %w", err)
+	}
+	var specs map[string]spec.Spec
+	if s.specs != nil {
+		specs = s.specs()
+	}
+	free := s.fsFree(ctx)
+	now := s.opts.Now()
+	results := s.collect(ctx, cs, specs, now)
+	if err := ctx.Err(); err != nil {
+		return err // calls were cut short: publish nothing half-made
+	}
+	health, usage := map[string][]ContainerHealth{}, map[string][]Usage{}
+	seen := map[string]bool{}
+	for i, c := range cs {
+		seen[c.ID] = true
+		h, u := s.observe(c, results[i], specs, free, now)
+		health[c.Image] = append(health[c.Image], h)
+		usage[c.Image] = append(usage[c.Image], u)
+	}
+	for id := range s.entries {
+		if !seen[id] {
+			delete(s.entries, id) // vanished
+		}
+	}
+	for image := range health {
+		slices.SortFunc(health[image], func(a, b ContainerHealth) int { return strings.Compare(a.Name, b.Name) })
+		slices.SortFunc(usage[image], func(a, b Usage) int { return strings.Compare(a.Name, b.Name) })
+	}
+	s.mu.Lock()
+	s.health, s.usage = health, usage
+	s.mu.Unlock()
+	return nil
+}
+
+// observe folds one round's result into c's entry and returns its health
+// and usage.
+func (s *Sampler) observe(c Container, r sampleResult, specs map[string]spec.Spec, free *uint64, now time.Time) (ContainerHealth, Usage) {
+	running := c.State == "running"
+	e := s.entries[c.ID]
+	if e == nil {
+		e = &sampleEntry{running: running, restarts: c.RestartCount, started: c.Created}
+		s.entries[c.ID] = e
+	}
+	if running && (!e.running || c.RestartCount != e.restarts) { // a new run
+		*e = sampleEntry{running: true, started: now, lastErr: e.lastErr}
+	}
+	e.running, e.restarts = running, c.RestartCount
+	h := ContainerHealth{ContainerID: c.ID, Name: c.Name, Status: c.State, Ports: map[string][]PortBinding{}}
+	for k, v := range c.Ports {
+		h.Ports[k] = slices.Clone(v)
+	}
+	u := Usage{ContainerID: c.ID, Name: c.Name, State: c.State, Ready: c.Ready(), Created: c.Created, Started: e.started}
+	if sp := specFor(specs, c.Image); sp != nil {
+		u.LimitCPUs = float64(sp.NanoCPUs()) / 1e9
+	}
+	if !running {
+		e.prev, e.alive, e.probed = nil, nil, time.Time{}
+		return h, u
+	}
+	if r.probed {
+		e.alive, e.probed = r.alive, now
+	}
+	h.ServerAlive, h.FSFreeBytes = e.alive, free
+	if r.err != nil {
+		s.logSampleError(c, e, r.err)
+		u.Sampled = e.sampled
+		return h, u
+	}
+	e.lastErr = ""
+	if e.prev != nil && r.stats.CPUTotal < e.prev.CPUTotal { // counters reset: restarted between rounds
+		e.prev, e.started = nil, now
+		u.Started = now
+	}
+	if e.prev != nil {
+		h.CPUPercent = cpuPercent(*e.prev, r.stats, s.opts.HostCPUs)
+	}
+	if e.prev == nil || r.stats.SystemCPU > e.prev.SystemCPU {
+		st := r.stats // else keep the older sample: the next delta spans more time
+		e.prev = &st
+	}
+	e.sampled = now
+	h.MemPercent = memPercent(r.stats)
+	u.Sampled, u.CPUPercent = now, h.CPUPercent
+	if h.CPUPercent != nil {
+		limit := u.LimitCPUs
+		if limit <= 0 {
+			limit = 1
+		}
+		frac := *h.CPUPercent / 100 / limit
+		u.CPU = &frac
+	}
+	return h, u
+}
+
+// logSampleError logs a container's sampling error once while it repeats;
+// a container removed in the middle of a round is not worth a warning.
+func (s *Sampler) logSampleError(c Container, e *sampleEntry, err error) {
+	level := slog.LevelWarn
+	if errors.Is(err, ErrNotFound) || err.Error() == e.lastErr {
+		level = slog.LevelDebug
+	}
+	e.lastErr = err.Error()
+	s.log.Log(context.Background(), level, "stats sampler: sample failed", "container", c.Name, "id", short(c.ID), "err", err)
+}
+
+// cpuPercent is the docker CLI's formula over two samples:
+// Δcpu_usage.total_usage / Δsystem_cpu_usage × online_cpus × 100, with
+// online_cpus falling back to len(percpu_usage), then to the host's CPUs.
+// It is nil when the system counter did not move or the counters reset.
+func cpuPercent(prev, cur Stats, hostCPUs int) *float64 {
+	if cur.SystemCPU <= prev.SystemCPU || cur.CPUTotal < prev.CPUTotal {
+		return nil
+	}
+	cpus := float64(cur.OnlineCPUs)
+	if cpus == 0 {
+		cpus = float64(cur.PercpuLen)
+	}
+	if cpus == 0 {
+		cpus = float64(hostCPUs)
+	}
+	if cpus == 0 {
+		return nil
+	}
+	v := float64(cur.CPUTotal-prev.CPUTotal) / float64(cur.SystemCPU-prev.SystemCPU) * cpus * 100
+	return &v
+}
+
+// memPercent is the docker CLI's formula: (usage − inactive_file when that
+// is present and below usage) / limit × 100; nil without a limit.
+func memPercent(st Stats) *float64 {
+	if st.MemLimit == 0 {
+		return nil
+	}
+	used := st.MemUsage
+	if st.InactiveFile > 0 && st.InactiveFile < used {
+		used -= st.InactiveFile
+	}
+	v := float64(used) / float64(st.MemLimit) * 100
+	return &v
+}
