@@ -2,12 +2,15 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
 )
 
 func TestStartContainerCreatesThenKeeps(t *testing.T) {
@@ -143,19 +146,18 @@ func TestHeldContainer(t *testing.T) {
 		t.Fatalf("PATCH stopped = %d %s", r.code, r.raw)
 	}
 	// A replacement keeps the running target; the held one stays stopped.
-	e.rec.WaitPass(context.Background())
-	got := containerStates(t, e)
-	if diff := cmp.Diff(map[string]string{"web-v1-1": "exited (held)", "web-v1-2": "running"}, got); diff != "" {
-		t.Errorf("after PATCH stopped (-want +got):\n%s", diff)
-	}
+	rt.Eventually(t, 5*time.Second, "held, and a replacement", func() (bool, string) {
+		got := containerStates(t, e)
+		return cmp.Equal(got, map[string]string{"web-v1-1": "exited (held)", "web-v1-2": "running"}), fmt.Sprint(got)
+	})
 	// Released: started again, and the surplus is scaled down.
 	if r := e.do("PATCH", "/containers/web-v1-1", `{"status":"running"}`); r.code != 200 || r.body["status"] != "running" {
 		t.Fatalf("PATCH running = %d %s", r.code, r.raw)
 	}
-	e.rec.WaitPass(context.Background())
-	if got := containerStates(t, e); len(got) != 1 {
-		t.Errorf("after release: %v, want the surplus removed", got)
-	}
+	rt.Eventually(t, 5*time.Second, "the surplus removed", func() (bool, string) {
+		got := containerStates(t, e)
+		return len(got) == 1, fmt.Sprint(got)
+	})
 }
 
 func TestDeleteContainerIsReplaced(t *testing.T) {
@@ -167,10 +169,10 @@ func TestDeleteContainerIsReplaced(t *testing.T) {
 	if r.code != 200 || r.body["deleted"] != true || r.body["name"] != "web-v1-1" || r.body["container_id"] == "" {
 		t.Fatalf("DELETE = %d %s", r.code, r.raw)
 	}
-	e.rec.WaitPass(context.Background())
-	if got := containerStates(t, e); !cmp.Equal(got, map[string]string{"web-v1-1": "running"}) {
-		t.Errorf("after DELETE: %v, want a replacement", got)
-	}
+	rt.Eventually(t, 5*time.Second, "a replacement", func() (bool, string) {
+		got := containerStates(t, e)
+		return cmp.Equal(got, map[string]string{"web-v1-1": "running"}), fmt.Sprint(got)
+	})
 }
 
 func TestDeleteImagePrunes(t *testing.T) {
@@ -183,12 +185,15 @@ func TestDeleteImagePrunes(t *testing.T) {
 	if r.code != 200 || r.body["deleted"] != true {
 		t.Fatalf("DELETE image = %d %s", r.code, r.raw)
 	}
-	e.rec.WaitPass(context.Background())
-	for name := range containerStates(t, e) {
-		if strings.HasPrefix(name, "web") {
-			t.Errorf("%s survived the delete of its spec", name)
+	rt.Eventually(t, 5*time.Second, "web pruned", func() (bool, string) {
+		got := containerStates(t, e)
+		for name := range got {
+			if strings.HasPrefix(name, "web") {
+				return false, fmt.Sprint(got)
+			}
 		}
-	}
+		return true, ""
+	})
 }
 
 func TestMetrics(t *testing.T) {
@@ -245,8 +250,10 @@ func TestPutImageAndDryRun(t *testing.T) {
 	if r := e.do("PUT", "/images/api:v1", body); r.code != 422 || !strings.Contains(r.raw, "does not match the image of the path") {
 		t.Errorf("PUT with another image = %d %s", r.code, r.raw)
 	}
-	r = e.do("GET", "/status", "")
-	if specs, _ := r.body["specs"].([]any); r.code != 200 || len(specs) != 1 {
-		t.Errorf("GET /status = %d %s", r.code, r.raw)
-	}
+	// PUT does not wait for the pass it triggers: its status comes with it.
+	rt.Eventually(t, 5*time.Second, "a status for web:v1", func() (bool, string) {
+		r := e.do("GET", "/status", "")
+		specs, _ := r.body["specs"].([]any)
+		return r.code == 200 && len(specs) == 1, r.raw
+	})
 }

@@ -63,17 +63,22 @@ func (r *Reconciler) execute(ctx context.Context, actions []Action) []Done {
 }
 
 func (r *Reconciler) do(ctx context.Context, a Action) (string, error) {
+	// A container that vanished since the list (removed by hand or by the
+	// API) is no failure of the spec: the next pass plans without it.
+	gone := func(err error) error {
+		if errors.Is(err, ErrNotFound) {
+			r.wakeUp()
+			return nil
+		}
+		return err
+	}
 	switch a.Kind {
 	case KindStart:
-		return a.ID, r.engine.Start(ctx, a.ID)
+		return a.ID, gone(r.engine.Start(ctx, a.ID))
 	case KindStop:
-		return a.ID, r.engine.Stop(ctx, a.ID, r.opts.StopTimeout)
+		return a.ID, gone(r.engine.Stop(ctx, a.ID, r.opts.StopTimeout))
 	case KindRemove:
-		err := r.engine.Remove(ctx, a.ID)
-		if errors.Is(err, ErrNotFound) {
-			return a.ID, nil // already gone: the goal is met
-		}
-		return a.ID, err
+		return a.ID, gone(r.engine.Remove(ctx, a.ID))
 	case KindCreate:
 		id, err := r.create(ctx, a.Config)
 		if err != nil {

@@ -130,7 +130,7 @@ func (r *Reconciler) updateStatus(in Input, entries map[string]spec.Entry, plan 
 		status[image] = st
 	}
 	for image, st := range status {
-		if prev, ok := r.status[image]; !ok || prev.Health != st.Health || prev.LastError != st.LastError {
+		if prev, ok := r.status[image]; !ok || prev.Health != st.Health || prev.LastError != st.LastError || prev.Message != st.Message {
 			r.log.Info("spec status", "image", image, "health", st.Health, "synced", st.Synced,
 				"desired", st.Desired, "ready", st.Ready, "running", st.Running, "source", st.Source, "error", st.LastError, "message", st.Message)
 		}

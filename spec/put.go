@@ -233,7 +233,16 @@ func (d *Dir) Delete(image, ifMatch string) (Source, error) {
 	}
 	out := removeDocument(data, src.Index)
 	if !hasDocuments(out) {
-		return src, os.Remove(full)
+		// The name the user sees goes: a symlinked file loses its link, not
+		// the target that something else may also name.
+		named := filepath.Join(filepath.Dir(full), filepath.Base(src.File))
+		if real, err := filepath.EvalSymlinks(d.Root); err == nil {
+			named = filepath.Join(real, filepath.FromSlash(src.File))
+		}
+		if err := os.Remove(named); err != nil {
+			return src, fmt.Errorf("delete %s: %w", src.File, err)
+		}
+		return src, nil
 	}
 	return src, writeAtomic(full, out, 0)
 }

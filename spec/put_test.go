@@ -791,3 +791,29 @@ func TestPutOddValuesReadBackOrAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// Deleting the last document of a symlinked file (a ConfigMap-style mount:
+// web.yaml -> ..data/web.yaml) removes the link the user sees, not the
+// target.
+func TestDeleteThroughASymlinkedFileRemovesTheLink(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "..data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(root, "..data", "web.yaml")
+	if err := os.WriteFile(target, []byte("image: web:v1\nresources: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("..data", "web.yaml"), filepath.Join(root, "web.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spec.NewDir(root, spec.Options{HostCPUs: 8}).Delete("web:v1", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(filepath.Join(root, "web.yaml")); !os.IsNotExist(err) {
+		t.Errorf("the link is still there: %v", err)
+	}
+	if _, err := os.Stat(target); err != nil {
+		t.Errorf("the target was removed: %v", err)
+	}
+}

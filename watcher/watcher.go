@@ -20,7 +20,7 @@ type Options struct {
 	PollInterval time.Duration // fallback polling when inotify fails, default 2s
 	RootPoll     time.Duration // while the root is missing, default 1s
 	ForcePolling bool          // use polling only (tests of the fallback, or file systems without inotify)
-	Logger       *slog.Logger  // default slog.Default()
+	Logger       *slog.Logger  // default: discard (inject one to see errors and the fallback)
 }
 
 func (o Options) withDefaults() Options {
@@ -39,7 +39,7 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		// Not a discarding logger: a watcher that fell back to polling or
 		// lost its root must say so somewhere.
-		o.Logger = slog.Default()
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o
 }

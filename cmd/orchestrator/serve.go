@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/orchestrator/orchestrator/spec"
 	"github.com/orchestrator/orchestrator/watcher"
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 )
 
 // serveFlags are the flags of serve.
@@ -32,6 +32,7 @@ type serveFlags struct {
 	parallelism  int
 	resync       time.Duration
 	readyTimeout time.Duration
+	minReady     time.Duration
 	allowEmpty   bool
 }
 
@@ -95,6 +96,7 @@ endpoint but GET /health needs "Authorization: Bearer <token>".`,
 	fl.IntVar(&f.parallelism, "parallelism", 4, "engine actions at once")
 	fl.DurationVar(&f.resync, "resync", 30*time.Second, "periodic pass interval (jittered by 10%)")
 	fl.DurationVar(&f.readyTimeout, "ready-timeout", 60*time.Second, "how long a new container has to become ready before a rollout stops")
+	fl.DurationVar(&f.minReady, "min-ready", 5*time.Second, "how long a new container must run without a restart before a rollout removes an old one for it")
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "let an empty state directory remove every managed container")
 	return cmd
 }
@@ -135,10 +137,14 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	metrics := api.NewMetrics()
 	r := reconciler.New(dir, engine, reconciler.Options{
 		Instance: f.instance, Parallelism: f.parallelism, Resync: f.resync,
-		ReadyTimeout: f.readyTimeout, AllowEmpty: f.allowEmpty, Logger: log.With("component", "reconciler"),
+		ReadyTimeout: f.readyTimeout, MinReady: f.minReady, AllowEmpty: f.allowEmpty, Logger: log.With("component", "reconciler"),
 		Observer: metrics, Host: f.host,
 	})
-	sampler := reconciler.NewSampler(engine, r.Desired, reconciler.SamplerOptions{HostCPUs: opts.HostCPUs, Logger: log.With("component", "sampler")})
+	// Docker 20.10 answers one-shot stats at its once-a-second collection,
+	// so a round takes about running/Parallelism seconds: 32 keeps it ~1 s.
+	sampler := reconciler.NewSampler(engine, r.Desired, reconciler.SamplerOptions{
+		HostCPUs: opts.HostCPUs, Parallelism: 32, Logger: log.With("component", "sampler"),
+	})
 	api.Version = version
 	server := api.New(dir, r, engine, sampler, api.Options{
 		Token: f.token, WaitTimeout: f.waitTimeout, Logger: log.With("component", "api"), Metrics: metrics,
@@ -157,17 +163,18 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	}
 	log.Info("serving", "dir", a.dir, "addr", ln.Addr().String(), "instance", f.instance, "host_cpus", opts.HostCPUs)
 
-	g := newGroup(ctx)
-	g.Go(func(ctx context.Context) error { return w.Run(ctx) })
-	g.Go(func(ctx context.Context) error { return r.Run(ctx, w.Changes()) })
-	g.Go(func(ctx context.Context) error { return sampler.Run(ctx) })
-	g.Go(func(ctx context.Context) error {
-		go func() {
-			<-ctx.Done()
-			shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(shut)
-		}()
+	// Each component runs until ctx ends or one fails, which ends the rest.
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return w.Run(ctx) })
+	g.Go(func() error { return r.Run(ctx, w.Changes()) })
+	g.Go(func() error { return sampler.Run(ctx) })
+	g.Go(func() error {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(shut)
+	})
+	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("http: %w", err)
 		}
@@ -176,36 +183,4 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	err = g.Wait()
 	log.Info("stopped; managed containers are left running")
 	return err
-}
-
-// group runs components until the first fails or ctx ends, then cancels
-// the rest and waits for all: every goroutine has a visible end.
-type group struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
-	err    error
-}
-
-func newGroup(ctx context.Context) *group {
-	ctx, cancel := context.WithCancel(ctx)
-	return &group{ctx: ctx, cancel: cancel}
-}
-
-func (g *group) Go(f func(ctx context.Context) error) {
-	g.wg.Add(1)
-	go func() {
-		defer g.wg.Done()
-		if err := f(g.ctx); err != nil {
-			g.once.Do(func() { g.err = err })
-		}
-		g.cancel()
-	}()
-}
-
-func (g *group) Wait() error {
-	g.wg.Wait()
-	g.cancel()
-	return g.err
 }

@@ -33,11 +33,13 @@ type serverOpt func(*serveFlags)
 
 func withResync(d time.Duration) serverOpt { return func(f *serveFlags) { f.resync = d } }
 
+func withMinReady(d time.Duration) serverOpt { return func(f *serveFlags) { f.minReady = d } }
+
 // startServer runs serve until the test ends (or stop is called).
 func startServer(t testing.TB, dir, instance string, opts ...serverOpt) *server {
 	t.Helper()
 	s := &server{t: t, dir: dir, instance: instance, addr: freeAddr(t), log: &syncBuffer{}}
-	f := serveFlags{addr: s.addr, instance: instance, parallelism: 4, resync: 30 * time.Second, readyTimeout: time.Minute}
+	f := serveFlags{addr: s.addr, instance: instance, parallelism: 4, resync: 30 * time.Second, readyTimeout: time.Minute, minReady: 5 * time.Second, waitTimeout: time.Minute}
 	for _, o := range opts {
 		o(&f)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,42 +115,94 @@ func TestServeSelfHeal(t *testing.T) {
 	}
 }
 
-// 4. A spec change replaces containers one at a time, start-first; scaling
-// alone recreates nothing.
+// 4. A spec change (env, then memory) replaces containers one at a time,
+// start-first; scaling alone recreates nothing.
 func TestServeRollout(t *testing.T) {
 	image := rt.BuildTestImage(t, keepImage)
 	inst := newInstance(t)
 	dir := dirWithKeep(t)
-	startServer(t, dir, inst)
-	writeFile(t, dir, "app.yaml", specText(image, "min_replicas: 2", "max_replicas: 3", `ports: {"8080/tcp": 0}`))
+	startServer(t, dir, inst, withMinReady(500*time.Millisecond))
+	ports := `ports: {"8080/tcp": 0}`
+	writeFile(t, dir, "app.yaml", specText(image, "min_replicas: 2", "max_replicas: 3", ports))
 	before := waitFor(t, inst, image, 30*time.Second, "2 running", exactly(2))
 
-	writeFile(t, dir, "app.yaml", specText(image, "min_replicas: 2", "max_replicas: 5", `ports: {"8080/tcp": 0}`))
+	writeFile(t, dir, "app.yaml", specText(image, "min_replicas: 2", "max_replicas: 5", ports))
 	waitFor(t, inst, image, 30*time.Second, "scaling max recreates nothing", func(cs []ctr) bool {
 		return cmp.Equal(ids(cs), ids(before))
 	})
 
-	writeFile(t, dir, "app.yaml", specText(image, "min_replicas: 2", "max_replicas: 5", `ports: {"8080/tcp": 0}`, "env: {ROLL: out}"))
-	minRunning, maxRunning := 2, 2
-	waitFor(t, inst, image, 60*time.Second, "rolled over to the new hash", func(cs []ctr) bool {
-		n := count(cs, "running")
-		minRunning, maxRunning = min(minRunning, n), max(maxRunning, n)
-		if len(cs) != 2 || n != 2 {
-			return false
-		}
-		for _, c := range cs {
-			for _, b := range before {
-				if c.ID == b.ID {
-					return false
+	for _, change := range []struct{ what, text string }{
+		{"env", specText(image, "min_replicas: 2", "max_replicas: 5", ports, "env: {ROLL: out}")},
+		{"memory", "image: " + image + "\nmin_replicas: 2\nmax_replicas: 5\n" + ports + "\nenv: {ROLL: out}\nresources: {cpu: 100m, memory: 48m}\n"},
+	} {
+		writeFile(t, dir, "app.yaml", change.text)
+		minRunning, maxRunning := 2, 2
+		after := waitFor(t, inst, image, 60*time.Second, change.what+" change rolled over", func(cs []ctr) bool {
+			n := count(cs, "running")
+			minRunning, maxRunning = min(minRunning, n), max(maxRunning, n)
+			if len(cs) != 2 || n != 2 {
+				return false
+			}
+			for _, c := range cs {
+				for _, b := range before {
+					if c.ID == b.ID {
+						return false
+					}
 				}
 			}
+			return true
+		})
+		if minRunning < 2 || maxRunning > 3 {
+			t.Errorf("%s: running containers during the rollout ranged %d..%d, want 2..3 (one at a time, start-first)", change.what, minRunning, maxRunning)
 		}
-		return true
-	})
-	if minRunning < 2 || maxRunning > 3 {
-		t.Errorf("running containers during the rollout ranged %d..%d, want 2..3 (one at a time, start-first)", minRunning, maxRunning)
+		before = after
+	}
+	if got := rt.Docker(t, "inspect", "-f", "{{.HostConfig.Memory}}", before[0].ID); got != fmt.Sprint(48<<20) {
+		t.Errorf("memory of a new container = %s, want 48m", got)
 	}
 }
+
+// A new version that crashes never replaces the working one: the rollout
+// waits (the new container is not stable), and the old containers stay.
+func TestServeRolloutOfACrashingVersionKeepsTheOld(t *testing.T) {
+	image := rt.BuildTestImage(t, keepImage)
+	inst := newInstance(t)
+	dir := dirWithKeep(t)
+	s := startServer(t, dir, inst, withMinReady(2*time.Second))
+	ports := `ports: {"8080/tcp": 0}`
+	writeFile(t, dir, "app.yaml", specText(image, "min_replicas: 2", ports))
+	old := ids(waitFor(t, inst, image, 30*time.Second, "2 running", exactly(2)))
+
+	// The demo server cannot listen on this port: it exits, and Docker restarts it.
+	writeFile(t, dir, "app.yaml", specText(image, "min_replicas: 2", ports, "env: {PORT: notaport}"))
+	s.waitLog(30*time.Second, "rollout waits for")
+	var crashing string
+	rt.Eventually(t, 60*time.Second, "the new container restarted at least twice", func() (bool, string) {
+		for _, c := range ofImage(containers(t, inst), image) {
+			if !slices.Contains(old, c.ID) {
+				crashing = c.ID
+				n := rt.Docker(t, "inspect", "-f", "{{.RestartCount}}", c.ID)
+				return n != "0" && n != "1", "restarts: " + n
+			}
+		}
+		return false, "no new container"
+	})
+	cs := ofImage(containers(t, inst), image)
+	kept := 0
+	for _, c := range cs {
+		if slices.Contains(old, c.ID) && c.State == "running" {
+			kept++
+		}
+	}
+	if kept != 2 {
+		t.Errorf("old containers running = %d, want both kept while %s crashes: %s", kept, short(crashing), summary(cs))
+	}
+	if len(cs) != 3 {
+		t.Errorf("containers = %s, want the 2 old and the 1 new", summary(cs))
+	}
+}
+
+func short(id string) string { return id[:min(12, len(id))] }
 
 // 5. A bad file next to good ones: the others reconcile, its containers stay,
 // and its error with file:line is logged.
