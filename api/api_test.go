@@ -200,19 +200,25 @@ func TestMetrics(t *testing.T) {
 	e := newEnv(t)
 	e.do("POST", "/start/container", `{"image":"web:v1","resources":{}}`)
 	e.do("GET", "/images/web:v1/containers", "")
-	r := e.do("GET", "/metrics", "")
-	for _, want := range []string{
+	// A request is counted once its handler returned, which can be a moment
+	// after its client has the answer: poll.
+	wants := []string{
 		"orchestrator_reconcile_passes_total",
 		"orchestrator_reconcile_pass_duration_seconds_bucket",
 		`orchestrator_actions_total{kind="create",result="ok"} 1`,
 		`orchestrator_specs{health="Healthy"}`,
 		`orchestrator_http_requests_total{code="200",method="POST",route="/start/container"} 1`,
 		`orchestrator_http_requests_total{code="200",method="GET",route="/images/{image}/containers"} 1`,
-	} {
-		if !strings.Contains(r.raw, want) {
-			t.Errorf("/metrics lacks %s", want)
-		}
 	}
+	rt.Eventually(t, 5*time.Second, "every metric", func() (bool, string) {
+		r := e.do("GET", "/metrics", "")
+		for _, want := range wants {
+			if !strings.Contains(r.raw, want) {
+				return false, "lacks " + want
+			}
+		}
+		return true, ""
+	})
 }
 
 // containerStates maps name to state, marking held ones.

@@ -119,6 +119,11 @@ func (r *Reconciler) runPass(ctx context.Context, reload bool) PassResult {
 	res.Done, res.Err = r.pass(ctx, res.Start, reload)
 	r.announceDone(ctx, res.Done)
 	took := time.Since(began)
+	// Observed before the waiters are released: whoever WaitPass answers
+	// finds the pass in the metrics already.
+	if r.opts.Observer != nil {
+		r.opts.Observer.PassDone(res, took, r.Statuses())
+	}
 	r.mu.Lock()
 	r.last = res
 	r.history = append(r.history, res)
@@ -128,9 +133,6 @@ func (r *Reconciler) runPass(ctx context.Context, reload bool) PassResult {
 	close(r.passDone)
 	r.passDone = make(chan struct{})
 	r.mu.Unlock()
-	if r.opts.Observer != nil {
-		r.opts.Observer.PassDone(res, took, r.Statuses())
-	}
 	return res
 }
 
