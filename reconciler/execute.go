@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Done is an executed action and its outcome, in the original API's terms.
@@ -26,6 +27,10 @@ func (r *Reconciler) execute(ctx context.Context, actions []Action) []Done {
 	var wg sync.WaitGroup
 	skip := make([]bool, len(actions))
 	for i, a := range actions {
+		if ctx.Err() != nil { // stopping: finish what was begun, begin nothing
+			skip[i] = true
+			continue
+		}
 		if a.Kind == KindCreate {
 			ok, err := r.pull.ready(ctx, r.engine, a.Config.Image, r.Trigger)
 			if err != nil {
@@ -42,7 +47,13 @@ func (r *Reconciler) execute(ctx context.Context, actions []Action) []Done {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			id, err := r.do(ctx, a)
+			// An action, once begun, is finished even when the pass is
+			// cancelled (SIGTERM): a create cancelled on the client side can
+			// still complete in the engine, and would be a container that
+			// nobody saw made. Bounded by actionTimeout.
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionTimeout)
+			defer cancel()
+			id, err := r.do(actx, a)
 			if a.Kind == KindCreate && id != "" {
 				a.ID = id
 			}
@@ -113,6 +124,9 @@ func (r *Reconciler) create(ctx context.Context, cfg ContainerConfig) (string, e
 		cfg.Labels = labels
 	}
 }
+
+// actionTimeout bounds one action's engine calls.
+const actionTimeout = 2 * time.Minute
 
 // puller makes images present in the background: a pull can take minutes
 // (or hang on a registry), and a pass must never wait for it, or one spec
