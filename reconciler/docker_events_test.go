@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,10 +17,6 @@ import (
 func TestDockerEventsResubscribeAfterTheStreamEnds(t *testing.T) {
 	var subscriptions atomic.Int32
 	mux := http.NewServeMux()
-	mux.HandleFunc("/_ping", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Api-Version", "1.41")
-		w.Write([]byte("OK"))
-	})
 	mux.HandleFunc("/v1.41/events", func(w http.ResponseWriter, r *http.Request) {
 		n := subscriptions.Add(1)
 		w.Header().Set("Content-Type", "application/json")
@@ -30,17 +25,7 @@ func TestDockerEventsResubscribeAfterTheStreamEnds(t *testing.T) {
 			n, time.Now().UnixNano())
 		w.(http.Flusher).Flush()
 	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	t.Setenv("DOCKER_HOST", "tcp://"+srv.Listener.Addr().String())
-	t.Setenv("DOCKER_API_VERSION", "")
-	t.Setenv("DOCKER_TLS_VERIFY", "")
-	t.Setenv("DOCKER_CERT_PATH", "")
-	d, err := reconciler.NewDocker(context.Background(), reconciler.DockerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := stubEngine(t, mux)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	evs := d.Events(ctx)

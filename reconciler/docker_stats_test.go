@@ -23,10 +23,6 @@ import (
 func fakeDockerd(t *testing.T, stats string, queries *atomic.Value, infos *atomic.Int32) *reconciler.Docker {
 	t.Helper()
 	mux := http.NewServeMux()
-	mux.HandleFunc("/_ping", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Api-Version", "1.41")
-		w.Write([]byte("OK"))
-	})
 	mux.HandleFunc("/v1.41/containers/{id}/stats", func(w http.ResponseWriter, req *http.Request) {
 		queries.Store(req.URL.RawQuery)
 		w.Header().Set("Content-Type", "application/json")
@@ -41,6 +37,17 @@ func fakeDockerd(t *testing.T, stats string, queries *atomic.Value, infos *atomi
 		infos.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"DockerRootDir": "/srv/docker", "NCPU": 2}`))
+	})
+	return stubEngine(t, mux)
+}
+
+// stubEngine serves mux as the engine API (version 1.41, with /_ping) and
+// connects an adapter to it through DOCKER_HOST.
+func stubEngine(t *testing.T, mux *http.ServeMux) *reconciler.Docker {
+	t.Helper()
+	mux.HandleFunc("/_ping", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Api-Version", "1.41")
+		w.Write([]byte("OK"))
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

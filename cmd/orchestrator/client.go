@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/orchestrator/orchestrator/spec"
@@ -20,9 +19,6 @@ import (
 // requestTimeout bounds one request to the server. No call of the CLI waits
 // for a reconcile pass, so this is generous.
 const requestTimeout = 90 * time.Second
-
-// loadParallelism bounds the requests of one Load in flight at once.
-const loadParallelism = 8
 
 // client is a store over the REST API of a running `orchestrator serve`:
 // the server reads and writes its state directory with the same code as
@@ -141,58 +137,29 @@ func (c *client) transportError(err error) error {
 	return &serverError{fmt.Errorf("cannot reach the orchestrator at %s: %w; start it with `orchestrator serve --dir DIR`, or use --dir", c.base, err)}
 }
 
-// Load reads the desired state: GET /images for the images, then
-// GET /images/{image} of each for its revision and source, which the list
-// leaves out. The server lists only valid specs, so the snapshot has no
-// Errors and Found holds valid specs only. Source.Index is unknown (0): the
-// API gives a spec's place as "file:line".
+// Load reads the desired state with one GET /images: each item carries its
+// revision and source. The server lists only valid specs, so the snapshot
+// has no Errors and Found holds valid specs only. Source.Index is unknown
+// (0): the API gives a spec's place as "file:line".
 func (c *client) Load() (*spec.Snapshot, error) {
 	var list struct {
 		Images []struct {
-			Image string `json:"image"`
+			spec.Spec
+			Revision string `json:"revision"`
+			Source   string `json:"source"`
 		} `json:"images"`
 	}
 	if err := c.call(http.MethodGet, "/images", nil, "", &list); err != nil {
 		return nil, err
 	}
-	type got struct {
-		e   spec.Entry
-		err error
-	}
-	res := make([]got, len(list.Images))
-	parallel(len(res), func(i int) { res[i].e, res[i].err = c.entry(list.Images[i].Image) })
 	snap := &spec.Snapshot{Conflicts: map[string][]spec.Source{}, Found: map[string][]spec.Source{}}
-	for i, r := range res {
-		image := list.Images[i].Image
-		switch {
-		case errors.Is(r.err, spec.ErrNotFound):
-			continue // deleted since the list
-		case errors.Is(r.err, spec.ErrBrokenFile), errors.Is(r.err, spec.ErrConflict):
-			snap.Errors = append(snap.Errors, &spec.FieldError{Msg: fmt.Sprintf("%s: %v", image, r.err)})
-			continue // broken since the list
-		case r.err != nil:
-			return nil, r.err
-		}
-		snap.Specs = append(snap.Specs, r.e)
-		snap.Found[image] = []spec.Source{r.e.Source}
+	for _, item := range list.Images {
+		e := spec.Entry{Spec: item.Spec, Source: parseSource(item.Source), Revision: item.Revision}
+		snap.Specs = append(snap.Specs, e)
+		snap.Found[e.Spec.Image] = []spec.Source{e.Source}
 	}
 	sort.Slice(snap.Specs, func(i, j int) bool { return snap.Specs[i].Spec.Image < snap.Specs[j].Spec.Image })
 	return snap, nil
-}
-
-// parallel runs f(0) to f(n-1), at most loadParallelism at once, and
-// returns when all are done.
-func parallel(n int, f func(i int)) {
-	sem := make(chan struct{}, loadParallelism)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			f(i)
-		})
-	}
-	wg.Wait()
 }
 
 // entry is GET /images/{image}: the spec, its revision and its source.

@@ -97,8 +97,7 @@ func (c *client) containersOf(image string) ([]containerRow, error) {
 }
 
 // containers is every managed container (GET /containers), each with its
-// image, found through GET /images/{image}/containers of every spec: the
-// summary of GET /containers has no image.
+// image.
 func (c *client) containers() ([]containerRow, error) {
 	var all struct {
 		Containers []containerRow `json:"containers"`
@@ -106,34 +105,10 @@ func (c *client) containers() ([]containerRow, error) {
 	if err := c.call(http.MethodGet, "/containers", nil, "", &all); err != nil {
 		return nil, err
 	}
-	var list struct {
-		Images []struct {
-			Image string `json:"image"`
-		} `json:"images"`
+	if all.Containers == nil {
+		return []containerRow{}, nil
 	}
-	if err := c.call(http.MethodGet, "/images", nil, "", &list); err != nil {
-		return nil, err
-	}
-	byImage := make([][]containerRow, len(list.Images))
-	errs := make([]error, len(list.Images))
-	parallel(len(list.Images), func(i int) { byImage[i], errs[i] = c.containersOf(list.Images[i].Image) })
-	imageOf := map[string]string{}
-	for i, rows := range byImage {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		for _, r := range rows {
-			imageOf[r.ContainerID] = r.Image
-		}
-	}
-	rows := all.Containers
-	if rows == nil {
-		rows = []containerRow{}
-	}
-	for i := range rows {
-		rows[i].Image = imageOf[rows[i].ContainerID]
-	}
-	return rows, nil
+	return all.Containers, nil // each summary names its image
 }
 
 // writeContainerTable prints the containers as docker ps does.
