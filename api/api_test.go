@@ -154,9 +154,10 @@ func TestHeldContainer(t *testing.T) {
 	if r := e.do("PATCH", "/containers/web-v1-1", `{"status":"running"}`); r.code != 200 || r.body["status"] != "running" {
 		t.Fatalf("PATCH running = %d %s", r.code, r.raw)
 	}
+	// The released container stays; the replacement is the surplus.
 	rt.Eventually(t, 5*time.Second, "the surplus removed", func() (bool, string) {
 		got := containerStates(t, e)
-		return len(got) == 1, fmt.Sprint(got)
+		return cmp.Equal(got, map[string]string{"web-v1-1": "running"}), fmt.Sprint(got)
 	})
 }
 
@@ -261,5 +262,59 @@ func TestPutImageAndDryRun(t *testing.T) {
 		r := e.do("GET", "/status", "")
 		specs, _ := r.body["specs"].([]any)
 		return r.code == 200 && len(specs) == 1, r.raw
+	})
+}
+
+func TestStartWithAChangedSpecAnswersWithANewContainer(t *testing.T) {
+	e := newEnv(t)
+	if r := e.do("POST", "/start/container", `{"image":"web:v1","resources":{}}`); r.code != 200 {
+		t.Fatalf("start = %d %s", r.code, r.raw)
+	}
+	r := e.do("POST", "/start/container", `{"image":"web:v1","env":{"A":"b"},"resources":{}}`)
+	if r.code != 200 || r.body["action"] != "created" || r.body["name"] != "web-v1-2" {
+		t.Errorf("start with a changed env = %d %s, want the new container, created", r.code, r.raw)
+	}
+}
+
+func TestReconcileOfAFailingSpecIs500(t *testing.T) {
+	e := newEnv(t)
+	e.write("ghost.yaml", "image: ghost:v1\nresources: {}\n")
+	e.rec.Trigger() // what the watcher does in serve
+	rt.Eventually(t, 5*time.Second, "ghost:v1 failing", func() (bool, string) {
+		r := e.do("GET", "/status", "")
+		return strings.Contains(r.raw, "not found locally and pull failed"), r.raw
+	})
+	if r := e.do("POST", "/images/ghost:v1/reconcile", ""); r.code != 500 || r.body["detail"] != "reconcile-failed" {
+		t.Errorf("reconcile of a failing spec = %d %s", r.code, r.raw)
+	}
+}
+
+func TestRouterDetails(t *testing.T) {
+	e := newEnv(t)
+	if r := e.do("POST", "/start/container", `{"image":"web:v1","resources":{}}`); r.code != 200 {
+		t.Fatalf("start = %d %s", r.code, r.raw)
+	}
+	for _, tc := range []struct{ method, path, allow string }{
+		{"DELETE", "/containers", "GET"},
+		{"GET", "/start/container", "POST"},
+		{"PUT", "/containers/x", "PATCH, DELETE"},
+		{"POST", "/images/web:v1/health", "GET"},
+	} {
+		if r := e.do(tc.method, tc.path, ""); r.code != 405 || r.header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s = %d Allow %q, want 405 Allow %q", tc.method, tc.path, r.code, r.header.Get("Allow"), tc.allow)
+		}
+	}
+	// Path parameters are URL-decoded; "/containers" in an image's place is no image.
+	if r := e.do("PATCH", "/containers/%77eb-v1-1", `{"status":"running"}`); r.code != 200 {
+		t.Errorf("PATCH of an encoded name = %d %s", r.code, r.raw)
+	}
+	if r := e.do("GET", "/images//containers", ""); r.code != 404 || r.body["detail"] != "Not Found" {
+		t.Errorf("GET /images//containers = %d %s", r.code, r.raw)
+	}
+	// Any method may come in; the metrics keep a bounded label set.
+	e.do("BREW", "/health", "")
+	rt.Eventually(t, 5*time.Second, "method label other", func() (bool, string) {
+		r := e.do("GET", "/metrics", "")
+		return strings.Contains(r.raw, `method="other"`) && !strings.Contains(r.raw, "BREW"), ""
 	})
 }

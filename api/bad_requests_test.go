@@ -121,6 +121,7 @@ func TestTokenIsRequired(t *testing.T) {
 		{"wrong token", "/images", "Bearer nope", 401},
 		{"not bearer", "/images", "Basic czNjcmV0", 401},
 		{"right token", "/images", "Bearer s3cret", 200},
+		{"the scheme in any case", "/images", "bearer s3cret", 200},
 		{"the document needs it too", "/openapi.json", "", 401},
 		{"the docs page does not (a browser cannot send it)", "/docs/", "", 200},
 		{"metrics need it too", "/metrics", "", 401},

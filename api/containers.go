@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -63,7 +64,7 @@ func (s *Server) patchContainer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	x := chi.URLParam(r, "name_or_id")
+	x := pathParam(r, "name_or_id")
 	c, err := s.find(r.Context(), x)
 	if err != nil {
 		return err
@@ -76,10 +77,13 @@ func (s *Server) patchContainer(w http.ResponseWriter, r *http.Request) error {
 			err = s.engine.Stop(ctx, c.ID, s.opts.StopTimeout)
 		}
 	} else {
+		// Started while still held, then released: released first, it
+		// would be an exited, unheld container, which a pass woken by the
+		// release event could remove as surplus.
 		event = "start"
-		err = s.engine.SetHeld(ctx, c.ID, false)
+		err = s.engine.Start(ctx, c.ID)
 		if err == nil {
-			err = s.engine.Start(ctx, c.ID)
+			err = s.engine.SetHeld(ctx, c.ID, false)
 		}
 	}
 	if errors.Is(err, reconciler.ErrNotFound) {
@@ -113,7 +117,7 @@ func (s *Server) deleteContainer(w http.ResponseWriter, r *http.Request) error {
 		}
 		force = b
 	}
-	x := chi.URLParam(r, "name_or_id")
+	x := pathParam(r, "name_or_id")
 	ctx := r.Context()
 	c, err := s.find(ctx, x)
 	if err != nil {
@@ -123,6 +127,7 @@ func (s *Server) deleteContainer(w http.ResponseWriter, r *http.Request) error {
 		if err := s.engine.Stop(ctx, c.ID, s.opts.StopTimeout); err != nil && !errors.Is(err, reconciler.ErrNotFound) {
 			return errorf(http.StatusBadRequest, "%v", err)
 		}
+		s.rec.Announce(ctx, c.Image, c.ID, "stop")
 	}
 	err = s.engine.Remove(ctx, c.ID)
 	if errors.Is(err, reconciler.ErrNotFound) {
@@ -147,4 +152,14 @@ func parseBool(v string) (bool, bool) {
 	}
 	b, err := strconv.ParseBool(v)
 	return b, err == nil
+}
+
+// pathParam is a path parameter, URL-decoded as FastAPI decodes it (chi
+// gives the raw text when the path has escapes).
+func pathParam(r *http.Request, name string) string {
+	v := chi.URLParam(r, name)
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
 }

@@ -55,7 +55,7 @@ func (s *Server) dispatchImage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	image, err := url.PathUnescape(raw)
-	if err != nil || image == "" || strings.HasSuffix(raw, "/") {
+	if err != nil || image == "" || strings.HasSuffix(raw, "/") || strings.HasPrefix(image, "/") {
 		return errNotFound
 	}
 	route := "/images/{image}"
@@ -229,10 +229,7 @@ func (s *Server) scale(w http.ResponseWriter, r *http.Request, image string) err
 	setETag(w, res.Revision)
 	s.log.Info("spec written", "image", image, "result", res.Result, "source", res.Source.String(), "via", "POST /images/{image}/scale")
 	p, err := s.await(r, image, since, func(p progress) bool { return p.status.Synced })
-	if err != nil && !errors.Is(err, errWaitTimeout) {
-		return err
-	}
-	if p.failed() || p.passErr != nil {
+	if err != nil || p.failed() || p.passErr != nil {
 		return errorf(http.StatusInternalServerError, "scale-failed")
 	}
 	return s.writePass(w, sp, p)
@@ -245,7 +242,9 @@ func (s *Server) reconcile(w http.ResponseWriter, r *http.Request, image string)
 		return err
 	}
 	p, err := s.await(r, image, s.rec.Seq(), func(progress) bool { return true })
-	if err != nil || p.failed() || p.passErr != nil {
+	// A spec that is failing (backing off, its file broken) did nothing in
+	// this pass, and is no success either.
+	if err != nil || p.failed() || p.passErr != nil || p.status.LastError != "" {
 		return errorf(http.StatusInternalServerError, "reconcile-failed")
 	}
 	return s.writePass(w, e.Spec, p)

@@ -117,8 +117,14 @@ func (m *Metrics) middleware(next http.Handler) http.Handler {
 		if route == "" {
 			route = "unmatched" // never the raw path: unbounded label values
 		}
-		m.requests.WithLabelValues(r.Method, route, strconv.Itoa(rec.code)).Inc()
-		m.reqDuration.WithLabelValues(r.Method, route).Observe(time.Since(start).Seconds())
+		method := r.Method
+		switch method {
+		case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		default:
+			method = "other" // any client may send any method: keep the label set bounded
+		}
+		m.requests.WithLabelValues(method, route, strconv.Itoa(rec.code)).Inc()
+		m.reqDuration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	})
 }
 

@@ -154,8 +154,8 @@ func laxInt(raw json.RawMessage) (int, bool) {
 
 // checkBearer compares in constant time.
 func checkBearer(header, token string) bool {
-	got, ok := strings.CutPrefix(header, "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+	scheme, got, ok := strings.Cut(header, " ")
+	return ok && strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) == 1
 }
 
 // CheckBind refuses to serve a non-loopback address without a token: the
@@ -168,10 +168,11 @@ func CheckBind(addr, token string) error {
 	if token != "" {
 		return nil
 	}
-	if host == "localhost" {
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	// A name is loopback only if everything it resolves to is.
+	if addrs, err := net.LookupHost(host); err == nil && len(addrs) > 0 && allLoopback(addrs) {
 		return nil
 	}
 	return fmt.Errorf("refusing to serve on %s without a token: binding anything but loopback exposes the Docker host; set --token or ORCHESTRATOR_TOKEN", addr)
@@ -188,4 +189,13 @@ func setETag(w http.ResponseWriter, revision string) {
 	if revision != "" {
 		w.Header().Set("ETag", `"`+revision+`"`)
 	}
+}
+
+func allLoopback(addrs []string) bool {
+	for _, a := range addrs {
+		if ip := net.ParseIP(a); ip == nil || !ip.IsLoopback() {
+			return false
+		}
+	}
+	return true
 }

@@ -159,14 +159,36 @@ func (s *Server) statuses(w http.ResponseWriter, r *http.Request) error {
 }
 
 // allowed lists the methods the router serves at r's path, for the Allow
-// header of a 405.
+// header of a 405. A mount matches every method at the root's level, so a
+// match on a mount is asked again of the mounted router.
 func allowed(r *http.Request) []string {
 	rctx := chi.RouteContext(r.Context())
+	if rctx == nil || rctx.Routes == nil {
+		return nil
+	}
 	var out []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		if rctx != nil && rctx.Routes != nil && rctx.Routes.Match(chi.NewRouteContext(), m, r.URL.Path) {
+		if serves(rctx.Routes, m, r.URL.Path) {
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+func serves(routes chi.Routes, method, path string) bool {
+	tctx := chi.NewRouteContext()
+	if !routes.Match(tctx, method, path) {
+		return false
+	}
+	mount := strings.TrimSuffix(tctx.RoutePattern(), "/*") // chi mounts at both "/x" and "/x/*"
+	for _, rt := range routes.Routes() {
+		if rt.Pattern == mount+"/*" && rt.SubRoutes != nil {
+			rest := strings.TrimPrefix(path, mount)
+			if rest == "" {
+				rest = "/"
+			}
+			return serves(rt.SubRoutes, method, rest)
+		}
+	}
+	return true
 }

@@ -31,13 +31,14 @@ func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) error {
 	}
 	setETag(w, res.Revision)
 	s.log.Info("spec written", "image", sp.Image, "result", res.Result, "source", res.Source.String(), "via", "POST /start/container")
-	p, err := s.await(r, sp.Image, since, func(p progress) bool { return running(p.containers) != nil })
+	hash := sp.Hash()
+	p, err := s.await(r, sp.Image, since, func(p progress) bool { return running(p.containers, hash) != nil })
 	if err != nil && !errors.Is(err, errWaitTimeout) {
 		return err
 	}
 	c, action := created(p)
 	if c == nil {
-		c = running(p.containers)
+		c = running(p.containers, hash)
 	}
 	if c == nil {
 		why := p.status.LastError
@@ -74,9 +75,11 @@ func created(p progress) (*reconciler.Container, string) {
 	return nil, "kept-existing"
 }
 
-func running(cs []reconciler.Container) *reconciler.Container {
+// running is a running container of the spec as it is now (its hash): an
+// outdated one is about to be replaced and is no answer.
+func running(cs []reconciler.Container, hash string) *reconciler.Container {
 	for i := range cs {
-		if cs[i].State == "running" && !cs[i].Held {
+		if cs[i].State == "running" && !cs[i].Held && cs[i].SpecHash == hash {
 			return &cs[i]
 		}
 	}

@@ -76,7 +76,7 @@ func (r *Reconciler) Run(ctx context.Context, changes <-chan struct{}) error {
 			r.reload.Store(true)
 			resyncAt = time.Now().Add(r.jitter())
 		}
-		res := r.runPass(ctx, r.reload.Swap(false) || !watched)
+		res := r.runPass(ctx, !watched)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -110,9 +110,13 @@ func (r *Reconciler) jitter() time.Duration {
 // step.
 func (r *Reconciler) Pass(ctx context.Context) PassResult { return r.runPass(ctx, true) }
 
-func (r *Reconciler) runPass(ctx context.Context, reload bool) PassResult {
+// runPass numbers the pass and takes the reload flag in one step, under the
+// lock WaitPass holds to set the flag and note the number it waits for: the
+// pass it waits for surely reads the directory.
+func (r *Reconciler) runPass(ctx context.Context, forceReload bool) PassResult {
 	r.mu.Lock()
 	r.started++
+	reload := r.reload.Swap(false) || forceReload
 	res := PassResult{Seq: r.started, Start: r.opts.Now()}
 	r.mu.Unlock()
 	began := time.Now()
@@ -142,9 +146,10 @@ func (r *Reconciler) runPass(ctx context.Context, reload bool) PassResult {
 // directory earlier.)
 func (r *Reconciler) WaitPass(ctx context.Context) (PassResult, error) {
 	r.mu.Lock()
+	r.reload.Store(true)
 	want, ch := r.started+1, r.passDone
 	r.mu.Unlock()
-	r.Trigger()
+	r.wakeUp()
 	for {
 		select {
 		case <-ctx.Done():
