@@ -46,8 +46,10 @@ var (
 	examplePorts   = map[string]any{"80/tcp": []map[string]string{{"HostIp": "0.0.0.0", "HostPort": "32768"}}}
 	exampleSummary = map[string]any{"container_id": "3f2a9c1b7d4e", "name": "nginx-alpine-1", "status": "running", "ports": examplePorts}
 	exampleStatus  = map[string]any{
-		"image": "nginx:alpine", "synced": true, "health": "Healthy", "desired": 1, "ready": 1, "running": 1,
+		"image": "nginx:alpine", "synced": true, "health": "Healthy", "desired": 2, "ready": 2, "running": 2,
 		"revision": "5d41402abc4b2a76b9719d911017c592", "source": "nginx_alpine.yaml:1", "last_reconcile": "2025-01-02T03:04:05Z",
+		"autoscale": map[string]any{"target_cpu_percent": 70, "utilization_percent": 63.2, "recommendation": 2,
+			"reason": "cpu 90% of target, within the 10% tolerance → keeps 2"},
 	}
 )
 
@@ -486,6 +488,17 @@ func openAPISchemas() map[string]*oaSchema {
 			prop("last_error", str("The file's error, or the engine's (e.g. \"image not found locally and pull failed: ...\"); absent when none.")),
 			prop("message", str("Why it has not converged yet; absent when it has.")),
 			prop("last_reconcile", &oaSchema{Type: "string", Format: "date-time", Description: "When the last pass ran."}),
+			prop("autoscale", ref("AutoscaleStatus")),
+		),
+		"AutoscaleStatus": object("AutoscaleStatus",
+			"The CPU autoscaler's view of an autoscaled spec (max_replicas > min_replicas, autoscale.enabled not false, "+
+				"status running); absent for the others. Runtime state: it is never written to the spec file.",
+			[]string{"target_cpu_percent", "utilization_percent", "recommendation", "reason"},
+			prop("target_cpu_percent", integer("autoscale.target_cpu_percent, defaulted (70).")),
+			prop("utilization_percent", nullable(&oaSchema{Type: "number", Format: "double",
+				Description: "Mean CPU of the ready containers that have run 30 s and have a metric, in percent of the CPU limit (of one core without a limit); null without data."})),
+			prop("recommendation", integer("The replica count the reconciler aims at: the autoscaler's, clamped to [max(min_replicas,1), max_replicas] as the spec is now.")),
+			prop("reason", &oaSchema{Type: "string", Example: "cpu 182% of target → 4", Description: "How the recommendation was reached."}),
 		),
 		"StatusList": object("StatusList", "", []string{"specs", "errors"},
 			prop("specs", arrayOf(ref("SpecStatus"), "One per spec a pass has seen.")),

@@ -70,6 +70,9 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 	}
 	r.logChange(slog.LevelInfo, "engine", "", "engine reachable")
 	in.Containers = containers
+	// The autoscaler's recommendations, clamped to each spec's min and max
+	// as they are now: a hand edit of them counts at once.
+	autoscale := r.autoscaleTargets(&in, now)
 	plan := Plan(in)
 
 	var todo []Action
@@ -89,7 +92,7 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 	}
 	done := r.execute(ctx, todo)
 	r.settle(ctx, done, entries, now)
-	r.updateStatus(in, entries, plan, fileErrs, loadErr, now)
+	r.updateStatus(in, entries, plan, fileErrs, autoscale, loadErr, now)
 	return done, loadErr
 }
 

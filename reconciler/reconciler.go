@@ -33,6 +33,9 @@ type Options struct {
 	Host string
 	// Observer, if set, hears of every pass (metrics).
 	Observer Observer
+	// Autoscaler, if set, recommends the running target of the autoscaled
+	// specs (DESIGN.md §9); its Run calls Nudge when one moves.
+	Autoscaler *Autoscaler
 }
 
 // Observer hears of every pass, with its duration and the statuses after it.
@@ -114,6 +117,11 @@ func New(dir *spec.Dir, engine Engine, opts Options) *Reconciler {
 	}
 }
 
+// Nudge asks for a pass over the last directory read, as an engine event
+// does: the autoscaler moved a target, the files did not change. It never
+// blocks; wake-ups coalesce.
+func (r *Reconciler) Nudge() { r.wakeUp() }
+
 // Seq is the number of passes begun so far. A caller that notes it before a
 // write and asks PassesSince after WaitPass sees every action taken since,
 // also by a pass that began between the write and the wait.
@@ -145,13 +153,14 @@ func (r *Reconciler) Desired() map[string]spec.Spec {
 	return maps.Clone(r.desired)
 }
 
-// Statuses returns the status of every spec, by image.
+// Statuses returns the status of every spec, by image. An autoscaled
+// spec's Autoscale is the autoscaler's as it is now.
 func (r *Reconciler) Statuses() []Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]Status, 0, len(r.status))
 	for _, s := range r.status {
-		out = append(out, s)
+		out = append(out, r.withLiveAutoscale(s))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Image < out[j].Image })
 	return out

@@ -28,6 +28,9 @@ type Status struct {
 	LastError     string    `json:"last_error,omitempty"`
 	Message       string    `json:"message,omitempty"` // why it is not converged yet
 	LastReconcile time.Time `json:"last_reconcile"`
+	// Autoscale is the autoscaler's view of an autoscaled spec: CPU
+	// utilisation, recommendation and reason; absent otherwise.
+	Autoscale *AutoscaleStatus `json:"autoscale,omitempty"`
 }
 
 // specStatus computes a spec's status from what the pass saw and did.
@@ -88,10 +91,12 @@ func joinErr(a, b string) string {
 	return a + "; " + b
 }
 
-// updateStatus records every spec's status after a pass, and logs changes.
-// An image whose only document is broken has no spec in force, but its
-// error still shows, at that document.
-func (r *Reconciler) updateStatus(in Input, entries map[string]spec.Entry, plan map[string]*SpecPlan, fileErrs map[string]string, loadErr error, now time.Time) {
+// updateStatus records every spec's status after a pass, and logs changes;
+// autoscale is the autoscaler's status of the specs it scales. An image
+// whose only document is broken has no spec in force, but its error still
+// shows, at that document.
+func (r *Reconciler) updateStatus(in Input, entries map[string]spec.Entry, plan map[string]*SpecPlan, fileErrs map[string]string,
+	autoscale map[string]*AutoscaleStatus, loadErr error, now time.Time) {
 	byImage := map[string][]Container{}
 	for _, c := range in.Containers {
 		byImage[c.Image] = append(byImage[c.Image], c)
@@ -107,6 +112,7 @@ func (r *Reconciler) updateStatus(in Input, entries map[string]spec.Entry, plan 
 			fe = joinErr(fe, loadErr.Error())
 		}
 		st := specStatus(e, in.Desired[image].Target, byImage[image], plan[image], fe, actErr, now, r.opts.MinReady)
+		st.Autoscale = autoscale[image] // the one the pass aimed at
 		if r.pull.pulling(image) {
 			st.Message = joinErr(st.Message, "pulling image "+image)
 		}

@@ -54,6 +54,12 @@ duplicates.
 An empty or missing state directory is an error, never "remove
 everything": start with --allow-empty to allow that.
 
+A spec with max_replicas > min_replicas is autoscaled on CPU, like a
+Kubernetes HPA: its target count moves between max(min_replicas,1) and
+max_replicas after the containers' CPU use against autoscale.target_cpu_percent
+(default 70) of the CPU limit. The count is runtime state, never written to
+the files; orchestrator status shows it with the utilisation and the reason.
+
 It serves the REST API of the original FastAPI orchestrator on --addr
 (default 127.0.0.1:8000): GET /images, POST /start/container, scale,
 reconcile, container PATCH/DELETE, health, plus /openapi.json, /docs and
@@ -135,10 +141,13 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	dir := spec.NewDir(a.dir, opts)
 	w := watcher.New(a.dir, watcher.Options{Logger: log.With("component", "watcher")})
 	metrics := api.NewMetrics()
+	// The autoscaler's recommendations are runtime state: the reconciler
+	// reads them as targets; nothing is written to the files.
+	autoscaler := reconciler.NewAutoscaler(reconciler.AutoscalerOptions{Logger: log.With("component", "autoscaler")})
 	r := reconciler.New(dir, engine, reconciler.Options{
 		Instance: f.instance, Parallelism: f.parallelism, Resync: f.resync,
 		ReadyTimeout: f.readyTimeout, MinReady: f.minReady, AllowEmpty: f.allowEmpty, Logger: log.With("component", "reconciler"),
-		Observer: metrics, Host: f.host,
+		Observer: metrics, Host: f.host, Autoscaler: autoscaler,
 	})
 	// Docker 20.10 answers one-shot stats at its once-a-second collection,
 	// so a round takes about running/Parallelism seconds: 32 keeps it ~1 s.
@@ -168,6 +177,7 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	g.Go(func() error { return w.Run(ctx) })
 	g.Go(func() error { return r.Run(ctx, w.Changes()) })
 	g.Go(func() error { return sampler.Run(ctx) })
+	g.Go(func() error { return autoscaler.Run(ctx, r.Desired, sampler.Usage, r.Nudge) })
 	g.Go(func() error {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)

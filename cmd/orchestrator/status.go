@@ -22,13 +22,17 @@ running server (orchestrator serve) knows it after its last pass: GET /status
 of the REST API. It needs the server, not --dir: only the reconciler knows.
 
 Formats (-o):
-  table  one line per spec: IMAGE HEALTH SYNCED DESIRED READY RUNNING SOURCE
-         MESSAGE/ERROR. HEALTH is Healthy, Progressing, Degraded, Missing or
-         Stopped; SYNCED says whether the containers match the spec;
-         DESIRED is the replica count the reconciler aims at, READY and
-         RUNNING what it found; SOURCE is file:line in the server's state
-         directory; MESSAGE/ERROR is the last error, else why the spec is not
-         converged yet, else "-".
+  table  one line per spec: IMAGE HEALTH SYNCED DESIRED READY RUNNING CPU
+         SOURCE MESSAGE/ERROR. HEALTH is Healthy, Progressing, Degraded,
+         Missing or Stopped; SYNCED says whether the containers match the
+         spec; DESIRED is the replica count the reconciler aims at (the
+         autoscaler's recommendation for an autoscaled spec), READY and
+         RUNNING what it found; CPU is an autoscaled spec's utilisation over
+         its target, in percent of the CPU limit ("182%/70%"; "?" before
+         the first metrics, "-" when not autoscaled); SOURCE is file:line in
+         the server's state directory; MESSAGE/ERROR is the last error, else
+         why the spec is not converged yet and the autoscaler's reason
+         ("autoscale: cpu 260% of target → 4"), else "-".
   json   {"specs": [...]}, as the API gives it; with IMAGE, that spec's object.
 
 A spec shows up once the reconciler has made a pass over it. Status exits 1
@@ -91,25 +95,45 @@ be reached.`,
 // writeStatusTable prints the statuses as aligned columns.
 func writeStatusTable(w io.Writer, specs []reconciler.Status) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
-	fmt.Fprintln(tw, "IMAGE\tHEALTH\tSYNCED\tDESIRED\tREADY\tRUNNING\tSOURCE\tMESSAGE/ERROR")
+	fmt.Fprintln(tw, "IMAGE\tHEALTH\tSYNCED\tDESIRED\tREADY\tRUNNING\tCPU\tSOURCE\tMESSAGE/ERROR")
 	for _, st := range specs {
 		synced := "no"
 		if st.Synced {
 			synced = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", st.Image, orDash(st.Health), synced,
-			st.Desired, st.Ready, st.Running, orDash(st.Source), orDash(oneLine(statusNote(st))))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", st.Image, orDash(st.Health), synced,
+			st.Desired, st.Ready, st.Running, cpuColumn(st.Autoscale), orDash(st.Source), orDash(oneLine(statusNote(st))))
 	}
 	return tw.Flush()
 }
 
 // statusNote is what the MESSAGE/ERROR column says: the last error, else
-// why the spec is not converged yet.
+// why the spec is not converged yet and the autoscaler's reason.
 func statusNote(st reconciler.Status) string {
 	if st.LastError != "" {
 		return "error: " + st.LastError
 	}
+	if as := st.Autoscale; as != nil {
+		if st.Message == "" {
+			return "autoscale: " + as.Reason
+		}
+		return st.Message + "; autoscale: " + as.Reason
+	}
 	return st.Message
+}
+
+// cpuColumn is an autoscaled spec's utilisation over its target, as
+// kubectl get hpa has it: "182%/70%", "?/70%" without metrics, "-" when
+// the spec is not autoscaled.
+func cpuColumn(as *reconciler.AutoscaleStatus) string {
+	if as == nil {
+		return "-"
+	}
+	util := "?"
+	if as.UtilizationPercent != nil {
+		util = fmt.Sprintf("%.0f%%", *as.UtilizationPercent)
+	}
+	return fmt.Sprintf("%s/%d%%", util, as.TargetCPUPercent)
 }
 
 // oneLine keeps a table row on one line: line breaks become "; ", and tabs

@@ -22,9 +22,9 @@ func TestStatus(t *testing.T) {
 	checkResult(t, result{0, "shop/web:1.0 created\nshop/worker:1.0 created\n", ""}, s.orch(t, "apply", "-f", "in"))
 	s.converge(t)
 
-	want := `IMAGE             HEALTH    SYNCED   DESIRED   READY   RUNNING   SOURCE                   MESSAGE/ERROR
-shop/web:1.0      Healthy   yes      2         2       2         shop_web_1.0.yaml:1      -
-shop/worker:1.0   Stopped   yes      0         0       0         shop_worker_1.0.yaml:1   -
+	want := `IMAGE             HEALTH    SYNCED   DESIRED   READY   RUNNING   CPU   SOURCE                   MESSAGE/ERROR
+shop/web:1.0      Healthy   yes      2         2       2         -     shop_web_1.0.yaml:1      -
+shop/worker:1.0   Stopped   yes      0         0       0         -     shop_worker_1.0.yaml:1   -
 `
 	checkResult(t, result{0, want, ""}, s.orch(t, "status"))
 	lines := strings.SplitAfter(want, "\n")

@@ -1,0 +1,159 @@
+package reconciler
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/orchestrator/orchestrator/spec"
+)
+
+// The autoscaler's calculation (DESIGN.md §9): the HPA's replica count from
+// the usage, then its scale-down stabilization, its scale-up rate limit and
+// the spec's bounds.
+
+// Recommend computes the replica count for s, which has current replicas
+// and the given usage, at now, and remembers it (history and scale-up
+// period) as the spec's recommendation. A spec that is not autoscaled gets
+// max(min,1) and nothing is remembered.
+func (a *Autoscaler) Recommend(s spec.Spec, current int, usage []Usage, now time.Time) Recommendation {
+	lo, hi := baseReplicas(s), s.MaxReplicas
+	if !autoscaled(s) {
+		a.forget(s.Image)
+		return Recommendation{Replicas: lo, Reason: "autoscaling is off"}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	st := a.state[s.Image]
+	if st == nil {
+		st = &scaleState{load: current}
+		a.state[s.Image] = st
+	}
+	window := s.ScaleDownStabilization()
+	st.history = slices.DeleteFunc(st.history, func(h timedReplicas) bool { return !h.at.After(now.Add(-window)) })
+	m := measure(usage, now)
+	if m.ready == 0 { // no data: the load's count stays as it was
+		rec := Recommendation{Replicas: min(max(st.load, lo), hi)}
+		rec.Reason = fmt.Sprintf("no cpu metrics yet → keeps %d", rec.Replicas)
+		if m.pending > 0 {
+			rec.Reason = fmt.Sprintf("no cpu metrics yet (%s) → keeps %d", withoutData(m.pending), rec.Replicas)
+		}
+		st.rec = rec
+		return rec
+	}
+	util := m.sum / float64(m.ready) * 100
+	rec := Recommendation{UtilizationPercent: &util}
+	n, why := rawReplicas(current, m, cpuTarget(s))
+	rec.Reason = why
+	st.history = append(st.history, timedReplicas{now, n})
+
+	switch {
+	case n < current: // scale-down: the highest recommendation of the window
+		highest := n
+		for _, h := range st.history {
+			highest = max(highest, h.replicas)
+		}
+		if held := min(highest, current); held != n {
+			n = held
+			rec.Reason += fmt.Sprintf("; held at %d by the %s scale-down stabilization", n, window)
+		}
+	case n > current: // scale-up: at most max(4, 2 × the count at the period's start)
+		base := current
+		if !st.upAt.IsZero() && now.Sub(st.upAt) < AutoscaleUpPeriod {
+			base = st.upFrom
+		}
+		if limit := max(4, 2*base, current); n > limit {
+			n = limit
+			rec.Reason += fmt.Sprintf("; limited to %d (at most max(4, 2×%d) per %s)", n, base, AutoscaleUpPeriod)
+		}
+	}
+	if n > hi {
+		n = hi
+		rec.Reason += fmt.Sprintf("; clamped to max %d", hi)
+	}
+	st.load = n
+	if n < lo {
+		n = lo
+		rec.Reason += fmt.Sprintf("; raised to min %d", lo)
+	}
+	if n > current && (st.upAt.IsZero() || now.Sub(st.upAt) >= AutoscaleUpPeriod) {
+		st.upAt, st.upFrom = now, current // a new scale-up period begins
+	}
+	rec.Replicas = n
+	st.rec = rec
+	return rec
+}
+
+// cpuTarget is s's CPU target as a fraction of the limit.
+func cpuTarget(s spec.Spec) float64 { return float64(s.TargetCPUPercent()) / 100 }
+
+// measured is what one evaluation sees of a spec's running containers.
+type measured struct {
+	ready   int     // ready, with a metric, past the initial period
+	sum     float64 // their CPU, as fractions of the limit
+	pending int     // running, but not ready, without a metric, or new
+}
+
+// measure sorts the running containers: those with trustworthy data, and
+// those without (missing metric, not ready, or started less than
+// AutoscaleWarmUp ago). Containers that do not run are left out.
+func measure(usage []Usage, now time.Time) measured {
+	var m measured
+	for _, u := range usage {
+		if u.State != "running" {
+			continue
+		}
+		if !u.Ready || u.CPU == nil || now.Sub(u.Started) < AutoscaleWarmUp {
+			m.pending++
+			continue
+		}
+		m.ready++
+		m.sum += *u.CPU
+	}
+	return m
+}
+
+// rawReplicas is the HPA's replica calculation: desired = ceil(ready ×
+// util / target), the current count within the tolerance. Containers
+// without data count as at the target for a scale-down (they never push
+// one) and as 0 % for a scale-up; when they would turn the direction, or
+// bring the ratio within the tolerance, the current count is kept.
+func rawReplicas(current int, m measured, target float64) (int, string) {
+	ratio := m.sum / float64(m.ready) / target
+	what := fmt.Sprintf("cpu %.0f%% of target", ratio*100)
+	if math.Abs(ratio-1) <= AutoscaleTolerance {
+		return current, fmt.Sprintf("%s, within the %.0f%% tolerance → keeps %d", what, AutoscaleTolerance*100, current)
+	}
+	n, all := 0, m.ready
+	if m.pending == 0 {
+		n = ceil(ratio * float64(m.ready))
+	} else {
+		fill := 0.0 // a scale-up: the containers without data count as idle
+		if ratio < 1 {
+			fill = target // a scale-down: as at the target
+		}
+		all += m.pending
+		adjusted := (m.sum + fill*float64(m.pending)) / float64(all) / target
+		if math.Abs(adjusted-1) <= AutoscaleTolerance || (adjusted < 1) != (ratio < 1) {
+			return current, fmt.Sprintf("%s, but %s → keeps %d", what, withoutData(m.pending), current)
+		}
+		n = ceil(adjusted * float64(all))
+		what = fmt.Sprintf("%s (%.0f%% counting %s)", what, adjusted*100, withoutData(m.pending))
+	}
+	if ratio < 1 && n > current || ratio > 1 && n < current {
+		return current, fmt.Sprintf("%s → keeps %d (not a scale against the load)", what, current)
+	}
+	return n, fmt.Sprintf("%s → %d", what, n)
+}
+
+// withoutData says how many containers have no trustworthy CPU yet.
+func withoutData(n int) string {
+	if n == 1 {
+		return "1 container without data"
+	}
+	return fmt.Sprintf("%d containers without data", n)
+}
+
+// ceil rounds up, forgiving float error (2.0000000001 is 2).
+func ceil(x float64) int { return int(math.Ceil(x - 1e-9)) }
