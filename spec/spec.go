@@ -79,6 +79,13 @@ func New(image string) Spec {
 	}
 }
 
+// Normalized is s with the defaults that decoding leaves empty filled in
+// (empty maps, status running): the form every reader and hash sees.
+func (s Spec) Normalized() Spec {
+	s.normalize()
+	return s
+}
+
 // normalize fills defaults that decoding leaves empty, so that equal
 // documents compare and hash equal.
 func (s *Spec) normalize() {

@@ -242,18 +242,7 @@ func (c *client) Delete(image, ifMatch string) (spec.Source, error) {
 }
 
 // requestBody is s as the API takes it: maps never null, and no empty status.
-func requestBody(s spec.Spec) any {
-	if s.Env == nil {
-		s.Env = map[string]string{}
-	}
-	if s.Ports == nil {
-		s.Ports = map[string]int{}
-	}
-	if s.Resources.Status == "" {
-		s.Resources.Status = spec.StatusRunning
-	}
-	return s
-}
+func requestBody(s spec.Spec) any { return s.Normalized() }
 
 // parseSource reads the API's "file:line".
 func parseSource(s string) spec.Source {
