@@ -9,7 +9,7 @@ DEMO      := orchestrator-demo
 DEMO_TAGS := latest web worker api cache
 STATE     ?= examples/state
 
-.PHONY: all build test lint run demo-image bench bench-quick fuzz clean
+.PHONY: all build test lint run demo-image bench bench-quick bench-go fuzz clean
 
 all: lint build test
 
@@ -35,14 +35,20 @@ run: demo-image build
 	$(BIN) validate -R -f $(STATE)
 	$(BIN) serve --dir $(STATE)
 
-# Benchmarks. The engine ones build their own image and clean up after
-# themselves; compare BenchmarkConverge20 with BenchmarkCreateStartLoop20,
-# measured in the same run (the machine is noisy).
+# Benchmarks: cmd/orchestrator-bench builds its own image, runs a real
+# serve, compares it with the engine's own floor measured in the same run
+# (the machine is noisy), prints one table and cleans up, also on Ctrl-C.
+# BENCHFLAGS="-o bench.json" also writes the table as JSON.
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x -benchmem ./...
+	$(GO) run ./cmd/orchestrator-bench $(BENCHFLAGS)
 
 bench-quick:
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	$(GO) run ./cmd/orchestrator-bench -quick $(BENCHFLAGS)
+
+# The Go benchmarks of the packages (BenchmarkConverge20 against
+# BenchmarkCreateStartLoop20, BenchmarkHealth20, the sampler's round).
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchtime 3x -benchmem ./...
 
 # The parser's fuzz target, for as long as FUZZTIME says.
 FUZZTIME ?= 2m

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/client"
+)
+
+// Labels the orchestrator stamps on its containers (see reconciler/engine.go).
+const (
+	labelManagedBy = "orchestrator.managed-by"
+	labelInstance  = "orchestrator.instance"
+	labelImage     = "orchestrator.image"
+	instancePrefix = "bench-"
+)
+
+// newClient connects to the engine of DOCKER_HOST, negotiating the API version.
+func newClient(ctx context.Context) (*client.Client, error) {
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("docker client: %w", err)
+	}
+	cli.NegotiateAPIVersion(ctx)
+	return cli, nil
+}
+
+// countRunning counts the running containers of instance and image.
+func countRunning(ctx context.Context, cli *client.Client, instance, image string) (int, error) {
+	f := filters.NewArgs(
+		filters.Arg("label", labelInstance+"="+instance),
+		filters.Arg("label", labelImage+"="+image),
+		filters.Arg("status", "running"),
+	)
+	list, err := cli.ContainerList(ctx, container.ListOptions{Filters: f})
+	if err != nil {
+		return 0, fmt.Errorf("list containers: %w", err)
+	}
+	return len(list), nil
+}
+
+// removeInstances force-removes every managed container whose instance label
+// satisfies match, and returns how many it removed.
+func removeInstances(ctx context.Context, cli *client.Client, match func(instance string) bool) (int, error) {
+	list, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", labelManagedBy))})
+	if err != nil {
+		return 0, fmt.Errorf("list containers: %w", err)
+	}
+	n := 0
+	for _, c := range list {
+		if !match(c.Labels[labelInstance]) {
+			continue
+		}
+		if err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil && !client.IsErrNotFound(err) {
+			return n, fmt.Errorf("remove %s: %w", c.ID[:12], err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// removeRun removes the containers of this run: the instances bench-<pid>
+// and bench-<pid>-*.
+func removeRun(ctx context.Context, cli *client.Client, run string) (int, error) {
+	return removeInstances(ctx, cli, func(inst string) bool {
+		return inst == run || strings.HasPrefix(inst, run+"-")
+	})
+}
+
+// removeLeftovers removes the containers of earlier runs whose process is
+// gone (killed with -9, say); a run still alive keeps its containers.
+func removeLeftovers(ctx context.Context, cli *client.Client) error {
+	n, err := removeInstances(ctx, cli, func(inst string) bool {
+		rest, ok := strings.CutPrefix(inst, instancePrefix)
+		if !ok {
+			return false
+		}
+		pid, err := strconv.Atoi(strings.SplitN(rest, "-", 2)[0])
+		return err == nil && !alive(pid)
+	})
+	if n > 0 {
+		slog.Info("removed leftovers of earlier runs", "containers", n)
+	}
+	return err
+}
+
+// alive reports whether a process with the pid exists.
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || err == syscall.EPERM
+}
