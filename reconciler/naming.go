@@ -76,17 +76,11 @@ func configFor(s spec.Spec, instance, name string, slot int) ContainerConfig {
 	if instance != "" {
 		labels[LabelInstance] = instance
 	}
-	ports := map[string]int{}
-	for k, host := range s.Ports {
-		if p, err := spec.ParsePort(k); err == nil {
-			ports[p.String()] = host
-		}
-	}
 	return ContainerConfig{
 		Name:        name,
 		Image:       s.Image,
 		Env:         s.Env,
-		Ports:       ports,
+		Ports:       s.CanonicalPorts(),
 		NanoCPUs:    s.NanoCPUs(),
 		MemoryBytes: s.MemoryBytes(),
 		Labels:      labels,

@@ -156,6 +156,19 @@ type hashInput struct {
 // can be told apart from a change of the spec.
 const HashVersion = "v1"
 
+// CanonicalPorts is Ports keyed canonically ("80" is "80/tcp"): how the
+// engine, the hash and the health probe name a port. Keys that do not parse
+// (an invalid spec) are left out.
+func (s Spec) CanonicalPorts() map[string]int {
+	out := make(map[string]int, len(s.Ports))
+	for k, host := range s.Ports {
+		if p, err := ParsePort(k); err == nil {
+			out[p.String()] = host
+		}
+	}
+	return out
+}
+
 // Hash is the spec hash of DESIGN.md §5, stored in the
 // orchestrator.spec-hash label of every container.
 func (s Spec) Hash() string {
@@ -163,12 +176,8 @@ func (s Spec) Hash() string {
 	if in.Env == nil {
 		in.Env = map[string]string{}
 	}
-	for k, host := range s.Ports {
-		p, err := ParsePort(k)
-		if err != nil {
-			continue // unreachable for a validated spec
-		}
-		in.Ports = append(in.Ports, p.String()+"="+itoa(host))
+	for port, host := range s.CanonicalPorts() {
+		in.Ports = append(in.Ports, port+"="+itoa(host))
 	}
 	sort.Strings(in.Ports)
 	if in.Health != nil {

@@ -193,9 +193,9 @@ func validateHealth(s Spec, p path, add func(*FieldError)) {
 		switch {
 		case err != nil:
 			add(pp.errorf("%s", err.Error()))
-		case !hasPort(s.Ports, port):
+		case !hasPort(s, port):
 			written := strconv.Quote(h.Port)
-			if h.Port != port.String() && hasPort(s.Ports, Port{Number: port.Number, Proto: otherProto(port.Proto)}) {
+			if h.Port != port.String() && hasPort(s, Port{Number: port.Number, Proto: otherProto(port.Proto)}) {
 				written += " (" + port.String() + ")" // "53" is tcp: say so when 53/udp is there
 			}
 			have := strings.Join(sortedKeys(s.Ports), ", ")
@@ -226,13 +226,9 @@ func otherProto(proto string) string {
 	return "tcp"
 }
 
-func hasPort(ports map[string]int, want Port) bool {
-	for k := range ports {
-		if p, err := ParsePort(k); err == nil && p == want {
-			return true
-		}
-	}
-	return false
+func hasPort(s Spec, want Port) bool {
+	_, ok := s.CanonicalPorts()[want.String()]
+	return ok
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
