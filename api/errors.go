@@ -135,10 +135,7 @@ func (s *Server) handle(h handler) http.HandlerFunc {
 	}
 }
 
-var (
-	errNotFound         = &httpError{code: http.StatusNotFound, detail: "Not Found"}
-	errMethodNotAllowed = &httpError{code: http.StatusMethodNotAllowed, detail: "Method Not Allowed"}
-)
+var errNotFound = &httpError{code: http.StatusNotFound, detail: "Not Found"}
 
 func methodNotAllowed(allow ...string) error {
 	return &httpError{code: http.StatusMethodNotAllowed, detail: "Method Not Allowed", header: http.Header{"Allow": {strings.Join(allow, ", ")}}}

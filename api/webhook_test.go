@@ -64,11 +64,11 @@ func TestDiscoveryWebhook(t *testing.T) {
 		t.Fatalf("start = %d %s", r.code, r.raw)
 	}
 	id, _ := r.body["container_id"].(string)
-	got := rc.waitFor(t, 1)
+	rc.waitFor(t, 1)
 	if r := e.do("PATCH", "/containers/web-v1-1", `{"status":"stopped"}`); r.code != 200 {
 		t.Fatalf("PATCH stopped = %d %s", r.code, r.raw)
 	}
-	got = rc.waitFor(t, 2)
+	rc.waitFor(t, 2)
 	if r := e.do("PATCH", "/containers/web-v1-1", `{"status":"running"}`); r.code != 200 {
 		t.Fatalf("PATCH running = %d %s", r.code, r.raw)
 	}
@@ -89,7 +89,6 @@ func TestDiscoveryWebhook(t *testing.T) {
 			mine = append(mine, d)
 		}
 	}
-	_ = got
 	want := []reconciler.Discovery{
 		{Image: "web:v1", ContainerID: id, Name: "web-v1-1", Status: "running", Event: "create"},
 		{Image: "web:v1", ContainerID: id, Name: "web-v1-1", Status: "stopped", Event: "stop"},
