@@ -2,6 +2,7 @@ package watcher
 
 import (
 	"context"
+	"log/slog"
 	"time"
 )
 
@@ -17,10 +18,11 @@ type debouncer struct {
 	quiet, max time.Duration
 	kicks      chan struct{} // capacity 1: kicks coalesce, and kick never blocks
 	out        chan struct{} // capacity 1: signals coalesce, and a slow reader never blocks us
+	log        *slog.Logger
 }
 
-func newDebouncer(quiet, max time.Duration, out chan struct{}) *debouncer {
-	return &debouncer{quiet: quiet, max: max, kicks: make(chan struct{}, 1), out: out}
+func newDebouncer(quiet, max time.Duration, out chan struct{}, log *slog.Logger) *debouncer {
+	return &debouncer{quiet: quiet, max: max, kicks: make(chan struct{}, 1), out: out, log: log}
 }
 
 // kick notes that something changed. It never blocks: a kick that is still
@@ -45,6 +47,7 @@ func (d *debouncer) run(ctx context.Context) {
 	defer limit.Stop()
 
 	pending := false
+	var first time.Time // the batch's first kick
 	for {
 		select {
 		case <-ctx.Done():
@@ -52,26 +55,34 @@ func (d *debouncer) run(ctx context.Context) {
 		case <-d.kicks:
 			quiet.Reset(d.quiet)
 			if !pending {
-				pending = true
+				pending, first = true, time.Now()
 				limit.Reset(d.max)
 			}
 		case <-quiet.C:
 			limit.Stop()
 			pending = false
-			d.emit()
+			d.emit(first)
 		case <-limit.C:
 			quiet.Stop()
 			pending = false
-			d.emit()
+			d.emit(first)
 		}
 	}
 }
 
 // emit signals without blocking: a signal still unread covers this batch too,
 // since the reader re-reads everything anyway.
-func (d *debouncer) emit() {
+// The debug line times the debounce wait (make bench splits reaction
+// time with it).
+func (d *debouncer) emit(first time.Time) {
+	if d.log != nil {
+		d.log.Debug("changes signalled", "first_change", first.Format(time.RFC3339Nano), "waited_ms", msSince(first))
+	}
 	select {
 	case d.out <- struct{}{}:
 	default:
 	}
 }
+
+// msSince is the time since t in milliseconds, for log attributes.
+func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }

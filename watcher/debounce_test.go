@@ -24,7 +24,7 @@ const (
 func runDebouncer(t *testing.T) (d *debouncer, signals, stop func() []time.Duration) {
 	t.Helper()
 	out := make(chan struct{}, 1)
-	d = newDebouncer(testQuiet, testMax, out)
+	d = newDebouncer(testQuiet, testMax, out, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	begin := time.Now()
 	var (
@@ -123,7 +123,7 @@ func TestDebounceMaxDelayUnderContinuousStream(t *testing.T) {
 func TestDebounceCoalescesForSlowReader(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		out := make(chan struct{}, 1)
-		d := newDebouncer(testQuiet, testMax, out)
+		d := newDebouncer(testQuiet, testMax, out, nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { d.run(ctx); close(done) }()

@@ -102,7 +102,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
-	d := newDebouncer(w.opts.Debounce, w.opts.MaxDelay, w.changes)
+	d := newDebouncer(w.opts.Debounce, w.opts.MaxDelay, w.changes, w.log)
 	var wg sync.WaitGroup
 	wg.Go(func() { d.run(ctx) })
 
