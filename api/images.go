@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/orchestrator/orchestrator/reconciler"
@@ -270,11 +272,17 @@ func (s *Server) imageContainers(w http.ResponseWriter, r *http.Request, image s
 	return nil
 }
 
+// coldHealthWait bounds how long a health request waits for the first
+// sampling round of an image nobody had asked about.
+const coldHealthWait = 5 * time.Second
+
 // imageHealth answers from the sampler's cache: no engine call per request.
 func (s *Server) imageHealth(w http.ResponseWriter, r *http.Request, image string) error {
 	health := []reconciler.ContainerHealth{}
 	if s.health != nil {
-		if h := s.health.Health(image); h != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), coldHealthWait)
+		defer cancel()
+		if h := s.health.Read(ctx, image); h != nil {
 			health = h
 		}
 	}

@@ -219,7 +219,9 @@ func openAPIPaths() map[string]*oaPathItem {
 			Tags: []string{"images"}, OperationID: "getImageHealth", Summary: "Health and usage of an image's containers",
 			Description: "From the background stats sampler's cache (no engine call per request): the docker CLI's " +
 				"cpu_percent and mem_percent, server_alive from a real probe, and the free bytes of the engine's data " +
-				"root. A value that cannot be measured (yet) is null.",
+				"root. A value that cannot be measured (yet) is null. An image is sampled while someone looks at it " +
+				"(serve --stats-lease after the last request, autoscaled images always): the first request after a " +
+				"lapse waits for one sampling round, and cpu_percent follows with the next one.",
 			Parameters: []*oaParameter{image},
 			Responses: authed(map[string]*oaResponse{
 				"200": jsonResponse("The sampled health.", ref("ImageHealth"), map[string]any{"image": "nginx:alpine", "health": []any{map[string]any{

@@ -35,9 +35,10 @@ type Reconciler interface {
 	Announce(ctx context.Context, image, containerID, event string)
 }
 
-// HealthSource is the background stats sampler: it answers from its cache.
+// HealthSource is the background stats sampler: it answers from its cache
+// (waiting for one round when nobody has asked about the image lately).
 type HealthSource interface {
-	Health(image string) []reconciler.ContainerHealth
+	Read(ctx context.Context, image string) []reconciler.ContainerHealth
 }
 
 // Options configure the API.

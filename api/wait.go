@@ -47,9 +47,19 @@ func actionsOf(done []reconciler.Done) []action {
 	return out
 }
 
+// cachedLister is an engine that can answer a list from memory while
+// nothing has changed (reconciler.Observed).
+type cachedLister interface {
+	Cached(ctx context.Context) ([]reconciler.Container, error)
+}
+
 // containersOf lists the managed containers of image ("" for all), by name.
 func (s *Server) containersOf(ctx context.Context, image string) ([]reconciler.Container, error) {
-	cs, err := s.engine.List(ctx)
+	list := s.engine.List
+	if c, ok := s.engine.(cachedLister); ok {
+		list = c.Cached
+	}
+	cs, err := list(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,19 @@ type serveFlags struct {
 	readyTimeout time.Duration
 	minReady     time.Duration
 	allowEmpty   bool
+	statsLease   time.Duration
+	debugAddr    string
+}
+
+// statsSource is what the sampler samples: the container list through the
+// Observed (no engine call while nothing changed), stats through Docker.
+type statsSource struct {
+	*reconciler.Docker
+	obs *reconciler.Observed
+}
+
+func (s statsSource) List(ctx context.Context) ([]reconciler.Container, error) {
+	return s.obs.Cached(ctx)
 }
 
 func (a *app) newServeCmd() *cobra.Command {
@@ -103,6 +116,8 @@ endpoint but GET /health needs "Authorization: Bearer <token>".`,
 	fl.DurationVar(&f.resync, "resync", 30*time.Second, "periodic pass interval (jittered by 10%)")
 	fl.DurationVar(&f.readyTimeout, "ready-timeout", 60*time.Second, "how long a new container has to become ready before a rollout stops")
 	fl.DurationVar(&f.minReady, "min-ready", 5*time.Second, "how long a new container must run without a restart before a rollout removes an old one for it")
+	fl.DurationVar(&f.statsLease, "stats-lease", 5*time.Minute, "sample an image's stats for this long after its last health request (autoscaled images always); 0 samples every container all the time")
+	fl.StringVar(&f.debugAddr, "debug-addr", "", "`ADDR` to serve Go's /debug/pprof on (off by default; never expose it)")
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "let an empty state directory remove every managed container")
 	return cmd
 }
@@ -125,14 +140,17 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 // serve wires the watcher, the reconciler and the HTTP server, and runs them
 // until ctx ends or one of them fails.
 func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
-	engine, err := reconciler.NewDocker(ctx, reconciler.DockerOptions{Instance: f.instance})
+	docker, err := reconciler.NewDocker(ctx, reconciler.DockerOptions{Instance: f.instance})
 	if err != nil {
 		return err
 	}
-	defer engine.Close()
+	defer docker.Close()
+	// Readers of the container list (the API, the sampler) reuse the last
+	// list until an event or an action changes it.
+	engine := reconciler.NewObserved(docker)
 	opts := a.options()
 	if opts.HostCPUs == 0 {
-		if n, err := engine.CPUs(ctx); err == nil {
+		if n, err := docker.CPUs(ctx); err == nil {
 			opts.HostCPUs = n // cpu limits are bounded by the engine's host, not ours
 		} else {
 			return fmt.Errorf("docker engine unreachable: %w", err)
@@ -151,8 +169,8 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	})
 	// Docker 20.10 answers one-shot stats at its once-a-second collection,
 	// so a round takes about running/Parallelism seconds: 32 keeps it ~1 s.
-	sampler := reconciler.NewSampler(engine, r.Desired, reconciler.SamplerOptions{
-		HostCPUs: opts.HostCPUs, Parallelism: 32, Logger: log.With("component", "sampler"),
+	sampler := reconciler.NewSampler(statsSource{docker, engine}, r.Desired, reconciler.SamplerOptions{
+		HostCPUs: opts.HostCPUs, Parallelism: 32, Lease: f.statsLease, Logger: log.With("component", "sampler"),
 	})
 	api.Version = version
 	server := api.New(dir, r, engine, sampler, api.Options{
@@ -184,6 +202,9 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		defer cancel()
 		return srv.Shutdown(shut)
 	})
+	if f.debugAddr != "" {
+		g.Go(func() error { return serveDebug(ctx, f.debugAddr, log) })
+	}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("http: %w", err)

@@ -30,6 +30,7 @@ type Fake struct {
 
 	slow     sync.Mutex // guards delay and the in-flight gauge, apart from mu
 	delay    time.Duration
+	listWait time.Duration
 	inflight int
 	peak     int
 }
@@ -40,6 +41,14 @@ func (f *Fake) SetDelay(d time.Duration) {
 	f.slow.Lock()
 	defer f.slow.Unlock()
 	f.delay = d
+}
+
+// SetListDelay makes every list take d, outside the fake's lock: for tests
+// of readers that share a list.
+func (f *Fake) SetListDelay(d time.Duration) {
+	f.slow.Lock()
+	defer f.slow.Unlock()
+	f.listWait = d
 }
 
 // PeakInFlight is the most create/start/stop/remove calls seen at once.
@@ -118,6 +127,12 @@ func (f *Fake) call(op string) error {
 
 // List implements reconciler.Engine.
 func (f *Fake) List(ctx context.Context) ([]reconciler.Container, error) {
+	f.slow.Lock()
+	d := f.listWait
+	f.slow.Unlock()
+	if d > 0 {
+		time.Sleep(d) // the engine's own latency, not a test's synchronisation
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.call("list"); err != nil {
