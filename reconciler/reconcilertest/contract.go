@@ -39,6 +39,8 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		}
 	})
 
+	t.Run("observed", func(t *testing.T) { observedContract(t, newHarness(t)) })
+
 	t.Run("lifecycle", func(t *testing.T) {
 		h := newHarness(t)
 		ctx := context.Background()
@@ -191,6 +193,49 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 			t.Errorf("Stats of a removed container = %v, want ErrNotFound", err)
 		}
 	})
+}
+
+// observedContract: reconciler.Observed over the engine never answers
+// from a list that an engine event has made stale.
+func observedContract(t *testing.T, h Harness) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := reconciler.NewObserved(h.Engine)
+	evs := o.Events(ctx)
+	id, err := o.Create(ctx, config(h, "obs-1"))
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if err := o.Start(ctx, id); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if got := cachedState(t, o, id); got != "running" {
+		t.Errorf("Cached right after its own start: %q, want running", got)
+	}
+	// A stop behind its back (not through the Observed) reaches it by
+	// its event: once that has arrived, the answer is current.
+	if err := h.Engine.Stop(ctx, id, time.Second); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	waitEvent(t, evs, id, "die", h.Image)
+	if got := cachedState(t, o, id); got != "exited" {
+		t.Errorf("Cached after the die event: %q, want exited", got)
+	}
+}
+
+// cachedState is id's state in o.Cached, "" if it is not there.
+func cachedState(t *testing.T, o *reconciler.Observed, id string) string {
+	t.Helper()
+	cs, err := o.Cached(context.Background())
+	if err != nil {
+		t.Fatalf("Cached: %v", err)
+	}
+	for _, c := range cs {
+		if c.ID == id {
+			return c.State
+		}
+	}
+	return ""
 }
 
 func config(h Harness, name string) reconciler.ContainerConfig {
