@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/docker/docker/api/types/container"
@@ -45,24 +47,48 @@ func countRunning(ctx context.Context, cli *client.Client, instance, image strin
 	return len(list), nil
 }
 
+// removeWorkers is how many containers are removed at once: the engine
+// does the work, and more at once only queue in it.
+const removeWorkers = 8
+
 // removeInstances force-removes every managed container whose instance label
-// satisfies match, and returns how many it removed.
+// satisfies match, removeWorkers at a time, and returns how many it
+// removed.
 func removeInstances(ctx context.Context, cli *client.Client, match func(instance string) bool) (int, error) {
 	list, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", labelManagedBy))})
 	if err != nil {
 		return 0, fmt.Errorf("list containers: %w", err)
 	}
+	ids := make(chan string)
+	var mu sync.Mutex
+	var errs []error
 	n := 0
-	for _, c := range list {
-		if !match(c.Labels[labelInstance]) {
-			continue
-		}
-		if err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil && !client.IsErrNotFound(err) {
-			return n, fmt.Errorf("remove %s: %w", c.ID[:12], err)
-		}
-		n++
+	var wg sync.WaitGroup
+	for range removeWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range ids {
+				err := cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
+				mu.Lock()
+				switch {
+				case err == nil:
+					n++
+				case !client.IsErrNotFound(err):
+					errs = append(errs, fmt.Errorf("remove %s: %w", id[:12], err))
+				}
+				mu.Unlock()
+			}
+		}()
 	}
-	return n, nil
+	for _, c := range list {
+		if match(c.Labels[labelInstance]) {
+			ids <- c.ID
+		}
+	}
+	close(ids)
+	wg.Wait()
+	return n, errors.Join(errs...)
 }
 
 // removeRun removes the containers of this run: the instances bench-<pid>

@@ -6,14 +6,24 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
 )
 
 // benchImage is the FROM-scratch demo HTTP server the benchmark runs; keepImage
 // is a second tag of it, for the spec that keeps the watched dir non-empty.
+// A spec's identity is its image string, so every further spec runs its own
+// tag of the same image: reactionImage, and idleImage(i); those tags are
+// the run's own and are removed at the end.
 const (
-	benchImage = "orchestrator-bench:latest"
-	keepImage  = "orchestrator-bench:keep"
+	benchImage    = "orchestrator-bench:latest"
+	keepImage     = "orchestrator-bench:keep"
+	reactionImage = "orchestrator-bench:reaction"
 )
+
+// idleImage is the tag of the idle scenario's i-th spec.
+func idleImage(i int) string { return fmt.Sprintf("orchestrator-bench:idle-%03d", i) }
 
 // buildImage builds examples/demo as a static binary into a temp dir and the
 // image FROM scratch around it, as the Makefile's demo-image target does.
@@ -35,4 +45,31 @@ func buildImage(ctx context.Context, tmp string) error {
 		return fmt.Errorf("docker tag: %s: %w", out, err)
 	}
 	return nil
+}
+
+// tag tags benchImage as ref and notes the tag for the cleanup, which
+// removes it.
+func (b *bench) tag(ctx context.Context, ref string) error {
+	b.tags = append(b.tags, ref) // noted first: an interrupted call may still have tagged
+	if err := b.cli.ImageTag(ctx, benchImage, ref); err != nil {
+		return fmt.Errorf("tag %s: %w", ref, err)
+	}
+	return nil
+}
+
+// removeTags removes the run's tags: untags only, never the image, which
+// benchImage still names.
+func removeTags(ctx context.Context, cli *client.Client, tags []string) (int, error) {
+	n := 0
+	for _, ref := range tags {
+		_, err := cli.ImageRemove(ctx, ref, image.RemoveOptions{})
+		switch {
+		case client.IsErrNotFound(err):
+		case err != nil:
+			return n, fmt.Errorf("untag %s: %w", ref, err)
+		default:
+			n++
+		}
+	}
+	return n, nil
 }

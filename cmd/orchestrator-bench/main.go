@@ -15,9 +15,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -37,12 +40,26 @@ type Row struct {
 // bench is one run: its settings, its engine client, serve, and the rows.
 type bench struct {
 	n, reps, apiN int
-	apiDur        time.Duration
-	run           string // instance label of serve: bench-<pid>
-	tmp, dir      string // temp root; the watched state dir
-	cli           *client.Client
-	srv           *server
-	rows          []Row
+	apiDur        time.Duration // load per endpoint in the API scenario...
+	apiDur400     time.Duration // ...and in GET /containers on the idle setup
+	loopPars      []int         // the SDK loop's concurrencies in the convergence scenario
+	edits         int           // edits of the reaction scenario
+	idleSpecs     int           // specs of the idle scenario, idleReplicas containers each
+	idleDur       time.Duration // idle time measured, in idleWindows windows
+	reps400       int           // repetitions of GET /containers on the idle setup
+	changeSmall   int           // spec files for the change cost, then...
+	changeLarge   int           // ...this many
+	changes       []change      // the changes whose cost is counted at each size
+
+	run      string // instance label of serve: bench-<pid>
+	tmp, dir string // temp root; the watched state dir
+	cli      *client.Client
+	hc       *http.Client
+	srv      *server
+	px       *proxy    // serve's engine calls go through it
+	log      *serveLog // serve's log
+	tags     []string  // image tags this run made, removed at the end
+	rows     []Row
 }
 
 func (b *bench) add(r Row) { b.rows = append(b.rows, r) }
@@ -60,15 +77,25 @@ func main() {
 
 func run() error {
 	b := &bench{}
-	quick := flag.Bool("quick", false, "small sizes: n=10, reps=1, api with 20 containers for 2 s")
+	quick := flag.Bool("quick", false, "small sizes, under a minute: n=10, reps=1, SDK loop 8 at a time, api with 20 containers for 1 s, 10 edits, idle 10 specs for 3 s, change cost of −1 container at 50 and 250 files")
 	out := flag.String("o", "", "also write the table as JSON to `FILE`")
 	flag.IntVar(&b.n, "n", 50, "replicas for the convergence scenario")
-	flag.IntVar(&b.reps, "reps", 3, "repetitions of each scenario")
+	flag.IntVar(&b.reps, "reps", 3, "repetitions of the convergence and API scenarios")
 	flag.IntVar(&b.apiN, "api-n", 100, "running containers for the API scenario")
-	flag.DurationVar(&b.apiDur, "api-duration", 10*time.Second, "load time per endpoint in the API scenario")
+	flag.DurationVar(&b.apiDur, "api-duration", 5*time.Second, "load time per endpoint in the API scenario")
+	flag.DurationVar(&b.apiDur400, "idle-api-duration", 10*time.Second, "load time per endpoint of GET /containers on the idle setup")
+	flag.IntVar(&b.edits, "edits", 100, "spec edits in the reaction scenario")
+	flag.IntVar(&b.idleSpecs, "idle-specs", 200, "specs of 2 containers in the idle scenario")
+	flag.DurationVar(&b.idleDur, "idle-duration", 60*time.Second, "idle time measured, as 3 windows")
+	flag.IntVar(&b.reps400, "reps-idle-api", 2, "repetitions of GET /containers on the idle setup")
+	flag.IntVar(&b.changeLarge, "change-files", 1000, "spec files for the second change cost (the first is with the idle specs alone)")
 	flag.Parse()
+	b.loopPars, b.changeSmall = []int{4, 8}, b.idleSpecs
+	b.changes = []change{{2, 1}, {1, 2}}
 	if *quick {
-		b.n, b.reps, b.apiN, b.apiDur = 10, 1, 20, 2*time.Second
+		b.n, b.reps, b.apiN, b.apiDur, b.apiDur400, b.loopPars = 10, 1, 20, time.Second, time.Second, []int{8}
+		b.edits, b.idleSpecs, b.idleDur, b.reps400 = 10, 10, 3*time.Second, 1
+		b.changeSmall, b.changeLarge, b.changes = 50, 250, []change{{2, 1}}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -92,52 +119,103 @@ func run() error {
 		return err
 	}
 	defer b.cli.Close()
+	b.hc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: apiClients * 2}}
 	if err := removeLeftovers(ctx, b.cli); err != nil {
 		return err
 	}
+	// The cleanup is deferred before anything is made: serve is stopped
+	// first, so that it cannot heal what is then removed, and the tags go
+	// last.
+	defer b.cleanup()
 	slog.Info("building the demo image and the orchestrator")
 	if err := buildImage(ctx, b.tmp); err != nil {
+		return err
+	}
+	if err := b.tag(ctx, reactionImage); err != nil {
 		return err
 	}
 	bin, err := buildOrchestrator(ctx, b.tmp)
 	if err != nil {
 		return err
 	}
-	// The cleanup is deferred before serve starts: serve is stopped first,
-	// so that it cannot heal what is then removed.
-	defer b.cleanup()
-	if err := writeFile(filepath.Join(b.dir, "keep.yaml"), fmt.Sprintf("image: %s\nresources: {cpu: 100m, memory: 32m}\n", keepImage)); err != nil {
+	// keep.yaml keeps the dir from ever being empty; max 1, since an
+	// autoscaled spec is sampled all the time, which the idle cost would
+	// count. The reaction spec runs from the start, so that its first
+	// start's min-ready pass is long over when its edits begin.
+	if err := writeFile(filepath.Join(b.dir, "keep.yaml"), fmt.Sprintf("image: %s\nmin_replicas: 1\nmax_replicas: 1\nresources: {cpu: 100m, memory: 32m}\n", keepImage)); err != nil {
 		return err
 	}
-	if b.srv, err = startServe(ctx, bin, b.dir, b.run, filepath.Join(os.TempDir(), b.run+"-serve.log")); err != nil {
+	if err := writeFile(filepath.Join(b.dir, reactionFile), reactionSpec(1)); err != nil {
 		return err
 	}
-	slog.Info("serve is up", "addr", b.srv.addr, "instance", b.run)
+	if b.px, err = startProxy(filepath.Join(b.tmp, "engine.sock"), engineSocket()); err != nil {
+		return err
+	}
+	b.log = &serveLog{path: filepath.Join(os.TempDir(), b.run+"-serve.log")}
+	if b.srv, err = startServe(ctx, bin, b.dir, b.run, "unix://"+b.px.sock, b.log.path); err != nil {
+		return err
+	}
+	slog.Info("serve is up", "addr", b.srv.addr, "instance", b.run, "log", b.log.path)
 	if err := runConverge(ctx, b); err != nil {
 		return err
 	}
 	if err := runAPI(ctx, b); err != nil {
 		return err
 	}
+	if err := runReaction(ctx, b); err != nil {
+		return err
+	}
+	running, err := runIdle(ctx, b)
+	if err != nil {
+		return err
+	}
+	if err := runAPIAt400(ctx, b, running); err != nil {
+		return err
+	}
+	if err := runChangeCost(ctx, b); err != nil {
+		return err
+	}
 	printTable(os.Stdout, b.rows, time.Since(start))
+	fmt.Printf("(orchestrator built from %s)\n", treeState())
 	if *out != "" {
 		return writeJSON(*out, b.rows)
 	}
 	return nil
 }
 
-// cleanup stops serve and removes every container of this run, with a
-// fresh context: the run's own may be cancelled by a signal.
+// cleanup stops serve and removes every container and tag of this run,
+// with a fresh context: the run's own may be cancelled by a signal.
 func (b *bench) cleanup() {
 	b.srv.stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	b.px.close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	start := time.Now()
 	n, err := removeRun(ctx, b.cli, b.run)
 	if err != nil {
-		slog.Error("cleanup", "err", err)
-		return
+		slog.Error("cleanup: containers", "err", err)
 	}
-	slog.Info("cleanup: removed this run's containers", "instance", b.run, "containers", n)
+	t, err := removeTags(ctx, b.cli, b.tags)
+	if err != nil {
+		slog.Error("cleanup: tags", "err", err)
+	}
+	slog.Info("cleanup: removed this run's containers and tags", "instance", b.run, "containers", n, "tags", t, "took", time.Since(start).Round(time.Millisecond))
+}
+
+// treeState names the source the orchestrator was built from: the commit,
+// "-dirty" when the working tree differs, and how many files outside the
+// benchmark's own do (the numbers move with the orchestrator's code).
+func treeState() string {
+	desc, err := exec.Command("git", "describe", "--always", "--dirty").Output()
+	if err != nil {
+		return "an unknown tree"
+	}
+	s := strings.TrimSpace(string(desc))
+	st, err := exec.Command("git", "status", "--porcelain", "--", ".", ":!cmd/orchestrator-bench").Output()
+	if err == nil {
+		s += fmt.Sprintf("; %d files changed or new outside cmd/orchestrator-bench", strings.Count(string(st), "\n"))
+	}
+	return s
 }
 
 // printTable writes the rows as an aligned table.
@@ -148,7 +226,7 @@ func printTable(w io.Writer, rows []Row, took time.Duration) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario, r.Metric, r.Unit, num(r.Min), num(r.Median), num(r.Max), r.Note)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "(whole run: %s)\n", took.Round(time.Second))
+	fmt.Fprintf(w, "(run up to this table: %s; the cleanup follows)\n", took.Round(time.Second))
 }
 
 // num formats a value with three significant-ish digits.

@@ -31,9 +31,11 @@ func buildOrchestrator(ctx context.Context, tmp string) (string, error) {
 	return bin, nil
 }
 
-// startServe runs bin serve on dir with the instance label, logging to
-// logPath, and waits until its API answers GET /health.
-func startServe(ctx context.Context, bin, dir, instance, logPath string) (*server, error) {
+// startServe runs bin serve on dir with the instance label, talking to the
+// engine at dockerHost (the counting proxy) and logging JSON at debug level
+// to logPath (the reaction scenario reads its debug lines), and waits until
+// its API answers GET /health.
+func startServe(ctx context.Context, bin, dir, instance, dockerHost, logPath string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -42,7 +44,8 @@ func startServe(ctx context.Context, bin, dir, instance, logPath string) (*serve
 	if err != nil {
 		return nil, fmt.Errorf("serve log: %w", err)
 	}
-	cmd := exec.Command(bin, "serve", "--dir", dir, "--instance", instance, "--addr", addr, "--log-level", "warn")
+	cmd := exec.Command(bin, "serve", "--dir", dir, "--instance", instance, "--addr", addr, "--log-format", "json", "--log-level", "debug")
+	cmd.Env = append(os.Environ(), "DOCKER_HOST="+dockerHost) // the last value of a key wins
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group: a Ctrl-C reaches the benchmark, which stops
 	// serve first and then removes the containers, in that order.

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// stoppedSpec is a padding spec: stopped, so its target is 0 and it has no
+// container, but serve loads, validates and plans it on every pass.
+func stoppedSpec(i int) string {
+	return fmt.Sprintf("image: orchestrator-bench:stopped-%04d\nmin_replicas: 2\nmax_replicas: 2\nenv: {PORT: \"8080\"}\nports: {\"8080/tcp\": 0}\nresources: {cpu: 100m, memory: 32m, status: stopped}\n", i)
+}
+
+// change is a single-line edit of an idle spec: min_replicas from → to.
+type change struct{ from, to int }
+
+// runChangeCost is scenario 5's second half: the engine calls of one
+// single-line change of one spec file (b.changes: min_replicas 2 → 1 of an
+// idle spec, then back), with b.changeSmall and then b.changeLarge spec
+// files in the directory, the idle specs padded with stopped ones. A pass
+// lists the containers once whatever the files, so the counts should not
+// move.
+func runChangeCost(ctx context.Context, b *bench) error {
+	stopped := 0
+	for k, size := range []int{b.changeSmall, b.changeLarge} {
+		for ; b.idleSpecs+stopped < size; stopped++ {
+			if err := writeFile(filepath.Join(b.dir, fmt.Sprintf("stopped-%04d.yaml", stopped)), stoppedSpec(stopped)); err != nil {
+				return err
+			}
+		}
+		files, err := specFiles(b.dir)
+		if err != nil {
+			return err
+		}
+		if err := b.waitSpecs(ctx, files, time.Minute); err != nil {
+			return err
+		}
+		if _, err := b.px.waitQuiet(ctx, time.Second, serveMinReady+time.Second, 30*time.Second); err != nil {
+			return err
+		}
+		// Each size edits its own file, which starts at idleReplicas.
+		i := k % b.idleSpecs
+		for _, c := range b.changes {
+			calls, took, err := measureChange(ctx, b, i, c.to)
+			if err != nil {
+				return fmt.Errorf("change with %d files: %w", files, err)
+			}
+			own := calls.Without(steady)
+			slog.Info("change cost", "files", files, "min_replicas", fmt.Sprintf("%d→%d", c.from, c.to), "calls", own, "window", took.Round(time.Millisecond), "by_endpoint", calls.Format(0))
+			note := fmt.Sprintf("target O(1); %.1f s from the rename to quiet; by endpoint: %s", took.Seconds(), calls.Format(0))
+			if s := calls[epStats]; s > 0 {
+				note += fmt.Sprintf(" (the sampler's %d stats calls are not counted)", s)
+			}
+			what := "+1 container"
+			if c.to < c.from {
+				what = "−1 container"
+			}
+			b.add(Row{Scenario: "directory scale", Metric: fmt.Sprintf("engine calls: min_replicas %d→%d (%s), %d files", c.from, c.to, what, files),
+				Unit: "calls", Summary: summarize([]float64{float64(own)}), Note: note})
+		}
+	}
+	return nil
+}
+
+// measureChange writes idle spec i with min_replicas to (one line differs)
+// and counts the engine calls serve makes from the rename until the change
+// has converged and serve is quiet again, min-ready pass included.
+func measureChange(ctx context.Context, b *bench, i, to int) (Counts, time.Duration, error) {
+	before := b.px.snapshot()
+	start := time.Now()
+	if err := writeFile(filepath.Join(b.dir, idleFile(i)), idleSpec(idleImage(i), to)); err != nil {
+		return nil, 0, err
+	}
+	if _, err := waitRunningEvery(ctx, b.cli, b.run, idleImage(i), to, time.Minute, 50*time.Millisecond); err != nil {
+		return nil, 0, err
+	}
+	quiet, err := b.px.waitQuiet(ctx, time.Second, serveMinReady+time.Second, 30*time.Second)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !quiet {
+		return nil, 0, fmt.Errorf("serve not quiet for 1 s within 30 s of the change")
+	}
+	return b.px.snapshot().Sub(before), time.Since(start), nil
+}
+
+// waitSpecs reads serve's log until a pass has planned with want specs:
+// serve has read every file.
+func (b *bench) waitSpecs(ctx context.Context, want int, within time.Duration) error {
+	deadline := time.After(within)
+	for {
+		if _, err := b.log.read(); err != nil {
+			return err
+		}
+		if b.log.specs == want {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline:
+			return fmt.Errorf("serve planned with %d specs, not %d, within %s (log %s)", b.log.specs, want, within, b.log.path)
+		case <-time.After(50 * time.Millisecond): // poll interval
+		}
+	}
+}
+
+// specFiles counts the spec files in dir (one spec each).
+func specFiles(dir string) (int, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("read state dir: %w", err)
+	}
+	n := 0
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".yaml") && !strings.HasPrefix(e.Name(), ".") {
+			n++
+		}
+	}
+	return n, nil
+}
