@@ -15,7 +15,7 @@ import (
 // Options configure a Reconciler.
 type Options struct {
 	Instance     string        // see DockerOptions.Instance; names new containers
-	Parallelism  int           // actions at once; default 4
+	Parallelism  int           // actions at once; default 8
 	Resync       time.Duration // periodic pass, jittered ±10%; default 30s
 	ReadyTimeout time.Duration // a new container must be ready within this; default 60s
 	// MinReady is how long a new container must run, without a restart,
@@ -84,7 +84,7 @@ type Reconciler struct {
 // New returns a reconciler of dir onto engine.
 func New(dir *spec.Dir, engine Engine, opts Options) *Reconciler {
 	if opts.Parallelism <= 0 {
-		opts.Parallelism = 4
+		opts.Parallelism = 8
 	}
 	if opts.Resync <= 0 {
 		opts.Resync = 30 * time.Second

@@ -89,8 +89,10 @@ func run() error {
 	flag.DurationVar(&b.idleDur, "idle-duration", 60*time.Second, "idle time measured, as 3 windows")
 	flag.IntVar(&b.reps400, "reps-idle-api", 2, "repetitions of GET /containers on the idle setup")
 	flag.IntVar(&b.changeLarge, "change-files", 1000, "spec files for the second change cost (the first is with the idle specs alone)")
+	only := flag.String("only", "converge,api,reaction,idle", "the scenarios to run, of `LIST` converge,api,reaction,idle (idle includes GET /containers at 400 and the change cost)")
+	serveArgs := flag.String("serve-args", "", "extra `FLAGS` for serve, e.g. \"--parallelism 8\"")
 	flag.Parse()
-	b.loopPars, b.changeSmall = []int{4, 8}, b.idleSpecs
+	b.loopPars, b.changeSmall = []int{8, 16}, b.idleSpecs
 	b.changes = []change{{2, 1}, {1, 2}}
 	if *quick {
 		b.n, b.reps, b.apiN, b.apiDur, b.apiDur400, b.loopPars = 10, 1, 20, time.Second, time.Second, []int{8}
@@ -152,28 +154,25 @@ func run() error {
 		return err
 	}
 	b.log = &serveLog{path: filepath.Join(os.TempDir(), b.run+"-serve.log")}
-	if b.srv, err = startServe(ctx, bin, b.dir, b.run, "unix://"+b.px.sock, b.log.path); err != nil {
+	if b.srv, err = startServe(ctx, bin, b.dir, b.run, "unix://"+b.px.sock, b.log.path, strings.Fields(*serveArgs)); err != nil {
 		return err
 	}
 	slog.Info("serve is up", "addr", b.srv.addr, "instance", b.run, "log", b.log.path)
-	if err := runConverge(ctx, b); err != nil {
-		return err
+	want := map[string]bool{}
+	for _, name := range strings.Split(*only, ",") {
+		want[strings.TrimSpace(name)] = true
 	}
-	if err := runAPI(ctx, b); err != nil {
-		return err
-	}
-	if err := runReaction(ctx, b); err != nil {
-		return err
-	}
-	running, err := runIdle(ctx, b)
-	if err != nil {
-		return err
-	}
-	if err := runAPIAt400(ctx, b, running); err != nil {
-		return err
-	}
-	if err := runChangeCost(ctx, b); err != nil {
-		return err
+	scenarios := []struct {
+		name string
+		run  func(context.Context, *bench) error
+	}{{"converge", runConverge}, {"api", runAPI}, {"reaction", runReaction}, {"idle", runIdleAll}}
+	for _, s := range scenarios {
+		if !want[s.name] {
+			continue
+		}
+		if err := s.run(ctx, b); err != nil {
+			return err
+		}
 	}
 	printTable(os.Stdout, b.rows, time.Since(start))
 	fmt.Printf("(orchestrator built from %s)\n", treeState())
@@ -181,6 +180,19 @@ func run() error {
 		return writeJSON(*out, b.rows)
 	}
 	return nil
+}
+
+// runIdleAll is the idle setup and what is measured on it: the idle cost,
+// GET /containers at 400, and the cost of one change.
+func runIdleAll(ctx context.Context, b *bench) error {
+	running, err := runIdle(ctx, b)
+	if err != nil {
+		return err
+	}
+	if err := runAPIAt400(ctx, b, running); err != nil {
+		return err
+	}
+	return runChangeCost(ctx, b)
 }
 
 // cleanup stops serve and removes every container and tag of this run,

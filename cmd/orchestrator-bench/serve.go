@@ -35,7 +35,7 @@ func buildOrchestrator(ctx context.Context, tmp string) (string, error) {
 // engine at dockerHost (the counting proxy) and logging JSON at debug level
 // to logPath (the reaction scenario reads its debug lines), and waits until
 // its API answers GET /health.
-func startServe(ctx context.Context, bin, dir, instance, dockerHost, logPath string) (*server, error) {
+func startServe(ctx context.Context, bin, dir, instance, dockerHost, logPath string, extra []string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -45,6 +45,7 @@ func startServe(ctx context.Context, bin, dir, instance, dockerHost, logPath str
 		return nil, fmt.Errorf("serve log: %w", err)
 	}
 	cmd := exec.Command(bin, "serve", "--dir", dir, "--instance", instance, "--addr", addr, "--log-format", "json", "--log-level", "debug")
+	cmd.Args = append(cmd.Args, extra...)
 	cmd.Env = append(os.Environ(), "DOCKER_HOST="+dockerHost) // the last value of a key wins
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group: a Ctrl-C reaches the benchmark, which stops
