@@ -80,7 +80,8 @@ func TestWakeUpsCoalesceAndPassesNeverOverlap(t *testing.T) {
 	root := t.TempDir()
 	os.WriteFile(filepath.Join(root, "app.yaml"), []byte("image: app:v1\nmin_replicas: 4\nresources: {}\n"), 0o644)
 	fake := rt.NewFake("app:v1")
-	fake.SetDelay(50 * time.Millisecond) // each pass takes a while
+	fake.SetDelay(50 * time.Millisecond)     // the first pass takes a while
+	fake.SetListDelay(20 * time.Millisecond) // and so does every other
 	obs := &passCounter{}
 	r := reconciler.New(spec.NewDir(root, spec.Options{}), fake, reconciler.Options{Resync: time.Hour, Observer: obs})
 	runLoop(t, r, nil)

@@ -49,7 +49,7 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 		if e.Spec.Resources.Status != spec.StatusStopped {
 			target = max(e.Spec.MinReplicas, 1)
 		}
-		in.Desired[image] = Desired{Spec: e.Spec, Target: target}
+		in.Desired[image] = Desired{Spec: e.Spec, Target: target, Hash: e.Spec.Hash()}
 		if _, ok := r.firstSeen[image]; !ok {
 			r.firstSeen[image] = now
 		}

@@ -35,7 +35,16 @@ type Action struct {
 // Desired is one spec as a pass wants it.
 type Desired struct {
 	Spec   spec.Spec
-	Target int // running replicas wanted; 0 when stopped
+	Target int    // running replicas wanted; 0 when stopped
+	Hash   string // Spec.Hash(), when the caller has it: a pass hashes each spec once
+}
+
+// hash is the spec's hash, computed only when the caller left it out.
+func (d Desired) hash() string {
+	if d.Hash != "" {
+		return d.Hash
+	}
+	return d.Spec.Hash()
 }
 
 // Input is everything a plan is computed from: no I/O happens in Plan.
@@ -120,7 +129,7 @@ func planStopped(d Desired, cs []Container) *SpecPlan {
 
 func planRunning(d Desired, cs []Container, in Input, n *namer) *SpecPlan {
 	p := &SpecPlan{}
-	hash := d.Spec.Hash()
+	hash := d.hash()
 	var activeCur, inactiveCur, activeOld []Container
 	for _, c := range cs {
 		switch {
@@ -280,7 +289,7 @@ func converged(p *SpecPlan, d Desired, in Input) bool {
 	if p == nil || len(p.Actions) > 0 || p.Wait != "" {
 		return false
 	}
-	hash, ready := d.Spec.Hash(), 0
+	hash, ready := d.hash(), 0
 	for _, c := range in.Containers {
 		if c.Image == d.Spec.Image && !c.Held && c.SpecHash == hash && c.Stable(in.Now, in.MinReady) {
 			ready++

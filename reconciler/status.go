@@ -38,12 +38,12 @@ type Status struct {
 // is in force; actErr the failure of its actions (or its backoff). A
 // container counts as ready when it runs, passes its health check, and has
 // not just been restarted (a crash loop is not Healthy between crashes).
-func specStatus(e spec.Entry, target int, cs []Container, p *SpecPlan, fileErr, actErr string, now time.Time, minReady time.Duration) Status {
+func specStatus(e spec.Entry, d Desired, cs []Container, p *SpecPlan, fileErr, actErr string, now time.Time, minReady time.Duration) Status {
 	st := Status{
-		Image: e.Spec.Image, Desired: target, Revision: e.Revision, Source: e.Source.String(),
+		Image: e.Spec.Image, Desired: d.Target, Revision: e.Revision, Source: e.Source.String(),
 		LastReconcile: now,
 	}
-	hash, any := e.Spec.Hash(), 0
+	hash, any := d.hash(), 0
 	for _, c := range cs {
 		if c.Held {
 			continue
@@ -72,7 +72,7 @@ func specStatus(e spec.Entry, target int, cs []Container, p *SpecPlan, fileErr, 
 		st.Health = Degraded
 	case stopped && st.Running == 0:
 		st.Health = Stopped
-	case !pending && st.Ready >= target && st.Running == target:
+	case !pending && st.Ready >= d.Target && st.Running == d.Target:
 		st.Health = Healthy
 	default:
 		st.Health = Progressing
@@ -80,7 +80,7 @@ func specStatus(e spec.Entry, target int, cs []Container, p *SpecPlan, fileErr, 
 	if fileErr != "" && st.Health == Healthy {
 		st.Health = Degraded // running fine, but on a spec the file no longer says
 	}
-	st.Synced = !pending && actErr == "" && fileErr == "" && st.Running == target && st.Ready >= target
+	st.Synced = !pending && actErr == "" && fileErr == "" && st.Running == d.Target && st.Ready >= d.Target
 	return st
 }
 
@@ -111,7 +111,7 @@ func (r *Reconciler) updateStatus(in Input, entries map[string]spec.Entry, plan 
 		if loadErr != nil {
 			fe = joinErr(fe, loadErr.Error())
 		}
-		st := specStatus(e, in.Desired[image].Target, byImage[image], plan[image], fe, actErr, now, r.opts.MinReady)
+		st := specStatus(e, in.Desired[image], byImage[image], plan[image], fe, actErr, now, r.opts.MinReady)
 		st.Autoscale = autoscale[image] // the one the pass aimed at
 		if r.pull.pulling(image) {
 			st.Message = joinErr(st.Message, "pulling image "+image)

@@ -14,11 +14,14 @@ import (
 // Load reads it; Put and Delete edit it in place.
 type Dir struct {
 	Root    string
-	Options Options
+	Options Options // fixed once the Dir is in use: parsed files are cached
+	cache   *parseCache
 }
 
 // NewDir returns the state directory at root.
-func NewDir(root string, opts Options) *Dir { return &Dir{Root: root, Options: opts} }
+func NewDir(root string, opts Options) *Dir {
+	return &Dir{Root: root, Options: opts, cache: &parseCache{files: map[string]*parsedFile{}}}
+}
 
 // Source is where a spec is written: file (slash-separated, relative to the
 // root), line of its first field, and 0-based document index in the file.
@@ -77,6 +80,7 @@ func (d *Dir) Load() (*Snapshot, error) {
 	}
 	snap := &Snapshot{Conflicts: map[string][]Source{}, Found: map[string][]Source{}}
 	var good []Entry
+	seen := map[string]bool{}
 	for _, f := range files {
 		data, err := os.ReadFile(filepath.Join(real, filepath.FromSlash(f)))
 		if err != nil {
@@ -84,19 +88,22 @@ func (d *Dir) Load() (*Snapshot, error) {
 			snap.BrokenFiles = append(snap.BrokenFiles, f)
 			continue
 		}
-		for image, srcs := range imagesIn(f, data) {
+		seen[f] = true
+		p := d.parse(f, data)
+		for image, srcs := range p.images {
 			snap.Found[image] = append(snap.Found[image], srcs...)
 		}
-		docs, errs := Parse(f, data, d.Options)
-		if len(errs) > 0 {
-			snap.Errors = append(snap.Errors, errs...)
+		if len(p.errs) > 0 {
+			snap.Errors = append(snap.Errors, copyErrs(p.errs)...)
 			snap.BrokenFiles = append(snap.BrokenFiles, f)
 			continue
 		}
-		for _, doc := range docs {
-			good = append(good, Entry{Spec: doc.Spec, Source: Source{File: f, Line: doc.Line, Index: doc.Index}, Revision: doc.Spec.Revision()})
+		for _, e := range p.entries {
+			e.Spec = e.Spec.Clone()
+			good = append(good, e)
 		}
 	}
+	d.keepOnly(seen)
 	for image, srcs := range snap.Found {
 		if len(srcs) < 2 {
 			continue

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"sort"
 	"time"
 
@@ -83,6 +84,30 @@ func New(image string) Spec {
 // (empty maps, status running): the form every reader and hash sees.
 func (s Spec) Normalized() Spec {
 	s.normalize()
+	return s
+}
+
+// Clone is a deep copy of s: changing the copy's maps and pointers leaves
+// s as it is.
+func (s Spec) Clone() Spec {
+	s.Env = maps.Clone(s.Env)
+	s.Ports = maps.Clone(s.Ports)
+	if s.Autoscale != nil {
+		a := *s.Autoscale
+		if a.Enabled != nil {
+			v := *a.Enabled
+			a.Enabled = &v
+		}
+		if a.TargetCPUPercent != nil {
+			v := *a.TargetCPUPercent
+			a.TargetCPUPercent = &v
+		}
+		s.Autoscale = &a
+	}
+	if s.Health != nil {
+		h := *s.Health
+		s.Health = &h
+	}
 	return s
 }
 
