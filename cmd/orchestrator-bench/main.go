@@ -185,6 +185,12 @@ func run() error {
 // runIdleAll is the idle setup and what is measured on it: the idle cost,
 // GET /containers at 400, and the cost of one change.
 func runIdleAll(ctx context.Context, b *bench) error {
+	// Left by the scenarios before, or by main when they were not run.
+	for _, f := range []string{"app.yaml", reactionFile} {
+		if err := os.Remove(filepath.Join(b.dir, f)); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("remove %s: %w", f, err)
+		}
+	}
 	running, err := runIdle(ctx, b)
 	if err != nil {
 		return err

@@ -168,9 +168,11 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		Observer: metrics, Host: f.host, Autoscaler: autoscaler,
 	})
 	// Docker 20.10 answers one-shot stats at its once-a-second collection,
-	// so a round takes about running/Parallelism seconds: 32 keeps it ~1 s.
+	// so a round takes about running/Parallelism seconds. 128 keeps the
+	// first health request of an image of 100 replicas near 1 s (it waits
+	// for a round; with 32 it took 4.7 s in make bench).
 	sampler := reconciler.NewSampler(statsSource{docker, engine}, r.Desired, reconciler.SamplerOptions{
-		HostCPUs: opts.HostCPUs, Parallelism: 32, Lease: f.statsLease, Logger: log.With("component", "sampler"),
+		HostCPUs: opts.HostCPUs, Parallelism: 128, Lease: f.statsLease, Logger: log.With("component", "sampler"),
 	})
 	api.Version = version
 	server := api.New(dir, r, engine, sampler, api.Options{
