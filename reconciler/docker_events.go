@@ -21,7 +21,7 @@ func (d *Docker) Events(ctx context.Context) <-chan Event {
 		f := d.filters()
 		f.Add("type", string(events.ContainerEventType))
 		for _, a := range []events.Action{events.ActionCreate, events.ActionStart, events.ActionDie,
-			events.ActionStop, events.ActionDestroy, events.ActionHealthStatus, events.ActionUpdate, events.ActionPause, events.ActionUnPause} {
+			events.ActionStop, events.ActionDestroy, events.ActionHealthStatus, events.ActionUpdate, events.ActionPause, events.ActionUnPause, events.ActionRename} {
 			f.Add("event", string(a))
 		}
 		wait := 100 * time.Millisecond

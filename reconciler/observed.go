@@ -26,12 +26,13 @@ type Observed struct {
 	listGen uint64      // gen when the remembered list began
 	list    []Container // nil: nothing remembered
 	streams int         // event subscriptions open
+	lagging int         // streams whose reader is behind: events may be unseen
 
-	refresh sync.Mutex // one reader's list at a time; the others reuse it
+	refresh chan struct{} // capacity 1: one reader's list at a time; the others reuse it
 }
 
 // NewObserved wraps e.
-func NewObserved(e Engine) *Observed { return &Observed{Engine: e} }
+func NewObserved(e Engine) *Observed { return &Observed{Engine: e, refresh: make(chan struct{}, 1)} }
 
 // Cached returns the managed containers, from the remembered list when
 // nothing has changed since it was taken, else from a new list. The slice is
@@ -42,8 +43,12 @@ func (o *Observed) Cached(ctx context.Context) ([]Container, error) {
 	}
 	// Readers that arrive during a list wait for it rather than list too:
 	// under load that is one engine call per change, not one per reader.
-	o.refresh.Lock()
-	defer o.refresh.Unlock()
+	select {
+	case o.refresh <- struct{}{}:
+		defer func() { <-o.refresh }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	if cs, ok := o.current(); ok {
 		return cs, nil
 	}
@@ -54,7 +59,7 @@ func (o *Observed) Cached(ctx context.Context) ([]Container, error) {
 func (o *Observed) current() ([]Container, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.list == nil || o.streams == 0 || o.listGen != o.gen {
+	if o.list == nil || o.streams == 0 || o.lagging > 0 || o.listGen != o.gen {
 		return nil, false
 	}
 	return slices.Clone(o.list), true
@@ -79,6 +84,12 @@ func (o *Observed) List(ctx context.Context) ([]Container, error) {
 	}
 	o.mu.Unlock()
 	return cs, nil
+}
+
+func (o *Observed) setLagging(d int) {
+	o.mu.Lock()
+	o.lagging += d
+	o.mu.Unlock()
 }
 
 // touch makes the remembered list stale.
@@ -139,7 +150,18 @@ func (o *Observed) Events(ctx context.Context) <-chan Event {
 			o.touch()
 			select {
 			case out <- ev:
+				continue
+			default:
+			}
+			// The reader is behind: events after this one are not seen
+			// until it catches up, so nothing remembered is trusted.
+			o.setLagging(1)
+			select {
+			case out <- ev:
+				o.setLagging(-1)
 			case <-ctx.Done():
+				o.setLagging(-1)
+				o.touch()
 				// The inner stream closes with ctx: drain it so its
 				// goroutine ends.
 				for range in {

@@ -2,6 +2,8 @@ package reconciler_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -134,4 +136,54 @@ func TestObservedReadersShareOneList(t *testing.T) {
 	if got := fake.Calls("list") - before; got < 1 || got > 2 {
 		t.Errorf("8 concurrent readers of a stale list listed %d times, want 1 (2 if the event came late)", got)
 	}
+}
+
+func TestObservedQueuedReaderKeepsItsDeadline(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fake := rt.NewFake("app:v1")
+	o := reconciler.NewObserved(fake)
+	o.Events(ctx)
+	fake.SetListDelay(time.Hour) // a list that hangs until its caller gives up
+	slowCtx, stopSlow := context.WithCancel(ctx)
+	slowDone := make(chan struct{})
+	go func() {
+		defer close(slowDone)
+		o.Cached(slowCtx)
+	}()
+	// Whichever reader gets to the engine first, the one with a deadline
+	// returns at its deadline, while the other still waits.
+	quick, cancelQuick := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancelQuick()
+	if _, err := o.Cached(quick); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Cached behind a hanging list = %v, want DeadlineExceeded", err)
+	}
+	select {
+	case <-slowDone:
+		t.Errorf("the reader without a deadline returned before it was cancelled")
+	default:
+	}
+	stopSlow()
+	<-slowDone
+}
+
+func TestObservedTrustsNothingWhileItsReaderLags(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fake := rt.NewFake("app:v1")
+	o := reconciler.NewObserved(fake)
+	o.Events(ctx) // nobody reads: the stream backs up
+	for i := range 70 {
+		if _, err := fake.Create(ctx, managed(fmt.Sprintf("app-%d", i+1))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Once its buffer is full, later events are unseen: every read lists.
+	rt.Eventually(t, 5*time.Second, "two reads in a row both list", func() (bool, string) {
+		before := fake.Calls("list")
+		states(t, o)
+		states(t, o)
+		got := fake.Calls("list") - before
+		return got == 2, fmt.Sprintf("%d lists", got)
+	})
 }

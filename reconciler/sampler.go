@@ -90,9 +90,11 @@ type Usage struct {
 	Started time.Time
 }
 
-// Sampler samples the stats of every managed running container in the
-// background, probes their servers, and serves the results from a cache:
-// a request never makes an engine call (DESIGN.md §8).
+// Sampler samples the stats of managed running containers in the
+// background, probes their servers, and serves the results from a cache
+// (DESIGN.md §8): every container, or with a Lease only those someone looks
+// at. A request never makes an engine call itself; the first read of an
+// image outside the lease waits for the round it asks for.
 type Sampler struct {
 	src   StatsSource
 	specs func() map[string]spec.Spec
@@ -214,16 +216,30 @@ func (s *Sampler) WaitRound(ctx context.Context) error {
 // even the first answer has memory, liveness and disk filled in. CPU needs
 // a second sample: it follows a round later.
 func (s *Sampler) Read(ctx context.Context, image string) []ContainerHealth {
-	if s.opts.Lease > 0 {
+	if s.opts.Lease > 0 && s.known(image) {
+		now := s.opts.Now()
 		s.mu.Lock()
-		s.reads[image] = s.opts.Now()
-		cold := !s.sampled[image]
+		last, seen := s.reads[image]
+		// A lease that ran out may have been dropped by the round now
+		// running, whatever the last round covered.
+		cold := !s.sampled[image] || !seen || now.Sub(last) >= s.opts.Lease
+		s.reads[image] = now
 		s.mu.Unlock()
 		if cold {
 			_ = s.WaitRound(ctx) // on timeout, what is known so far
 		}
 	}
 	return s.Health(image)
+}
+
+// known reports whether image has a spec in force: a read of any other name
+// answers at once, and costs no round.
+func (s *Sampler) known(image string) bool {
+	if s.specs == nil {
+		return true
+	}
+	_, ok := s.specs()[image]
+	return ok
 }
 
 // Health returns the cached health of image's containers, sorted by name.

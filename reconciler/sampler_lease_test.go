@@ -134,3 +134,20 @@ func TestSamplerLeaseIdleMakesNoEngineCall(t *testing.T) {
 		t.Errorf("3 idle rounds made %d stats calls, want 0", got)
 	}
 }
+
+func TestSamplerLeaseReadOfAnUnknownImageCostsNothing(t *testing.T) {
+	r := newLeaseRig(t)
+	// No Run: a read that asked for a round would wait for the deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	stats := r.fake.Calls("stats")
+	if hs := r.s.Read(ctx, "nosuch:1"); len(hs) != 0 {
+		t.Errorf("Read(nosuch:1) = %+v, want nothing", hs)
+	}
+	if ctx.Err() != nil {
+		t.Errorf("Read of an image without a spec waited for a round")
+	}
+	if got := r.fake.Calls("stats") - stats; got != 0 {
+		t.Errorf("it made %d stats calls, want 0", got)
+	}
+}

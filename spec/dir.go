@@ -20,7 +20,7 @@ type Dir struct {
 
 // NewDir returns the state directory at root.
 func NewDir(root string, opts Options) *Dir {
-	return &Dir{Root: root, Options: opts, cache: &parseCache{files: map[string]*parsedFile{}}}
+	return &Dir{Root: root, Options: opts, cache: &parseCache{opts: opts, files: map[string]*parsedFile{}}}
 }
 
 // Source is where a spec is written: file (slash-separated, relative to the

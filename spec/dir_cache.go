@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 )
 
@@ -11,6 +12,7 @@ import (
 // 90 % of each resync pass parsing them (BenchmarkIdleResync).
 type parseCache struct {
 	mu    sync.Mutex
+	opts  Options                // what files were parsed with
 	files map[string]*parsedFile // by file name
 }
 
@@ -28,6 +30,9 @@ type parsedFile struct {
 func (d *Dir) parse(f string, data []byte) *parsedFile {
 	if d.cache != nil {
 		d.cache.mu.Lock()
+		if d.cache.opts != d.Options { // validation depends on them
+			d.cache.opts, d.cache.files = d.Options, map[string]*parsedFile{}
+		}
 		p, ok := d.cache.files[f]
 		d.cache.mu.Unlock()
 		if ok && bytes.Equal(p.data, data) {
@@ -69,6 +74,7 @@ func copyErrs(errs FieldErrors) FieldErrors {
 	out := make(FieldErrors, len(errs))
 	for i, e := range errs {
 		c := *e
+		c.Loc = slices.Clone(e.Loc)
 		out[i] = &c
 	}
 	return out

@@ -55,9 +55,13 @@ func TestLoadReusesOnlyUnchangedFiles(t *testing.T) {
 	if len(broken.Errors) != 1 {
 		t.Fatalf("errors = %v, want 1", broken.Errors)
 	}
+	if len(broken.Errors[0].Loc) == 0 {
+		t.Fatalf("error %+v has no loc", broken.Errors[0])
+	}
 	broken.Errors[0].Msg = "changed"
-	if got := load().Errors[0].Msg; got == "changed" {
-		t.Errorf("a caller's change of an error reached the next load")
+	broken.Errors[0].Loc[0] = "changed"
+	if e := load().Errors[0]; e.Msg == "changed" || e.Loc[0] == "changed" {
+		t.Errorf("a caller's change of an error reached the next load: %+v", e)
 	}
 	write("image: app:1\nresources: {}\n")
 	if snap := load(); len(snap.Errors) != 0 || len(snap.Specs) != 1 {
@@ -71,5 +75,20 @@ func TestLoadReusesOnlyUnchangedFiles(t *testing.T) {
 	load()
 	if n := len(dir.cache.files); n != 0 {
 		t.Errorf("cache holds %d files after the only one was removed", n)
+	}
+}
+
+func TestLoadParsesAgainWhenOptionsChange(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "app.yaml"), []byte("image: app:1\nresources: {cpu: \"3\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := NewDir(root, Options{HostCPUs: 4})
+	if snap, err := dir.Load(); err != nil || len(snap.Errors) != 0 {
+		t.Fatalf("4 CPUs: %v, %v", snap.Errors, err)
+	}
+	dir.Options.HostCPUs = 2
+	if snap, err := dir.Load(); err != nil || len(snap.Errors) != 1 {
+		t.Errorf("2 CPUs: errors %v (%v), want the cpu bound", snap.Errors, err)
 	}
 }

@@ -99,6 +99,9 @@ endpoint but GET /health needs "Authorization: Bearer <token>".`,
 			if err := api.CheckBind(f.addr, f.token); err != nil {
 				return usagef("%v", err)
 			}
+			if f.statsLease < 0 {
+				return usagef("--stats-lease must not be negative, got %s", f.statsLease)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			return a.serve(ctx, f, log)
@@ -182,6 +185,13 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", f.addr, err)
 	}
+	var debugLn net.Listener // before anything runs: a bad address stops nothing half-way
+	if f.debugAddr != "" {
+		if debugLn, err = net.Listen("tcp", f.debugAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen %s: %w", f.debugAddr, err)
+		}
+	}
 	srv := &http.Server{
 		Handler:           server.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -204,8 +214,8 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		defer cancel()
 		return srv.Shutdown(shut)
 	})
-	if f.debugAddr != "" {
-		g.Go(func() error { return serveDebug(ctx, f.debugAddr, log) })
+	if debugLn != nil {
+		g.Go(func() error { return serveDebug(ctx, debugLn, log) })
 	}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

@@ -130,8 +130,12 @@ func (f *Fake) List(ctx context.Context) ([]reconciler.Container, error) {
 	f.slow.Lock()
 	d := f.listWait
 	f.slow.Unlock()
-	if d > 0 {
-		time.Sleep(d) // the engine's own latency, not a test's synchronisation
+	if d > 0 { // the engine's own latency, not a test's synchronisation
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
