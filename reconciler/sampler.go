@@ -216,18 +216,26 @@ func (s *Sampler) WaitRound(ctx context.Context) error {
 // even the first answer has memory, liveness and disk filled in. CPU needs
 // a second sample: it follows a round later.
 func (s *Sampler) Read(ctx context.Context, image string) []ContainerHealth {
-	if s.opts.Lease > 0 && s.known(image) {
-		now := s.opts.Now()
+	if s.opts.Lease <= 0 {
+		return s.Health(image)
+	}
+	now := s.opts.Now()
+	s.mu.Lock()
+	last, seen := s.reads[image]
+	// A lease that ran out may have been dropped by the round now running,
+	// whatever the last round covered.
+	warm := s.sampled[image] && seen && now.Sub(last) < s.opts.Lease
+	if warm {
+		s.reads[image] = now
+	}
+	s.mu.Unlock()
+	// Only a cold read looks the image up among the specs: the warm path,
+	// every request under load, stays a map read.
+	if !warm && s.known(image) {
 		s.mu.Lock()
-		last, seen := s.reads[image]
-		// A lease that ran out may have been dropped by the round now
-		// running, whatever the last round covered.
-		cold := !s.sampled[image] || !seen || now.Sub(last) >= s.opts.Lease
 		s.reads[image] = now
 		s.mu.Unlock()
-		if cold {
-			_ = s.WaitRound(ctx) // on timeout, what is known so far
-		}
+		_ = s.WaitRound(ctx) // on timeout, what is known so far
 	}
 	return s.Health(image)
 }
