@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/orchestrator/orchestrator/api"
+	"github.com/orchestrator/orchestrator/reconciler"
 	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
 )
 
@@ -201,6 +204,8 @@ func TestMetrics(t *testing.T) {
 	e := newEnv(t)
 	e.do("POST", "/start/container", `{"image":"web:v1","resources":{}}`)
 	e.do("GET", "/images/web:v1/containers", "")
+	e.do("GET", "/start/nothing", "")
+	e.do("GET", "/start/container/more", "")
 	// A request is counted once its handler returned, which can be a moment
 	// after its client has the answer: poll.
 	wants := []string{
@@ -210,6 +215,10 @@ func TestMetrics(t *testing.T) {
 		`orchestrator_specs{health="Healthy"}`,
 		`orchestrator_http_requests_total{code="200",method="POST",route="/start/container"} 1`,
 		`orchestrator_http_requests_total{code="200",method="GET",route="/images/{image}/containers"} 1`,
+		`orchestrator_http_requests_total{code="404",method="GET",route="unmatched"} 2`,
+		`orchestrator_spec_replicas{image="web:v1",kind="desired"} 1`,
+		`orchestrator_spec_replicas{image="web:v1",kind="ready"} 1`,
+		`orchestrator_spec_replicas{image="web:v1",kind="running"} 1`,
 	}
 	rt.Eventually(t, 5*time.Second, "every metric", func() (bool, string) {
 		r := e.do("GET", "/metrics", "")
@@ -220,6 +229,42 @@ func TestMetrics(t *testing.T) {
 		}
 		return true, ""
 	})
+	if r := e.do("GET", "/metrics", ""); strings.Contains(r.raw, `route="/start/*"`) || strings.Contains(r.raw, `route="/images/*"`) {
+		t.Errorf("an unmatched route is labelled by its mount:\n%s", r.raw)
+	}
+}
+
+// An autoscaled spec's recommendation is a gauge by image; a deleted
+// spec's series go with it.
+func TestMetricsOfAutoscaledSpec(t *testing.T) {
+	m := api.NewMetrics()
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		return rec.Body.String()
+	}
+	m.PassDone(reconciler.PassResult{}, time.Millisecond, []reconciler.Status{
+		{Image: "web:v1", Desired: 3, Ready: 2, Running: 3, Autoscale: &reconciler.AutoscaleStatus{Recommendation: 3}},
+		{Image: "api:v1", Desired: 1, Ready: 1, Running: 1},
+	})
+	got := scrape()
+	for _, want := range []string{
+		`orchestrator_autoscale_recommendation_replicas{image="web:v1"} 3`,
+		`orchestrator_spec_replicas{image="web:v1",kind="desired"} 3`,
+		`orchestrator_spec_replicas{image="web:v1",kind="ready"} 2`,
+		`orchestrator_spec_replicas{image="api:v1",kind="running"} 1`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(got, `orchestrator_autoscale_recommendation_replicas{image="api:v1"}`) {
+		t.Errorf("a spec that is not autoscaled has a recommendation")
+	}
+	m.PassDone(reconciler.PassResult{}, time.Millisecond, []reconciler.Status{{Image: "api:v1", Desired: 1, Ready: 1, Running: 1}})
+	if got := scrape(); strings.Contains(got, `image="web:v1"`) {
+		t.Errorf("a deleted spec's series stay")
+	}
 }
 
 // containerStates maps name to state, marking held ones.

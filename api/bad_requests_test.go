@@ -154,3 +154,45 @@ func trim(s string) string {
 	}
 	return s
 }
+
+// TestEveryImageRouteRefusesABadImage: a name no spec can have is a 422 at
+// ["path","image"] on every route that takes {image}, reads as writes, and
+// touches nothing.
+func TestEveryImageRouteRefusesABadImage(t *testing.T) {
+	e := newEnv(t)
+	if r := e.do("POST", "/start/container", `{"image":"web:v1","max_replicas":2,"resources":{}}`); r.code != 200 {
+		t.Fatalf("setup: %d %s", r.code, r.raw)
+	}
+	routes := []struct{ method, suffix, body string }{
+		{"GET", "", ""},
+		{"PUT", "", `{"image":"web:v1","resources":{}}`},
+		{"DELETE", "", ""},
+		{"POST", "/scale", `{"min_replicas":1,"max_replicas":2}`},
+		{"POST", "/reconcile", ""},
+		{"GET", "/containers", ""},
+		{"GET", "/health", ""},
+	}
+	images := []string{"..%2F..%2Fetc%2Fpasswd", "..%2F..%2Fetc", "%2Fetc%2Fpasswd", "Web:V1", "web:v1%20x", "web::v1"}
+	for _, rt := range routes {
+		for _, image := range images {
+			t.Run(rt.method+" "+image+rt.suffix, func(t *testing.T) {
+				before := e.state()
+				r := e.do(rt.method, "/images/"+image+rt.suffix, rt.body)
+				detail, _ := r.body["detail"].([]any)
+				first, _ := func() (map[string]any, bool) {
+					if len(detail) == 0 {
+						return nil, false
+					}
+					m, ok := detail[0].(map[string]any)
+					return m, ok
+				}()
+				if r.code != 422 || len(detail) != 1 || fmt.Sprint(first["loc"]) != "[path image]" || first["type"] != "value_error" || first["msg"] == "" {
+					t.Errorf("= %d %s, want 422 at [path image]", r.code, trim(r.raw))
+				}
+				if after := e.state(); after != before {
+					t.Errorf("the request changed files or containers:\nbefore:\n%s\nafter:\n%s", before, after)
+				}
+			})
+		}
+	}
+}

@@ -57,7 +57,7 @@ func (s *Server) dispatchImage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	image, err := url.PathUnescape(raw)
-	if err != nil || image == "" || strings.HasSuffix(raw, "/") || strings.HasPrefix(image, "/") {
+	if err != nil || image == "" || strings.HasSuffix(raw, "/") || strings.HasPrefix(raw, "/") {
 		return errNotFound
 	}
 	route := "/images/{image}"
@@ -71,6 +71,10 @@ func (s *Server) dispatchImage(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		if a.method == r.Method {
+			// Every route refuses a name no spec can have, reads as writes.
+			if err := checkPathImage(image); err != nil {
+				return err
+			}
 			return a.serve(s, w, r, image)
 		}
 		allow = append(allow, a.method)
@@ -211,9 +215,6 @@ func (s *Server) deleteImage(w http.ResponseWriter, r *http.Request, image strin
 func (s *Server) scale(w http.ResponseWriter, r *http.Request, image string) error {
 	req, err := parseScale(r)
 	if err != nil {
-		return err
-	}
-	if err := checkPathImage(image); err != nil {
 		return err
 	}
 	sp := spec.New(image)

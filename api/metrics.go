@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -14,16 +15,19 @@ import (
 )
 
 // Metrics are the Prometheus metrics of a server: reconcile passes and
-// their durations, actions by kind and result, specs by health, and HTTP
-// requests by route and code. It is also the reconciler's Observer.
+// their durations, actions by kind and result, specs by health, each spec's
+// replicas and autoscaler recommendation, and HTTP requests by route and
+// code. It is also the reconciler's Observer.
 type Metrics struct {
-	reg          *prometheus.Registry
-	passes       *prometheus.CounterVec
-	passDuration prometheus.Histogram
-	actions      *prometheus.CounterVec
-	specs        *prometheus.GaugeVec
-	requests     *prometheus.CounterVec
-	reqDuration  *prometheus.HistogramVec
+	reg            *prometheus.Registry
+	passes         *prometheus.CounterVec
+	passDuration   prometheus.Histogram
+	actions        *prometheus.CounterVec
+	specs          *prometheus.GaugeVec
+	replicas       *prometheus.GaugeVec // by image and kind: desired, ready, running
+	recommendation *prometheus.GaugeVec // by image, autoscaled specs only
+	requests       *prometheus.CounterVec
+	reqDuration    *prometheus.HistogramVec
 }
 
 // NewMetrics registers the metrics in a registry of their own (with the Go
@@ -44,6 +48,12 @@ func NewMetrics() *Metrics {
 		specs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "orchestrator_specs", Help: "Specs by health after the last pass.",
 		}, []string{"health"}),
+		replicas: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "orchestrator_spec_replicas", Help: "Replicas of each spec after the last pass: desired (the target), ready and running.",
+		}, []string{"image", "kind"}),
+		recommendation: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "orchestrator_autoscale_recommendation_replicas", Help: "The autoscaler's recommended replicas of each autoscaled spec.",
+		}, []string{"image"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "orchestrator_http_requests_total", Help: "HTTP requests, by route and status code.",
 		}, []string{"method", "route", "code"}),
@@ -52,7 +62,7 @@ func NewMetrics() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 18),
 		}, []string{"method", "route"}),
 	}
-	m.reg.MustRegister(m.passes, m.passDuration, m.actions, m.specs, m.requests, m.reqDuration,
+	m.reg.MustRegister(m.passes, m.passDuration, m.actions, m.specs, m.replicas, m.recommendation, m.requests, m.reqDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, h := range []string{reconciler.Healthy, reconciler.Progressing, reconciler.Degraded, reconciler.Missing, reconciler.Stopped} {
 		m.specs.WithLabelValues(h)
@@ -87,6 +97,17 @@ func (m *Metrics) PassDone(res reconciler.PassResult, took time.Duration, status
 	for h, n := range counts {
 		m.specs.WithLabelValues(h).Set(float64(n))
 	}
+	// Only the specs of this pass: a deleted spec's series go.
+	m.replicas.Reset()
+	m.recommendation.Reset()
+	for _, st := range statuses {
+		m.replicas.WithLabelValues(st.Image, "desired").Set(float64(st.Desired))
+		m.replicas.WithLabelValues(st.Image, "ready").Set(float64(st.Ready))
+		m.replicas.WithLabelValues(st.Image, "running").Set(float64(st.Running))
+		if st.Autoscale != nil {
+			m.recommendation.WithLabelValues(st.Image).Set(float64(st.Autoscale.Recommendation))
+		}
+	}
 }
 
 // routeKey carries the matched route up from a handler: the image routes
@@ -114,8 +135,10 @@ func (m *Metrics) middleware(next http.Handler) http.Handler {
 		if route == "" {
 			route = chi.RouteContext(r.Context()).RoutePattern()
 		}
-		if route == "" {
-			route = "unmatched" // never the raw path: unbounded label values
+		// A mount's catch-all ("/start/*", "/images/*") that no route below
+		// it took is no route either; never the raw path: unbounded values.
+		if route == "" || strings.HasSuffix(route, "/*") {
+			route = "unmatched"
 		}
 		method := r.Method
 		switch method {

@@ -523,11 +523,26 @@ func TestOpenAPIAndDocsAreServed(t *testing.T) {
 		t.Error("app.js must fetch ../openapi.json and store nothing")
 	}
 
-	res, body := get("/openapi.json")
+	_, body := get("/openapi.json")
 	if body != string(openAPIJSON()) {
 		t.Errorf("GET /openapi.json is not the document (%d bytes, want %d)", len(body), len(openAPIJSON()))
 	}
-	_ = res
+
+	// Every method of the document has its badge colour on the page.
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	_, css := get("/docs/style.css")
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if !strings.Contains(css, "."+method+" { background:") {
+				t.Errorf("style.css has no badge rule .%s (used by %s %s)", method, strings.ToUpper(method), path)
+			}
+		}
+	}
 }
 
 func TestOpenAPIAndDocsNeedTheToken(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/spec"
 )
 
 // startRoutes is the original's POST /start/container.
@@ -18,7 +19,8 @@ func (s *Server) startRoutes() chi.Router {
 
 // startContainer writes the spec (a new file, or the fields that changed in
 // the file that holds the image) and waits, bounded, for the reconciler to
-// have a running container of the image.
+// have a container of the image in the state the spec asks for: running,
+// or, for a stopped spec, created and not running (docs/design.md §4).
 func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) error {
 	sp, err := parseSpec(r, s.dir.Options)
 	if err != nil {
@@ -31,14 +33,14 @@ func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) error {
 	}
 	setETag(w, res.Revision)
 	s.log.Info("spec written", "image", sp.Image, "result", res.Result, "source", res.Source.String(), "via", "POST /start/container")
-	hash := sp.Hash()
-	p, err := s.await(r, sp.Image, since, func(p progress) bool { return running(p.containers, hash) != nil })
+	wanted := wantedContainer(sp)
+	p, err := s.await(r, sp.Image, since, func(p progress) bool { return wanted(p.containers) != nil })
 	if err != nil && !errors.Is(err, errWaitTimeout) {
 		return err
 	}
 	c, action := created(p)
 	if c == nil {
-		c = running(p.containers, hash)
+		c = wanted(p.containers)
 	}
 	if c == nil {
 		why := p.status.LastError
@@ -49,7 +51,7 @@ func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) error {
 		case p.passErr != nil:
 			why = p.passErr.Error()
 		default:
-			why = fmt.Sprintf("no container of %s is running after %s", sp.Image, s.opts.WaitTimeout)
+			why = fmt.Sprintf("no container of %s is %s after %s", sp.Image, sp.Resources.Status, s.opts.WaitTimeout)
 		}
 		return errorf(http.StatusInternalServerError, "%s", why)
 	}
@@ -75,13 +77,22 @@ func created(p progress) (*reconciler.Container, string) {
 	return nil, "kept-existing"
 }
 
-// running is a running container of the spec as it is now (its hash): an
-// outdated one is about to be replaced and is no answer.
-func running(cs []reconciler.Container, hash string) *reconciler.Container {
-	for i := range cs {
-		if cs[i].State == "running" && !cs[i].Held && cs[i].SpecHash == hash {
-			return &cs[i]
+// wantedContainer finds, among a list, a container of the spec as it is now
+// (its hash: an outdated one is about to be replaced and is no answer) in
+// the state the spec asks for: running, or for a stopped spec existing and
+// not running. The wait of the start call ends on nothing else, so it can
+// never wait for a state the spec does not ask for.
+func wantedContainer(sp spec.Spec) func([]reconciler.Container) *reconciler.Container {
+	hash, stopped := sp.Hash(), sp.Resources.Status == spec.StatusStopped
+	return func(cs []reconciler.Container) *reconciler.Container {
+		for i, c := range cs {
+			if c.Held || c.SpecHash != hash {
+				continue
+			}
+			if stopped && (c.State == "created" || c.State == "exited") || !stopped && c.State == "running" {
+				return &cs[i]
+			}
 		}
+		return nil
 	}
-	return nil
 }

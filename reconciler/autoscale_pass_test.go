@@ -116,7 +116,7 @@ func TestLoweringMinScalesDownAtOnce(t *testing.T) {
 	w.converge()
 	as.Evaluate(w.r.Desired(), w.load(0)) // idle: 0 asked, raised to min 3
 	w.pass()
-	if st := w.status("app:v1"); st.Desired != 3 || st.Autoscale.Reason != "cpu 0% of target → 0; raised to min 3" {
+	if st := w.status("app:v1"); st.Desired != 3 || st.Autoscale.Reason != "cpu 0% of target asks for 0; raised to min_replicas 3 → 3" {
 		t.Errorf("idle at min 3: desired %d, autoscale %+v", st.Desired, st.Autoscale)
 	}
 	w.write("app.yaml", strings.Replace(text, "min_replicas: 3", "min_replicas: 1", 1))

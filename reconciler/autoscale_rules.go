@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/orchestrator/orchestrator/spec"
@@ -34,18 +35,20 @@ func (a *Autoscaler) Recommend(s spec.Spec, current int, usage []Usage, now time
 	st.history = slices.DeleteFunc(st.history, func(h timedReplicas) bool { return !h.at.After(now.Add(-window)) })
 	m := measure(usage, now)
 	if m.ready == 0 { // no data: the load's count stays as it was
-		rec := Recommendation{Replicas: min(max(st.load, lo), hi)}
-		rec.Reason = fmt.Sprintf("no cpu metrics yet → keeps %d", rec.Replicas)
+		what := "no cpu metrics yet"
 		if m.pending > 0 {
-			rec.Reason = fmt.Sprintf("no cpu metrics yet (%s) → keeps %d", withoutData(m.pending), rec.Replicas)
+			what = fmt.Sprintf("no cpu metrics yet (%s)", withoutData(m.pending))
 		}
+		n := min(max(st.load, lo), hi)
+		rec := Recommendation{Replicas: n, Reason: reasonOf(what, n, true, nil, n)}
 		st.rec = rec
 		return rec
 	}
 	util := m.sum / float64(m.ready) * 100
 	rec := Recommendation{UtilizationPercent: &util}
-	n, why := rawReplicas(current, m, cpuTarget(s))
-	rec.Reason = why
+	n, what, kept := rawReplicas(current, m, cpuTarget(s))
+	raw := n
+	var steps []string
 	st.history = append(st.history, timedReplicas{now, n})
 
 	switch {
@@ -56,7 +59,7 @@ func (a *Autoscaler) Recommend(s spec.Spec, current int, usage []Usage, now time
 		}
 		if held := min(highest, current); held != n {
 			n = held
-			rec.Reason += fmt.Sprintf("; held at %d by the %s scale-down stabilization", n, window)
+			steps = append(steps, fmt.Sprintf("held at %d by the %s scale-down stabilization", n, window))
 		}
 	case n > current: // scale-up: at most max(4, 2 × the count at the period's start)
 		base := current
@@ -65,24 +68,48 @@ func (a *Autoscaler) Recommend(s spec.Spec, current int, usage []Usage, now time
 		}
 		if limit := max(4, 2*base, current); n > limit {
 			n = limit
-			rec.Reason += fmt.Sprintf("; limited to %d (at most max(4, 2×%d) per %s)", n, base, AutoscaleUpPeriod)
+			steps = append(steps, fmt.Sprintf("limited to %d (at most max(4, 2×%d) per %s)", n, base, AutoscaleUpPeriod))
 		}
 	}
 	if n > hi {
+		steps = append(steps, bounded(n, lo, hi))
 		n = hi
-		rec.Reason += fmt.Sprintf("; clamped to max %d", hi)
 	}
 	st.load = n
 	if n < lo {
+		steps = append(steps, bounded(n, lo, hi))
 		n = lo
-		rec.Reason += fmt.Sprintf("; raised to min %d", lo)
 	}
 	if n > current && (st.upAt.IsZero() || now.Sub(st.upAt) >= AutoscaleUpPeriod) {
 		st.upAt, st.upFrom = now, current // a new scale-up period begins
 	}
-	rec.Replicas = n
+	rec.Replicas, rec.Reason = n, reasonOf(what, raw, kept, steps, n)
 	st.rec = rec
 	return rec
+}
+
+// reasonOf says why the count is n: what the load asks (raw, or kept), then
+// each rule that moved it, and the count the reconciler uses last, so that
+// the arrow always names the result: "cpu 0% of target asks for 0; raised
+// to min_replicas 2 → 2".
+func reasonOf(what string, raw int, kept bool, steps []string, n int) string {
+	switch {
+	case len(steps) == 0 && kept:
+		return fmt.Sprintf("%s → keeps %d", what, n)
+	case len(steps) == 0:
+		return fmt.Sprintf("%s → %d", what, n)
+	case kept:
+		return fmt.Sprintf("%s, keeps %d; %s → %d", what, raw, strings.Join(steps, "; "), n)
+	}
+	return fmt.Sprintf("%s asks for %d; %s → %d", what, raw, strings.Join(steps, "; "), n)
+}
+
+// bounded names the bound of the spec that n crosses.
+func bounded(n, lo, hi int) string {
+	if n > hi {
+		return fmt.Sprintf("clamped to max_replicas %d", hi)
+	}
+	return fmt.Sprintf("raised to min_replicas %d", lo) // min 0 counts as 1
 }
 
 // cpuTarget is s's CPU target as a fraction of the limit.
@@ -118,12 +145,13 @@ func measure(usage []Usage, now time.Time) measured {
 // util / target), the current count within the tolerance. Containers
 // without data count as at the target for a scale-down (they never push
 // one) and as 0 % for a scale-up; when they would turn the direction, or
-// bring the ratio within the tolerance, the current count is kept.
-func rawReplicas(current int, m measured, target float64) (int, string) {
+// bring the ratio within the tolerance, the current count is kept. It
+// returns the count, what the load is, and whether the count is kept.
+func rawReplicas(current int, m measured, target float64) (int, string, bool) {
 	ratio := m.sum / float64(m.ready) / target
 	what := fmt.Sprintf("cpu %.0f%% of target", ratio*100)
 	if math.Abs(ratio-1) <= AutoscaleTolerance {
-		return current, fmt.Sprintf("%s, within the %.0f%% tolerance → keeps %d", what, AutoscaleTolerance*100, current)
+		return current, fmt.Sprintf("%s, within the %.0f%% tolerance", what, AutoscaleTolerance*100), true
 	}
 	n, all := 0, m.ready
 	if m.pending == 0 {
@@ -136,15 +164,15 @@ func rawReplicas(current int, m measured, target float64) (int, string) {
 		all += m.pending
 		adjusted := (m.sum + fill*float64(m.pending)) / float64(all) / target
 		if math.Abs(adjusted-1) <= AutoscaleTolerance || (adjusted < 1) != (ratio < 1) {
-			return current, fmt.Sprintf("%s, but %s → keeps %d", what, withoutData(m.pending), current)
+			return current, fmt.Sprintf("%s, but %s", what, withoutData(m.pending)), true
 		}
 		n = ceil(adjusted * float64(all))
 		what = fmt.Sprintf("%s (%.0f%% counting %s)", what, adjusted*100, withoutData(m.pending))
 	}
 	if ratio < 1 && n > current || ratio > 1 && n < current {
-		return current, fmt.Sprintf("%s → keeps %d (not a scale against the load)", what, current)
+		return current, what + ", not a scale against the load", true
 	}
-	return n, fmt.Sprintf("%s → %d", what, n)
+	return n, what, false
 }
 
 // withoutData says how many containers have no trustworthy CPU yet.

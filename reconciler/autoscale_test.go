@@ -73,9 +73,9 @@ func TestRecommend(t *testing.T) {
 		{"the default target is 70%", scaled(1, 10, 0, ""), 1, busy(1, 1), 2, "cpu 143% of target → 2", 100},
 		{"scale-down without a window", scaled(1, 10, 50, "0s"), 4, busy(4, 0.1), 1, "cpu 20% of target → 1", 10},
 		// Clamping to [max(min,1), max].
-		{"clamped at max", scaled(1, 3, 50, ""), 2, busy(2, 1), 3, "cpu 200% of target → 4; clamped to max 3", 100},
-		{"raised to min", scaled(2, 5, 50, "0s"), 3, busy(3, 0), 2, "cpu 0% of target → 0; raised to min 2", 0},
-		{"min 0 is at least 1", scaled(0, 5, 50, "0s"), 3, busy(3, 0), 1, "cpu 0% of target → 0; raised to min 1", 0},
+		{"clamped at max", scaled(1, 3, 50, ""), 2, busy(2, 1), 3, "cpu 200% of target asks for 4; clamped to max_replicas 3 → 3", 100},
+		{"raised to min", scaled(2, 5, 50, "0s"), 3, busy(3, 0), 2, "cpu 0% of target asks for 0; raised to min_replicas 2 → 2", 0},
+		{"min 0 is at least 1", scaled(0, 5, 50, "0s"), 3, busy(3, 0), 1, "cpu 0% of target asks for 0; raised to min_replicas 1 → 1", 0},
 		// Containers without data: missing metric, new, or not ready.
 		{"missing metric is idle on a scale-up", scaled(1, 10, 50, ""), 2, append(busy(1, 1), noMetric), 2,
 			"cpu 200% of target, but 1 container without data → keeps 2", 100},
@@ -138,7 +138,7 @@ func TestScaleUpInBoundedSteps(t *testing.T) {
 		current = rec.Replicas
 	}
 	rec := reconciler.NewAutoscaler(reconciler.AutoscalerOptions{}).Recommend(s, 1, busy(1, 1), t0)
-	if want := "cpu 1000% of target → 10; limited to 4 (at most max(4, 2×1) per 15s)"; rec.Reason != want {
+	if want := "cpu 1000% of target asks for 10; limited to 4 (at most max(4, 2×1) per 15s) → 4"; rec.Reason != want {
 		t.Errorf("reason %q, want %q", rec.Reason, want)
 	}
 }
@@ -156,7 +156,7 @@ func TestScaleDownStabilization(t *testing.T) {
 		t.Fatalf("at the target: %d (%s), want 4", rec.Replicas, rec.Reason)
 	}
 	rec := step(10*time.Second, 4, 0.1)
-	if want := "cpu 20% of target → 1; held at 4 by the 5m0s scale-down stabilization"; rec.Replicas != 4 || rec.Reason != want {
+	if want := "cpu 20% of target asks for 1; held at 4 by the 5m0s scale-down stabilization → 4"; rec.Replicas != 4 || rec.Reason != want {
 		t.Fatalf("load gone: %d (%s), want 4 (%s)", rec.Replicas, rec.Reason, want)
 	}
 	if rec := step(2*time.Minute, 4, 0.125); rec.Replicas != 4 { // raw ceil(4 × 0.25) = 1

@@ -337,3 +337,21 @@ func classify(op, id string, err error) error {
 		return fmt.Errorf("%s %s: %w", op, id, err)
 	}
 }
+
+// Others counts the managed containers of other instances, by their
+// instance label ("" for none): never listed, counted or touched, only
+// reported.
+func (d *Docker) Others(ctx context.Context) (map[string]int, error) {
+	list, err := d.cli.ContainerList(ctx, container.ListOptions{All: true,
+		Filters: filters.NewArgs(filters.Arg("label", LabelManagedBy+"="+ManagedBy))})
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	out := map[string]int{}
+	for _, s := range list {
+		if inst := s.Labels[LabelInstance]; inst != d.instance {
+			out[inst]++
+		}
+	}
+	return out, nil
+}

@@ -92,8 +92,8 @@ func (r *Reconciler) do(ctx context.Context, a Action) (string, error) {
 		return a.ID, gone(r.engine.Remove(ctx, a.ID))
 	case KindCreate:
 		id, err := r.create(ctx, a.Config)
-		if err != nil {
-			return "", err
+		if err != nil || a.Stopped {
+			return id, err
 		}
 		return id, r.engine.Start(ctx, id)
 	}

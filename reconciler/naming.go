@@ -50,11 +50,12 @@ func rank(cs []Container, current string) []Container {
 // for a container name, and the lowest free slot: orchestrator-demo-web-1.
 type namer struct {
 	taken    map[string]bool
-	instance string
+	instance string // the label
+	prefix   string // of the name
 }
 
 func (n *namer) config(s spec.Spec) ContainerConfig {
-	prefix := NamePrefix(n.instance, s.Image)
+	prefix := NamePrefix(n.prefix, s.Image)
 	slot := 1
 	for n.taken[prefix+"-"+strconv.Itoa(slot)] {
 		slot++
@@ -88,11 +89,12 @@ func configFor(s spec.Spec, instance, name string, slot int) ContainerConfig {
 }
 
 // NamePrefix is the container name of an image without its slot: lowercase,
-// with anything a container name cannot hold turned into "-".
-func NamePrefix(instance, image string) string {
+// with anything a container name cannot hold turned into "-", after prefix
+// and "-" when prefix is set.
+func NamePrefix(prefix, image string) string {
 	var b strings.Builder
-	if instance != "" {
-		b.WriteString(instance + "-")
+	if prefix != "" {
+		b.WriteString(prefix + "-")
 	}
 	for _, r := range strings.ToLower(image) {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-' {

@@ -22,7 +22,7 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 	}
 	snap, loadErr := r.snap, r.snapErr
 	in := Input{Desired: map[string]Desired{}, Keep: map[string]bool{}, Since: map[string]time.Time{}, Now: now,
-		ReadyTimeout: r.opts.ReadyTimeout, MinReady: r.opts.MinReady, Instance: r.opts.Instance}
+		ReadyTimeout: r.opts.ReadyTimeout, MinReady: r.opts.MinReady, Instance: r.opts.Instance, NamePrefix: r.opts.NamePrefix}
 	fileErrs := map[string]string{}
 	entries := map[string]spec.Entry{}
 	switch {

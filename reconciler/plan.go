@@ -29,7 +29,10 @@ type Action struct {
 	ID     string // the container acted on; empty for create
 	Name   string
 	Config ContainerConfig // for create
-	Reason string          // why, for the log
+	// Stopped: for create, leave the new container created and not
+	// started: a stopped spec's containers exist but do not run.
+	Stopped bool
+	Reason  string // why, for the log
 }
 
 // Desired is one spec as a pass wants it.
@@ -62,8 +65,9 @@ type Input struct {
 	MinReady     time.Duration // ...and running that long without a restart
 	// Since says when each desired image became desired. A deleted spec of
 	// the same repository waits for a young one (a tag bump), not an old one.
-	Since    map[string]time.Time
-	Instance string // names and labels new containers, when set
+	Since      map[string]time.Time
+	Instance   string // labels new containers, when set
+	NamePrefix string // begins new containers' names, when set
 }
 
 // SpecPlan is the plan for one image.
@@ -90,12 +94,12 @@ func Plan(in Input) map[string]*SpecPlan {
 		byImage[c.Image] = append(byImage[c.Image], c)
 		names[c.Name] = true
 	}
-	n := &namer{taken: names, instance: in.Instance}
+	n := &namer{taken: names, instance: in.Instance, prefix: in.NamePrefix}
 	out := map[string]*SpecPlan{}
 	for _, image := range slices.Sorted(maps.Keys(in.Desired)) {
 		d := in.Desired[image]
 		if d.Spec.Resources.Status == spec.StatusStopped {
-			out[image] = planStopped(d, byImage[image])
+			out[image] = planStopped(d, byImage[image], n)
 		} else {
 			out[image] = planRunning(d, byImage[image], in, n)
 		}
@@ -117,12 +121,35 @@ func Actions(p map[string]*SpecPlan) []Action {
 	return out
 }
 
-func planStopped(d Desired, cs []Container) *SpecPlan {
+// planStopped makes a stopped spec's containers exist without running
+// (docs/design.md §4): running ones are stopped and kept, and when fewer than
+// max(min_replicas, 1) of the current version exist, the missing ones are
+// created and not started, as `docker create` does. Outdated containers
+// that are not running are replaced; surplus stopped ones are kept until
+// the spec runs again.
+func planStopped(d Desired, cs []Container, n *namer) *SpecPlan {
 	p := &SpecPlan{}
+	hash, have := d.hash(), 0
 	for _, c := range cs {
-		if !c.Held && (c.Active() || c.State == "paused") {
+		switch {
+		case c.Held || c.State == "removing":
+		case c.Active() || c.State == "paused":
 			p.Actions = append(p.Actions, act(KindStop, c, "spec status is stopped"))
+			if c.SpecHash == hash {
+				have++
+			}
+		case c.State == "dead":
+			p.Actions = append(p.Actions, act(KindRemove, c, "dead"))
+		case c.SpecHash != hash:
+			p.Actions = append(p.Actions, act(KindRemove, c, "outdated and not running"))
+		default:
+			have++
 		}
+	}
+	for ; have < max(d.Spec.MinReplicas, 1); have++ {
+		cfg := n.config(d.Spec)
+		p.Actions = append(p.Actions, Action{Kind: KindCreate, Image: d.Spec.Image, Name: cfg.Name, Config: cfg, Stopped: true,
+			Reason: "spec status is stopped: create, do not start"})
 	}
 	return p
 }

@@ -56,6 +56,9 @@ func steps(p map[string]*SpecPlan) []step {
 		target := a.ID
 		if a.Kind == KindCreate {
 			target = "new " + a.Name
+			if a.Stopped {
+				target += " (not started)"
+			}
 		}
 		out = append(out, step{string(a.Kind), a.Image, target})
 	}
@@ -124,6 +127,28 @@ func TestPlan(t *testing.T) {
 				ctr(web, 1, "running"), ctr(web, 2, "restarting"), ctr(web, 3, "exited"), ctr(web, 4, "running", held),
 			}},
 			want: []step{{"stop", "web:v1", "web:v1#1"}, {"stop", "web:v1", "web:v1#2"}},
+		},
+		{
+			name: "a new stopped spec creates max(min_replicas, 1) containers and starts none",
+			in:   Input{Desired: desired(stopped)},
+			want: []step{{"create", "web:v1", "new web-v1-1 (not started)"}, {"create", "web:v1", "new web-v1-2 (not started)"}},
+		},
+		{
+			name: "a stopped spec with min_replicas 0 still has one container",
+			in:   Input{Desired: desired(webSpec(func(s *spec.Spec) { s.MinReplicas, s.Resources.Status = 0, spec.StatusStopped }))},
+			want: []step{{"create", "web:v1", "new web-v1-1 (not started)"}},
+		},
+		{
+			name: "a stopped spec replaces outdated stopped containers, removes dead ones, keeps its surplus",
+			in: Input{Desired: desired(webSpec(func(s *spec.Spec) { s.MinReplicas, s.Resources.Status = 1, spec.StatusStopped })),
+				Containers: []Container{ctr(web, 1, "exited", old), ctr(web, 2, "dead"), ctr(web, 3, "exited"), ctr(web, 4, "created")}},
+			want: []step{{"remove", "web:v1", "web:v1#1"}, {"remove", "web:v1", "web:v1#2"}},
+		},
+		{
+			name: "a stopped spec whose only container is outdated stops it and creates its successor",
+			in: Input{Desired: desired(webSpec(func(s *spec.Spec) { s.MinReplicas, s.Resources.Status = 1, spec.StatusStopped })),
+				Containers: []Container{ctr(web, 1, "running", old)}},
+			want: []step{{"stop", "web:v1", "web:v1#1"}, {"create", "web:v1", "new web-v1-2 (not started)"}},
 		},
 		{
 			name: "back to running starts the same containers, newest first, surplus removed",
@@ -250,9 +275,14 @@ func TestPlan(t *testing.T) {
 			want: []step{{"create", "web:v1", "new web-v1-3"}, {"create", "web:v1", "new web-v1-4"}},
 		},
 		{
-			name: "an instance prefixes names",
-			in:   Input{Instance: "t1", Desired: desired(one)},
+			name: "a name prefix prefixes names",
+			in:   Input{Instance: "t1", NamePrefix: "t1", Desired: desired(one)},
 			want: []step{{"create", "web:v1", "new t1-web-v1-1"}},
+		},
+		{
+			name: "an instance alone (serve's default) labels but does not prefix",
+			in:   Input{Instance: "state-1a2b3c4d", Desired: desired(one)},
+			want: []step{{"create", "web:v1", "new web-v1-1"}},
 		},
 	}
 	for _, tc := range tests {
@@ -291,7 +321,7 @@ func TestPlan(t *testing.T) {
 
 func TestCreateConfig(t *testing.T) {
 	s := webSpec(func(s *spec.Spec) { s.Ports = map[string]int{"8080": 0, "53/udp": 0} })
-	p := Plan(Input{Instance: "ci", Desired: desired(s)})
+	p := Plan(Input{Instance: "ci", NamePrefix: "ci", Desired: desired(s)})
 	got := Actions(p)[0].Config
 	want := ContainerConfig{
 		Name: "ci-web-v1-1", Image: "web:v1", Env: map[string]string{},

@@ -14,7 +14,10 @@ import (
 
 // Options configure a Reconciler.
 type Options struct {
-	Instance     string        // see DockerOptions.Instance; names new containers
+	Instance string // see DockerOptions.Instance: labels new containers
+	// NamePrefix, when set, begins the name of every new container
+	// (serve's explicit --instance): "team-a-orchestrator-demo-web-1".
+	NamePrefix   string
 	Parallelism  int           // actions at once; default 8
 	Resync       time.Duration // periodic pass, jittered ±10%; default 30s
 	ReadyTimeout time.Duration // a new container must be ready within this; default 60s

@@ -95,8 +95,9 @@ func (r *Reconciler) callbackOf(image string) string {
 
 func (r *Reconciler) deliver(ctx context.Context, image string, c Container, id, name, event string) {
 	url := r.callbackOf(image)
+	// A stopped spec's containers are created and not started: "stopped".
 	status := "running"
-	if event == string(KindStop) {
+	if event == string(KindStop) || event == string(KindCreate) && !c.Active() {
 		status = "stopped"
 	}
 	body, _ := json.Marshal(Discovery{Image: image, ContainerID: id, Name: name, Host: r.hooks.host, Ports: c.Ports, Status: status, Event: event})

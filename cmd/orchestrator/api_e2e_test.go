@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/orchestrator/orchestrator/reconciler"
 	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
 )
 
@@ -160,4 +162,63 @@ func TestOriginalExamples(t *testing.T) {
 
 	// And the reconciler heals what the deletes took: 2 running again.
 	waitFor(t, inst, image, 30*time.Second, "2 running after the deletes", exactly(2))
+}
+
+// A start with status stopped answers at once with a container that exists
+// and does not run, and a missing image fails as fast with status stopped as
+// with status running: once the engine has failed the pull.
+func TestStartStoppedAndMissingImage(t *testing.T) {
+	image := rt.BuildTestImage(t)
+	inst := newInstance(t)
+	s := startServer(t, t.TempDir(), inst)
+	waitHealth(t, s)
+	body := func(image, status string) string {
+		return `{"image": "` + image + `", "min_replicas": 1, "max_replicas": 3, "env": {}, "ports": {"8080/tcp": 0},
+		  "resources": {"cpu": "500m", "memory": "256m", "status": "` + status + `"}}`
+	}
+
+	began := time.Now()
+	code, r := call(t, s, "POST", "/start/container", body(image, "stopped"))
+	took := time.Since(began)
+	if code != 200 || r["ok"] != true || r["action"] != "created" || r["status"] != "created" || r["name"] != reconciler.NamePrefix(inst, image)+"-1" {
+		t.Fatalf("start stopped = %d %v", code, r)
+	}
+	if took > 10*time.Second {
+		t.Errorf("start stopped took %s, want under 10 s", took)
+	}
+	t.Logf("start with status stopped answered in %s", took.Round(time.Millisecond))
+	cs := ofImage(containers(t, inst), image)
+	if len(cs) != 1 || cs[0].State != "created" || cs[0].ID != r["container_id"] {
+		t.Errorf("engine after start stopped: %s, want one created container %v", summary(cs), r["container_id"])
+	}
+	code, r = call(t, s, "POST", "/start/container", body(image, "stopped"))
+	if code != 200 || r["action"] != "kept-existing" || r["status"] != "created" {
+		t.Errorf("start stopped again = %d %v", code, r)
+	}
+
+	// The engine's own failure time for a missing image: a pull of it.
+	missing := "orchestrator-test-missing:" + inst
+	began = time.Now()
+	if out, err := exec.Command("docker", "pull", missing).CombinedOutput(); err == nil {
+		t.Fatalf("docker pull %s succeeded: %s", missing, out)
+	}
+	engineFails := time.Since(began)
+	for _, status := range []string{"stopped", "running"} {
+		began := time.Now()
+		code, r := call(t, s, "POST", "/start/container", body(missing, status))
+		took := time.Since(began)
+		want := "image " + missing + " not found locally and pull failed: "
+		if detail, _ := r["detail"].(string); code != 500 || !strings.HasPrefix(detail, want) {
+			t.Errorf("start of a missing image, status %s = %d %v, want 500 %q...", status, code, r, want)
+		}
+		// The call pulls once itself: the engine's failure time, plus the
+		// passes around it, and never a wait for a state.
+		if took > engineFails+2*time.Second {
+			t.Errorf("start of a missing image, status %s, took %s; the engine fails a pull in %s", status, took, engineFails)
+		}
+		t.Logf("missing image, status %s: 500 in %s (docker pull fails in %s)", status, took.Round(time.Millisecond), engineFails.Round(time.Millisecond))
+		if cs := ofImage(containers(t, inst), missing); len(cs) != 0 {
+			t.Errorf("containers of the missing image: %s", summary(cs))
+		}
+	}
 }

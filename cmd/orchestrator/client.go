@@ -28,6 +28,9 @@ type client struct {
 	base  string // the server's URL, without a trailing slash
 	token string
 	http  *http.Client
+	// dirOK: the verb also works on a state directory (--dir), which the
+	// message of an unreachable server then offers.
+	dirOK bool
 }
 
 // openClient resolves the server for the verbs that talk to one: --server,
@@ -134,7 +137,11 @@ func (c *client) transportError(err error) error {
 		}
 		err = ue.Err
 	}
-	return &serverError{fmt.Errorf("cannot reach the orchestrator at %s: %w; start it with `orchestrator serve --dir DIR`, or use --dir", c.base, err)}
+	hint := "start it with `orchestrator serve --dir DIR` (this command needs a running server)"
+	if c.dirOK {
+		hint = "start it with `orchestrator serve --dir DIR`, or use --dir"
+	}
+	return &serverError{fmt.Errorf("cannot reach the orchestrator at %s: %w; %s", c.base, err, hint)}
 }
 
 // Load reads the desired state with one GET /images: each item carries its

@@ -99,10 +99,18 @@ func closedURL(t *testing.T) string {
 	return "http://" + addr
 }
 
-// unreachable is what the CLI says when nothing listens at url.
+// unreachable is what the CLI says when nothing listens at url, for a verb
+// that also works with --dir.
 func unreachable(url string) string {
 	return "error: cannot reach the orchestrator at " + url + ": dial tcp " + strings.TrimPrefix(url, "http://") +
 		": connect: connection refused; start it with `orchestrator serve --dir DIR`, or use --dir\n"
+}
+
+// unreachableServerOnly is the same for a verb that needs a server: it
+// does not offer --dir, which that verb refuses.
+func unreachableServerOnly(url string) string {
+	return "error: cannot reach the orchestrator at " + url + ": dial tcp " + strings.TrimPrefix(url, "http://") +
+		": connect: connection refused; start it with `orchestrator serve --dir DIR` (this command needs a running server)\n"
 }
 
 // outcome is what one store call gave, comparable across stores.
@@ -223,7 +231,7 @@ func TestClientErrors(t *testing.T) {
 	url := closedURL(t)
 	c, _ = newClient(url, "")
 	_, err = c.Load()
-	if !errors.Is(err, errServer) || err.Error()+"\n" != strings.TrimPrefix(unreachable(url), "error: ") {
+	if !errors.Is(err, errServer) || err.Error()+"\n" != strings.TrimPrefix(unreachableServerOnly(url), "error: ") {
 		t.Errorf("Load of %s: %v", url, err)
 	}
 

@@ -190,6 +190,7 @@ func (a *app) openStore() (store, error) {
 		return nil, err
 	}
 	a.remote = true
+	c.dirOK = true
 	return c, nil
 }
 

@@ -29,6 +29,7 @@ type serveFlags struct {
 	logFormat    string
 	logLevel     string
 	instance     string
+	instanceSet  bool // --instance was given, maybe empty (the legacy mode)
 	parallelism  int
 	resync       time.Duration
 	readyTimeout time.Duration
@@ -102,6 +103,7 @@ endpoint but GET /health needs "Authorization: Bearer <token>".`,
 			if f.statsLease < 0 {
 				return usagef("--stats-lease must not be negative, got %s", f.statsLease)
 			}
+			f.instanceSet = cmd.Flags().Changed("instance")
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			return a.serve(ctx, f, log)
@@ -114,7 +116,7 @@ endpoint but GET /health needs "Authorization: Bearer <token>".`,
 	fl.StringVar(&f.host, "advertise-host", "", "`HOST` named in discovery webhooks, where published ports are reached (default: the hostname)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	fl.StringVar(&f.instance, "instance", "", "`NAME` of this orchestrator: labels and names its containers, so several can share an engine")
+	fl.StringVar(&f.instance, "instance", "", "`NAME` of this orchestrator: labels its containers and prefixes their names (default: derived from --dir, labels only; '' = containers without the label, as before instances)")
 	fl.IntVar(&f.parallelism, "parallelism", 8, "engine actions at once (make bench: 8 matches the best plain SDK loop on 2 cores)")
 	fl.DurationVar(&f.resync, "resync", 30*time.Second, "periodic pass interval (jittered by 10%)")
 	fl.DurationVar(&f.readyTimeout, "ready-timeout", 60*time.Second, "how long a new container has to become ready before a rollout stops")
@@ -143,7 +145,23 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 // serve wires the watcher, the reconciler and the HTTP server, and runs them
 // until ctx ends or one of them fails.
 func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
-	docker, err := reconciler.NewDocker(ctx, reconciler.DockerOptions{Instance: f.instance})
+	// Whose containers these are: the explicit --instance (which also
+	// prefixes names), else one derived from the directory. One serve per
+	// directory and per instance on this host.
+	instance, prefix := f.instance, f.instance
+	if !f.instanceSet {
+		var err error
+		if instance, err = defaultInstance(a.dir); err != nil {
+			return err
+		}
+		prefix = ""
+	}
+	release, err := lockServe(a.dir, instance)
+	if err != nil {
+		return err
+	}
+	defer release()
+	docker, err := reconciler.NewDocker(ctx, reconciler.DockerOptions{Instance: instance})
 	if err != nil {
 		return err
 	}
@@ -166,7 +184,7 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	// reads them as targets; nothing is written to the files.
 	autoscaler := reconciler.NewAutoscaler(reconciler.AutoscalerOptions{Logger: log.With("component", "autoscaler")})
 	r := reconciler.New(dir, engine, reconciler.Options{
-		Instance: f.instance, Parallelism: f.parallelism, Resync: f.resync,
+		Instance: instance, NamePrefix: prefix, Parallelism: f.parallelism, Resync: f.resync,
 		ReadyTimeout: f.readyTimeout, MinReady: f.minReady, AllowEmpty: f.allowEmpty, Logger: log.With("component", "reconciler"),
 		Observer: metrics, Host: f.host, Autoscaler: autoscaler,
 	})
@@ -200,7 +218,8 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
-	log.Info("serving", "dir", a.dir, "addr", ln.Addr().String(), "instance", f.instance, "host_cpus", opts.HostCPUs)
+	log.Info("serving", "dir", a.dir, "addr", ln.Addr().String(), "instance", instance, "host_cpus", opts.HostCPUs)
+	logOthers(ctx, docker, instance, log)
 
 	// Each component runs until ctx ends or one fails, which ends the rest.
 	g, ctx := errgroup.WithContext(ctx)

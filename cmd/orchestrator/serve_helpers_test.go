@@ -39,7 +39,7 @@ func withMinReady(d time.Duration) serverOpt { return func(f *serveFlags) { f.mi
 func startServer(t testing.TB, dir, instance string, opts ...serverOpt) *server {
 	t.Helper()
 	s := &server{t: t, dir: dir, instance: instance, addr: freeAddr(t), log: &syncBuffer{}}
-	f := serveFlags{addr: s.addr, instance: instance, parallelism: 4, resync: 30 * time.Second, readyTimeout: time.Minute, minReady: 5 * time.Second, waitTimeout: time.Minute}
+	f := serveFlags{addr: s.addr, instance: instance, instanceSet: true, parallelism: 4, resync: 30 * time.Second, readyTimeout: time.Minute, minReady: 5 * time.Second, waitTimeout: time.Minute}
 	for _, o := range opts {
 		o(&f)
 	}

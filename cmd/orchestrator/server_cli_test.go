@@ -210,7 +210,9 @@ func TestStoreChoice(t *testing.T) {
 	checkResult(t, down, orch(t, "get", "--server", closed))
 	checkResult(t, down, cli(t, map[string]string{envServer: closed}, "", "get"))
 	checkResult(t, down, cli(t, map[string]string{envDir: "state"}, "", "get", "--server", closed))
-	checkResult(t, down, cli(t, map[string]string{envServer: closed}, "", "status"))
+	serverOnly := result{1, "", unreachableServerOnly(closed)}
+	checkResult(t, serverOnly, cli(t, map[string]string{envServer: closed}, "", "status"))
+	checkResult(t, serverOnly, orch(t, "get", "containers", "--server", closed))
 	checkResult(t, result{2, "", unreachable(closed)}, orch(t, "diff", "-f", "state/web.yaml", "--server", closed))
 	checkResult(t, result{1, "", unreachable(closed)}, orch(t, "apply", "-f", "state/web.yaml", "--server", strings.TrimPrefix(closed, "http://")))
 	for _, env := range []map[string]string{{envDir: "state", envServer: closed}, {envServer: closed}} {
