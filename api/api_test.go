@@ -11,9 +11,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/orchestrator/orchestrator/api"
 	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	"github.com/orchestrator/orchestrator/reconciler/autoscale"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 func TestStartContainerCreatesThenKeeps(t *testing.T) {
@@ -244,7 +246,7 @@ func TestMetricsOfAutoscaledSpec(t *testing.T) {
 		return rec.Body.String()
 	}
 	m.PassDone(reconciler.PassResult{}, time.Millisecond, []reconciler.Status{
-		{Image: "web:v1", Desired: 3, Ready: 2, Running: 3, Autoscale: &reconciler.AutoscaleStatus{Recommendation: 3}},
+		{Image: "web:v1", Desired: 3, Ready: 2, Running: 3, Autoscale: &autoscale.Status{Recommendation: 3}},
 		{Image: "api:v1", Desired: 1, Ready: 1, Running: 1},
 	})
 	got := scrape()

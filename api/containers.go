@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/orchestrator/orchestrator/reconciler"
+
+	"github.com/orchestrator/orchestrator/api/wire"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -26,18 +28,18 @@ func (s *Server) listContainers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"containers": summaries(cs)})
+	writeJSON(w, http.StatusOK, wire.ContainerList{Containers: containersOf(cs)})
 	return nil
 }
 
 // find is a managed container by id, name, or unique id prefix, as docker
 // finds them. Anything else (another container on the host, too) is 404.
-func (s *Server) find(ctx context.Context, x string) (reconciler.Container, error) {
+func (s *Server) find(ctx context.Context, x string) (engine.Container, error) {
 	cs, err := s.containersOf(ctx, "")
 	if err != nil {
-		return reconciler.Container{}, err
+		return engine.Container{}, err
 	}
-	var prefixed []reconciler.Container
+	var prefixed []engine.Container
 	for _, c := range cs {
 		if c.ID == x || c.Name == x || c.Name == strings.TrimPrefix(x, "/") {
 			return c, nil
@@ -50,9 +52,9 @@ func (s *Server) find(ctx context.Context, x string) (reconciler.Container, erro
 	case 1:
 		return prefixed[0], nil
 	case 0:
-		return reconciler.Container{}, containerNotFound(x)
+		return engine.Container{}, containerNotFound(x)
 	}
-	return reconciler.Container{}, errorf(http.StatusBadRequest, "'%s' matches %d containers: give more of the id", x, len(prefixed))
+	return engine.Container{}, errorf(http.StatusBadRequest, wire.CodeAmbiguous, "'%s' matches %d containers: give more of the id", x, len(prefixed))
 }
 
 // patchContainer holds a container stopped (the operator's: not counted,
@@ -86,11 +88,11 @@ func (s *Server) patchContainer(w http.ResponseWriter, r *http.Request) error {
 			err = s.engine.SetHeld(ctx, c.ID, false)
 		}
 	}
-	if errors.Is(err, reconciler.ErrNotFound) {
+	if errors.Is(err, engine.ErrNotFound) {
 		return containerNotFound(x)
 	}
 	if err != nil {
-		return errorf(http.StatusBadRequest, "%v", err)
+		return engineRefused(err)
 	}
 	s.log.Info("container patched", "container", c.Name, "status", status, "held", status == spec.StatusStopped)
 	s.rec.Announce(ctx, c.Image, c.ID, event)
@@ -98,10 +100,7 @@ func (s *Server) patchContainer(w http.ResponseWriter, r *http.Request) error {
 	if c, err = s.find(ctx, c.ID); err != nil {
 		return err
 	}
-	body := map[string]any{"ok": true}
-	sum := summarize(c)
-	body["container_id"], body["name"], body["status"], body["ports"] = sum.ContainerID, sum.Name, sum.Status, sum.Ports
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, wire.Patched{OK: true, ContainerID: c.ID, Name: c.Name, Status: c.State, Ports: portsOf(c.Ports)})
 	return nil
 }
 
@@ -124,21 +123,21 @@ func (s *Server) deleteContainer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if c.Active() && !force {
-		if err := s.engine.Stop(ctx, c.ID, s.opts.StopTimeout); err != nil && !errors.Is(err, reconciler.ErrNotFound) {
-			return errorf(http.StatusBadRequest, "%v", err)
+		if err := s.engine.Stop(ctx, c.ID, s.opts.StopTimeout); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			return engineRefused(err)
 		}
 		s.rec.Announce(ctx, c.Image, c.ID, "stop")
 	}
 	err = s.engine.Remove(ctx, c.ID)
-	if errors.Is(err, reconciler.ErrNotFound) {
+	if errors.Is(err, engine.ErrNotFound) {
 		return containerNotFound(x)
 	}
 	if err != nil {
-		return errorf(http.StatusBadRequest, "%v", err)
+		return engineRefused(err)
 	}
 	s.log.Info("container deleted", "container", c.Name, "force", force)
 	s.rec.Trigger()
-	writeJSON(w, http.StatusOK, map[string]any{"deleted": true, "container_id": c.ID, "name": c.Name})
+	writeJSON(w, http.StatusOK, wire.ContainerDeleted{Deleted: true, ContainerID: c.ID, Name: c.Name})
 	return nil
 }
 

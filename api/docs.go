@@ -52,7 +52,7 @@ func serveDocsAsset(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "file")
 	data, err := fs.ReadFile(docsFiles, "docs/"+name) // fs paths have no "..": nothing else is reachable
 	if err != nil {
-		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not Found"})
+		writeError(w, errNotFound)
 		return
 	}
 	docsHeaders(w)

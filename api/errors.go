@@ -8,112 +8,128 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/api/wire"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
-// httpError is an error with the status code and FastAPI-style body that a
-// client of the original expects: {"detail": "..."}.
-type httpError struct {
-	code   int
-	detail any // a string, or the list of a 422
+// apiError is an error with its status, code and the FastAPI-style detail
+// that a client of the original expects: a string, or a 422's list.
+// Handlers return it (or any error, which render classifies); render is the
+// only writer of error bodies.
+type apiError struct {
+	status int
+	code   wire.Code
+	detail any // a string, or []wire.Issue
+	errors []wire.FileError
 	header http.Header
 }
 
-func (e *httpError) Error() string { return fmt.Sprint(e.detail) }
+func (e *apiError) Error() string { return fmt.Sprint(e.detail) }
 
-func errorf(code int, format string, args ...any) error {
-	return &httpError{code: code, detail: fmt.Sprintf(format, args...)}
-}
-
-// issue is one entry of a FastAPI 422 body.
-type issue struct {
-	Loc  []any  `json:"loc"`
-	Msg  string `json:"msg"`
-	Type string `json:"type"`
+func errorf(status int, code wire.Code, format string, args ...any) error {
+	return &apiError{status: status, code: code, detail: fmt.Sprintf(format, args...)}
 }
 
 // invalid is a 422 with one issue.
 func invalid(loc []any, typ, format string, args ...any) error {
-	return &httpError{code: http.StatusUnprocessableEntity, detail: []issue{{Loc: loc, Msg: fmt.Sprintf(format, args...), Type: typ}}}
+	return unprocessableIssues([]wire.Issue{{Loc: loc, Msg: fmt.Sprintf(format, args...), Type: typ}})
+}
+
+func unprocessableIssues(issues []wire.Issue) error {
+	return &apiError{status: http.StatusUnprocessableEntity, code: wire.CodeSpecInvalid, detail: issues}
 }
 
 // unprocessable turns the spec's field errors into a 422, with each error's
 // field path under "body", the way FastAPI reports a request model.
 func unprocessable(errs spec.FieldErrors) error {
-	out := make([]issue, 0, len(errs))
+	out := make([]wire.Issue, 0, len(errs))
 	for _, e := range errs {
 		loc := []any{"body"}
 		for _, l := range e.Loc {
 			loc = append(loc, l)
 		}
-		out = append(out, issue{Loc: loc, Msg: e.Msg, Type: issueType(e)})
+		out = append(out, wire.Issue{Loc: loc, Msg: e.Msg, Type: e.Type()})
 	}
-	return &httpError{code: http.StatusUnprocessableEntity, detail: out}
+	return unprocessableIssues(out)
 }
 
-// issueType names an error the way pydantic does, for clients that switch
-// on "type".
-func issueType(e *spec.FieldError) string {
-	switch m := e.Msg; {
-	case strings.HasPrefix(m, "is required"):
-		return "missing"
-	case strings.HasPrefix(m, "unknown field"):
-		return "extra_forbidden"
-	case strings.HasPrefix(m, "must be an integer"):
-		return "int_parsing"
-	case strings.HasPrefix(m, "must be a string"):
-		return "string_type"
-	case strings.HasPrefix(m, "must be true or false"):
-		return "bool_type"
-	case strings.HasPrefix(m, "must be a mapping"):
-		return "dict_type"
-	case strings.HasPrefix(m, "invalid YAML"):
-		return "json_invalid"
-	case strings.HasPrefix(m, "must be >= "):
-		return "greater_than_equal"
-	case strings.HasPrefix(m, "must be \"running\" or \"stopped\""):
-		return "literal_error"
+// fileErrors are the errors of a broken document, as data.
+func fileErrors(errs spec.FieldErrors) []wire.FileError {
+	out := make([]wire.FileError, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, wire.FileError{File: e.File, Line: e.Line, Field: e.Field, Message: e.Msg})
 	}
-	return "value_error"
+	return out
+}
+
+// classify is the answer to an error that no handler typed: the kinds of
+// the spec package and the engine, each with its status and code.
+func classify(err error) *apiError {
+	var ae *apiError
+	var fe spec.FieldErrors
+	var mb *http.MaxBytesError
+	at := func(status int, code wire.Code) *apiError {
+		return &apiError{status: status, code: code, detail: err.Error()}
+	}
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &mb):
+		return tooLarge(mb.Limit)
+	case errors.Is(err, spec.ErrConflict):
+		return at(http.StatusConflict, wire.CodeConflict)
+	case errors.Is(err, spec.ErrBrokenFile):
+		// before the field errors: a broken document in the directory
+		// carries its own, which are not the request's
+		out := at(http.StatusConflict, wire.CodeBrokenFile)
+		if errors.As(err, &fe) {
+			out.errors = fileErrors(fe)
+		}
+		return out
+	case errors.As(err, &fe):
+		return unprocessable(fe).(*apiError)
+	case errors.Is(err, spec.ErrUnsafeName):
+		return invalid([]any{"body", "image"}, "value_error", "%v", err).(*apiError)
+	case errors.Is(err, spec.ErrPrecondition):
+		return at(http.StatusPreconditionFailed, wire.CodePrecondition)
+	case errors.Is(err, spec.ErrNotFound), errors.Is(err, engine.ErrNotFound):
+		return at(http.StatusNotFound, wire.CodeNotFound)
+	case errors.Is(err, spec.ErrRootMissing):
+		return at(http.StatusServiceUnavailable, wire.CodeRootMissing)
+	}
+	return at(http.StatusInternalServerError, codeOf(err))
+}
+
+// codeOf is the code of a failure that answers 500: the engine's kind when
+// it has one.
+func codeOf(err error) wire.Code {
+	switch {
+	case errors.Is(err, engine.ErrImageUnavailable):
+		return wire.CodeImageUnavailable
+	case errors.Is(err, engine.ErrUnavailable):
+		return wire.CodeEngineUnavailable
+	}
+	return wire.CodeInternal
 }
 
 // render writes err as the response: the one error renderer of every
-// handler, so that every failure has the original's shape.
+// handler, so that every failure has the original's shape and a code.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, err error) {
-	var he *httpError
-	var fe spec.FieldErrors
-	var mb *http.MaxBytesError
-	switch {
-	case errors.As(err, &he):
-	case errors.As(err, &mb):
-		he = &httpError{code: http.StatusRequestEntityTooLarge, detail: fmt.Sprintf("request body too large: the limit is %d bytes", mb.Limit)}
-	case errors.Is(err, spec.ErrConflict), errors.Is(err, spec.ErrBrokenFile):
-		// before the field errors: a broken document in the directory
-		// carries its own, which are not the request's
-		he = &httpError{code: http.StatusConflict, detail: err.Error()}
-	case errors.As(err, &fe):
-		he = unprocessable(fe).(*httpError)
-	case errors.Is(err, spec.ErrUnsafeName):
-		he = invalid([]any{"body", "image"}, "value_error", "%v", err).(*httpError)
-	case errors.Is(err, spec.ErrPrecondition):
-		he = &httpError{code: http.StatusPreconditionFailed, detail: err.Error()}
-	case errors.Is(err, spec.ErrNotFound):
-		he = &httpError{code: http.StatusNotFound, detail: err.Error()}
-	case errors.Is(err, spec.ErrRootMissing):
-		he = &httpError{code: http.StatusServiceUnavailable, detail: err.Error()}
-	case errors.Is(err, reconciler.ErrNotFound):
-		he = &httpError{code: http.StatusNotFound, detail: err.Error()}
-	default:
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		he = &httpError{code: http.StatusInternalServerError, detail: err.Error()}
+	ae := classify(err)
+	if ae.status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "code", ae.code, "err", err)
 	}
-	for k, vs := range he.header {
+	writeError(w, ae)
+}
+
+func writeError(w http.ResponseWriter, ae *apiError) {
+	for k, vs := range ae.header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
 		}
 	}
-	writeJSON(w, he.code, map[string]any{"detail": he.detail})
+	writeJSON(w, ae.status, wire.Error{Detail: ae.detail, Code: ae.code, Errors: ae.errors})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -135,14 +151,34 @@ func (s *Server) handle(h handler) http.HandlerFunc {
 	}
 }
 
-var errNotFound = &httpError{code: http.StatusNotFound, detail: "Not Found"}
+var errNotFound = &apiError{status: http.StatusNotFound, code: wire.CodeNotFound, detail: "Not Found"}
+
+var errUnauthorized = &apiError{status: http.StatusUnauthorized, code: wire.CodeUnauthorized, detail: "Not authenticated",
+	header: http.Header{"WWW-Authenticate": {`Bearer realm="orchestrator"`}}}
+
+var errInternal = &apiError{status: http.StatusInternalServerError, code: wire.CodeInternal, detail: "internal error"}
 
 func methodNotAllowed(allow ...string) error {
-	return &httpError{code: http.StatusMethodNotAllowed, detail: "Method Not Allowed", header: http.Header{"Allow": {strings.Join(allow, ", ")}}}
+	return &apiError{status: http.StatusMethodNotAllowed, code: wire.CodeMethodNotAllowed, detail: "Method Not Allowed",
+		header: http.Header{"Allow": {strings.Join(allow, ", ")}}}
+}
+
+func tooLarge(limit int64) *apiError {
+	return &apiError{status: http.StatusRequestEntityTooLarge, code: wire.CodeBodyTooLarge,
+		detail: fmt.Sprintf("request body too large: the limit is %d bytes", limit)}
 }
 
 func containerNotFound(x string) error {
-	return &httpError{code: http.StatusNotFound, detail: fmt.Sprintf("Container '%s' not found", x)}
+	return errorf(http.StatusNotFound, wire.CodeNotFound, "Container '%s' not found", x)
+}
+
+// engineRefused is the original's 400 for a container action the engine
+// refused; an engine that cannot be reached is no fault of the request.
+func engineRefused(err error) error {
+	if errors.Is(err, engine.ErrUnavailable) {
+		return err
+	}
+	return errorf(http.StatusBadRequest, wire.CodeEngineRefused, "%v", err)
 }
 
 // slogDiscard is the logger of a server built without one.

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/orchestrator/orchestrator/reconciler"
+
+	"github.com/orchestrator/orchestrator/api/wire"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -82,23 +84,6 @@ func (s *Server) dispatchImage(w http.ResponseWriter, r *http.Request) error {
 	return methodNotAllowed(allow...)
 }
 
-// imageView is a spec the way GET /images shows it (the original's fields,
-// plus the extensions when they are set).
-type imageView struct {
-	Image       string            `json:"image"`
-	MinReplicas int               `json:"min_replicas"`
-	MaxReplicas int               `json:"max_replicas"`
-	Env         map[string]string `json:"env"`
-	Ports       map[string]int    `json:"ports"`
-	Resources   spec.Resources    `json:"resources"`
-	Autoscale   *spec.Autoscale   `json:"autoscale,omitempty"`
-	Health      *spec.Health      `json:"health,omitempty"`
-}
-
-func viewOf(sp spec.Spec) imageView {
-	return imageView{sp.Image, sp.MinReplicas, sp.MaxReplicas, sp.Env, sp.Ports, sp.Resources, sp.Autoscale, sp.Health}
-}
-
 // listImages is the desired state, read from the files now: a file edited
 // by hand shows at once.
 func (s *Server) listImages(w http.ResponseWriter, r *http.Request) error {
@@ -106,16 +91,11 @@ func (s *Server) listImages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	type listed struct {
-		imageView
-		Revision string `json:"revision"` // beyond the original
-		Source   string `json:"source"`
-	}
-	out := make([]listed, 0, len(snap.Specs))
+	out := wire.ImageList{Images: make([]wire.Image, 0, len(snap.Specs))}
 	for _, e := range snap.Specs {
-		out = append(out, listed{viewOf(e.Spec), e.Revision, e.Source.String()})
+		out.Images = append(out.Images, imageOf(e))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"images": out})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -129,9 +109,9 @@ func (s *Server) entry(image string) (spec.Entry, error) {
 		return e, nil
 	}
 	if srcs := snap.Found[image]; len(srcs) > 0 {
-		return spec.Entry{}, errorf(http.StatusConflict, "%s: the spec of %s at %s has errors", spec.ErrBrokenFile, image, srcs[0])
+		return spec.Entry{}, errorf(http.StatusConflict, wire.CodeBrokenFile, "%s: the spec of %s at %s has errors", spec.ErrBrokenFile, image, srcs[0])
 	}
-	return spec.Entry{}, errorf(http.StatusNotFound, "no spec for image '%s'", image)
+	return spec.Entry{}, errorf(http.StatusNotFound, wire.CodeNotFound, "no spec for image '%s'", image)
 }
 
 func (s *Server) getImage(w http.ResponseWriter, r *http.Request, image string) error {
@@ -139,17 +119,13 @@ func (s *Server) getImage(w http.ResponseWriter, r *http.Request, image string) 
 	if err != nil {
 		return err
 	}
-	var st *reconciler.Status // none before the first pass over the spec
-	if got, ok := s.status(image); ok {
-		st = &got
+	out := wire.ImageDetail{Image: imageOf(e)} // no status before the first pass over the spec
+	if st, ok := s.status(image); ok {
+		ws := statusOf(st)
+		out.Status = &ws
 	}
 	setETag(w, e.Revision)
-	writeJSON(w, http.StatusOK, struct {
-		imageView
-		Revision string             `json:"revision"`
-		Source   string             `json:"source"`
-		Status   *reconciler.Status `json:"status,omitempty"`
-	}{viewOf(e.Spec), e.Revision, e.Source.String(), st})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -178,8 +154,8 @@ func (s *Server) putImage(w http.ResponseWriter, r *http.Request, image string) 
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, map[string]any{
-			"image": image, "result": ch.Result, "file": ch.Source.File, "before": string(ch.Before), "after": string(ch.After), "dry_run": true,
+		writeJSON(w, http.StatusOK, wire.Preview{
+			Image: image, Result: ch.Result, File: ch.Source.File, Before: string(ch.Before), After: string(ch.After), DryRun: true,
 		})
 		return nil
 	}
@@ -192,21 +168,21 @@ func (s *Server) putImage(w http.ResponseWriter, r *http.Request, image string) 
 		s.rec.Trigger()
 	}
 	setETag(w, res.Revision)
-	writeJSON(w, http.StatusOK, map[string]any{"image": image, "result": res.Result, "revision": res.Revision, "source": res.Source.String()})
+	writeJSON(w, http.StatusOK, wire.Written{Image: image, Result: res.Result, Revision: res.Revision, Source: res.Source.String()})
 	return nil
 }
 
 func (s *Server) deleteImage(w http.ResponseWriter, r *http.Request, image string) error {
 	src, err := s.dir.Delete(image, ifMatch(r))
 	if errors.Is(err, spec.ErrNotFound) {
-		return errorf(http.StatusNotFound, "no spec for image '%s'", image)
+		return errorf(http.StatusNotFound, wire.CodeNotFound, "no spec for image '%s'", image)
 	}
 	if err != nil {
 		return err
 	}
 	s.log.Info("spec deleted", "image", image, "source", src.String(), "via", "DELETE /images/{image}")
 	s.rec.Trigger()
-	writeJSON(w, http.StatusOK, map[string]any{"deleted": true, "image": image, "source": src.String()})
+	writeJSON(w, http.StatusOK, wire.ImageDeleted{Deleted: true, Image: image, Source: src.String()})
 	return nil
 }
 
@@ -233,7 +209,7 @@ func (s *Server) scale(w http.ResponseWriter, r *http.Request, image string) err
 	s.log.Info("spec written", "image", image, "result", res.Result, "source", res.Source.String(), "via", "POST /images/{image}/scale")
 	p, err := s.await(r, image, since, func(p progress) bool { return p.status.Synced })
 	if err != nil || p.failed() || p.passErr != nil {
-		return errorf(http.StatusInternalServerError, "scale-failed")
+		return errorf(http.StatusInternalServerError, p.code(err), "scale-failed")
 	}
 	return s.writePass(w, sp, p)
 }
@@ -248,18 +224,15 @@ func (s *Server) reconcile(w http.ResponseWriter, r *http.Request, image string)
 	// A spec that is failing (backing off, its file broken) did nothing in
 	// this pass, and is no success either.
 	if err != nil || p.failed() || p.passErr != nil || p.status.LastError != "" {
-		return errorf(http.StatusInternalServerError, "reconcile-failed")
+		return errorf(http.StatusInternalServerError, p.code(err), "reconcile-failed")
 	}
 	return s.writePass(w, e.Spec, p)
 }
 
 func (s *Server) writePass(w http.ResponseWriter, sp spec.Spec, p progress) error {
-	writeJSON(w, http.StatusOK, map[string]any{
-		"ok":      true,
-		"image":   sp.Image,
-		"desired": map[string]int{"min_replicas": sp.MinReplicas, "max_replicas": sp.MaxReplicas},
-		"actions": actionsOf(p.done),
-		"current": summaries(p.containers),
+	writeJSON(w, http.StatusOK, wire.Reconciled{
+		OK: true, Image: sp.Image, Desired: wire.Replicas{MinReplicas: sp.MinReplicas, MaxReplicas: sp.MaxReplicas},
+		Actions: actionsOf(p.done), Current: containersOf(p.containers),
 	})
 	return nil
 }
@@ -269,7 +242,7 @@ func (s *Server) imageContainers(w http.ResponseWriter, r *http.Request, image s
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"image": image, "containers": summaries(cs)})
+	writeJSON(w, http.StatusOK, wire.ImageContainers{Image: image, Containers: containersOf(cs)})
 	return nil
 }
 
@@ -279,22 +252,17 @@ const coldHealthWait = 5 * time.Second
 
 // imageHealth answers from the sampler's cache: no engine call per request.
 func (s *Server) imageHealth(w http.ResponseWriter, r *http.Request, image string) error {
-	health := []reconciler.ContainerHealth{}
+	var health []stats.Health
 	if s.health != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), coldHealthWait)
 		defer cancel()
-		if h := s.health.Read(ctx, image); h != nil {
-			health = h
-		}
+		health = s.health.Read(ctx, image)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"image": image, "health": health})
+	writeJSON(w, http.StatusOK, wire.ImageHealth{Image: image, Health: healthOf(health)})
 	return nil
 }
 
-func isNotFound(err error) bool {
-	var he *httpError
-	return errors.As(err, &he) && he.code == http.StatusNotFound
-}
+func isNotFound(err error) bool { return classify(err).code == wire.CodeNotFound }
 
 // checkPathImage is a 422 at ["path","image"] for an image in the path that
 // the spec's image rule refuses (not a reference, or no safe file name).

@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/orchestrator/orchestrator/reconciler"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/orchestrator/orchestrator/reconciler"
 )
 
 // Metrics are the Prometheus metrics of a server: reconcile passes and

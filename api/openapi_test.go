@@ -20,8 +20,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/orchestrator/orchestrator/reconciler"
-	"github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	"github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -400,7 +401,7 @@ func (oaTestReconciler) Announce(context.Context, string, string, string) {}
 // /docs are the one operation GET /docs.
 func oaRouterOperations(t *testing.T) []string {
 	t.Helper()
-	s := New(spec.NewDir(t.TempDir(), spec.Options{}), oaTestReconciler{}, reconcilertest.NewFake(), nil, Options{Metrics: NewMetrics()})
+	s := New(spec.NewDir(t.TempDir(), spec.Options{}), oaTestReconciler{}, enginetest.NewFake(), nil, Options{Metrics: NewMetrics()})
 	byRoute := map[string][]string{}
 	err := chi.Walk(s.Handler().(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		byRoute[route] = append(byRoute[route], method)
@@ -469,7 +470,7 @@ func TestOpenAPICoversRouter(t *testing.T) {
 }
 
 func TestOpenAPIAndDocsAreServed(t *testing.T) {
-	h := New(spec.NewDir(t.TempDir(), spec.Options{}), oaTestReconciler{}, reconcilertest.NewFake(), nil, Options{}).Handler()
+	h := New(spec.NewDir(t.TempDir(), spec.Options{}), oaTestReconciler{}, enginetest.NewFake(), nil, Options{}).Handler()
 	get := func(path string) (*http.Response, string) {
 		t.Helper()
 		rec := httptest.NewRecorder()
@@ -546,7 +547,7 @@ func TestOpenAPIAndDocsAreServed(t *testing.T) {
 }
 
 func TestOpenAPIAndDocsNeedTheToken(t *testing.T) {
-	h := New(spec.NewDir(t.TempDir(), spec.Options{}), oaTestReconciler{}, reconcilertest.NewFake(), nil, Options{Token: "s3cret"}).Handler()
+	h := New(spec.NewDir(t.TempDir(), spec.Options{}), oaTestReconciler{}, enginetest.NewFake(), nil, Options{Token: "s3cret"}).Handler()
 	for _, tc := range []struct {
 		path, auth string
 		code       int
@@ -575,7 +576,7 @@ func TestOpenAPIAndDocsNeedTheToken(t *testing.T) {
 func TestOpenAPIMatchesResponses(t *testing.T) {
 	doc := oaTestDoc(t)
 	ops := oaOperations(doc)
-	fake := reconcilertest.NewFake("nginx:alpine")
+	fake := enginetest.NewFake("nginx:alpine")
 	dir := spec.NewDir(t.TempDir(), spec.Options{HostCPUs: 2})
 	rec := reconciler.New(dir, fake, reconciler.Options{Resync: time.Hour, AllowEmpty: true})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/orchestrator/orchestrator/api/wire"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -73,7 +74,7 @@ func parseScale(r *http.Request) (scaleRequest, error) {
 		return scaleRequest{}, err
 	}
 	var req scaleRequest
-	var issues []issue
+	var issues []wire.Issue
 	for _, f := range []struct {
 		name string
 		min  int
@@ -83,21 +84,21 @@ func parseScale(r *http.Request) (scaleRequest, error) {
 		delete(fields, f.name)
 		switch n, good := laxInt(raw); {
 		case !ok:
-			issues = append(issues, issue{Loc: []any{"body", f.name}, Msg: "Field required", Type: "missing"})
+			issues = append(issues, wire.Issue{Loc: []any{"body", f.name}, Msg: "Field required", Type: "missing"})
 		case !good:
-			issues = append(issues, issue{Loc: []any{"body", f.name}, Msg: "Input should be a valid integer", Type: "int_parsing"})
+			issues = append(issues, wire.Issue{Loc: []any{"body", f.name}, Msg: "Input should be a valid integer", Type: "int_parsing"})
 		case n < f.min:
-			issues = append(issues, issue{Loc: []any{"body", f.name}, Msg: fmt.Sprintf("Input should be greater than or equal to %d", f.min), Type: "greater_than_equal"})
+			issues = append(issues, wire.Issue{Loc: []any{"body", f.name}, Msg: fmt.Sprintf("Input should be greater than or equal to %d", f.min), Type: "greater_than_equal"})
 		default:
 			*f.dst = n
 		}
 	}
 	issues = append(issues, extraFields(fields)...)
 	if len(issues) == 0 && req.MinReplicas > req.MaxReplicas {
-		issues = append(issues, issue{Loc: []any{"body", "min_replicas"}, Msg: fmt.Sprintf("%d is greater than max_replicas %d", req.MinReplicas, req.MaxReplicas), Type: "value_error"})
+		issues = append(issues, wire.Issue{Loc: []any{"body", "min_replicas"}, Msg: fmt.Sprintf("%d is greater than max_replicas %d", req.MinReplicas, req.MaxReplicas), Type: "value_error"})
 	}
 	if len(issues) > 0 {
-		return scaleRequest{}, &httpError{code: http.StatusUnprocessableEntity, detail: issues}
+		return scaleRequest{}, unprocessableIssues(issues)
 	}
 	return req, nil
 }
@@ -110,25 +111,25 @@ func parsePatch(r *http.Request) (spec.Status, error) {
 	}
 	raw, ok := fields["status"]
 	delete(fields, "status")
-	var issues []issue
+	var issues []wire.Issue
 	var status string
 	switch {
 	case !ok:
-		issues = append(issues, issue{Loc: []any{"body", "status"}, Msg: "Field required", Type: "missing"})
+		issues = append(issues, wire.Issue{Loc: []any{"body", "status"}, Msg: "Field required", Type: "missing"})
 	case json.Unmarshal(raw, &status) != nil || (status != "running" && status != "stopped"):
-		issues = append(issues, issue{Loc: []any{"body", "status"}, Msg: "Input should be 'running' or 'stopped'", Type: "literal_error"})
+		issues = append(issues, wire.Issue{Loc: []any{"body", "status"}, Msg: "Input should be 'running' or 'stopped'", Type: "literal_error"})
 	}
 	issues = append(issues, extraFields(fields)...)
 	if len(issues) > 0 {
-		return "", &httpError{code: http.StatusUnprocessableEntity, detail: issues}
+		return "", unprocessableIssues(issues)
 	}
 	return spec.Status(status), nil
 }
 
-func extraFields(fields map[string]json.RawMessage) []issue {
-	var out []issue
+func extraFields(fields map[string]json.RawMessage) []wire.Issue {
+	var out []wire.Issue
 	for name := range fields {
-		out = append(out, issue{Loc: []any{"body", name}, Msg: "Extra inputs are not permitted", Type: "extra_forbidden"})
+		out = append(out, wire.Issue{Loc: []any{"body", name}, Msg: "Extra inputs are not permitted", Type: "extra_forbidden"})
 	}
 	return out
 }

@@ -13,7 +13,11 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/orchestrator/orchestrator/api/wire"
 	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -38,7 +42,7 @@ type Reconciler interface {
 // HealthSource is the background stats sampler: it answers from its cache
 // (waiting for one round when nobody has asked about the image lately).
 type HealthSource interface {
-	Read(ctx context.Context, image string) []reconciler.ContainerHealth
+	Read(ctx context.Context, image string) []stats.Health
 }
 
 // Options configure the API.
@@ -60,14 +64,14 @@ type Options struct {
 type Server struct {
 	dir    *spec.Dir
 	rec    Reconciler
-	engine reconciler.Engine
+	engine engine.Engine
 	health HealthSource
 	opts   Options
 	log    *slog.Logger
 }
 
 // New returns the API over dir, reconciled by rec onto engine.
-func New(dir *spec.Dir, rec Reconciler, engine reconciler.Engine, health HealthSource, opts Options) *Server {
+func New(dir *spec.Dir, rec Reconciler, engine engine.Engine, health HealthSource, opts Options) *Server {
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = 60 * time.Second
 	}
@@ -110,7 +114,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
-				writeJSON(w, http.StatusInternalServerError, map[string]string{"detail": "internal error"})
+				writeError(w, errInternal)
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -121,7 +125,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > MaxBodyBytes {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"detail": "request body too large: the limit is 1048576 bytes"})
+			writeError(w, tooLarge(MaxBodyBytes))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
@@ -140,22 +144,20 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="orchestrator"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Not authenticated"})
+		writeError(w, errUnauthorized)
 	})
 }
 
 // statuses is the reconciler's status of every spec (DESIGN.md §7).
 func (s *Server) statuses(w http.ResponseWriter, r *http.Request) error {
-	st := s.rec.Statuses()
-	if st == nil {
-		st = []reconciler.Status{}
+	out := wire.StatusList{Specs: []wire.Status{}, Errors: s.rec.Errors()}
+	for _, st := range s.rec.Statuses() {
+		out.Specs = append(out.Specs, statusOf(st))
 	}
-	errs := s.rec.Errors()
-	if errs == nil {
-		errs = []string{}
+	if out.Errors == nil {
+		out.Errors = []string{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"specs": st, "errors": errs})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -6,7 +6,10 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/orchestrator/orchestrator/api/wire"
 	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -53,17 +56,15 @@ func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) error {
 		default:
 			why = fmt.Sprintf("no container of %s is %s after %s", sp.Image, sp.Resources.Status, s.opts.WaitTimeout)
 		}
-		return errorf(http.StatusInternalServerError, "%s", why)
+		return errorf(http.StatusInternalServerError, p.code(err), "%s", why)
 	}
-	body := map[string]any{"ok": true, "action": action, "image": sp.Image}
-	sum := summarize(*c)
-	body["container_id"], body["name"], body["status"], body["ports"] = sum.ContainerID, sum.Name, sum.Status, sum.Ports
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, wire.Started{OK: true, Action: action, Image: sp.Image,
+		ContainerID: c.ID, Name: c.Name, Status: c.State, Ports: portsOf(c.Ports)})
 	return nil
 }
 
 // created is the container a pass created for the call, if one did.
-func created(p progress) (*reconciler.Container, string) {
+func created(p progress) (*engine.Container, string) {
 	for _, d := range p.done {
 		if d.Kind != reconciler.KindCreate || !d.OK {
 			continue
@@ -82,9 +83,9 @@ func created(p progress) (*reconciler.Container, string) {
 // the state the spec asks for: running, or for a stopped spec existing and
 // not running. The wait of the start call ends on nothing else, so it can
 // never wait for a state the spec does not ask for.
-func wantedContainer(sp spec.Spec) func([]reconciler.Container) *reconciler.Container {
+func wantedContainer(sp spec.Spec) func([]engine.Container) *engine.Container {
 	hash, stopped := sp.Hash(), sp.Resources.Status == spec.StatusStopped
-	return func(cs []reconciler.Container) *reconciler.Container {
+	return func(cs []engine.Container) *engine.Container {
 		for i, c := range cs {
 			if c.Held || c.SpecHash != hash {
 				continue

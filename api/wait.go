@@ -6,64 +6,28 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/orchestrator/orchestrator/api/wire"
 	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
 
-// summary is the original's container summary.
-type summary struct {
-	ContainerID string                              `json:"container_id"`
-	Image       string                              `json:"image"` // beyond the original: the spec it belongs to
-	Name        string                              `json:"name"`
-	Status      string                              `json:"status"`
-	Ports       map[string][]reconciler.PortBinding `json:"ports"`
-}
-
-func summarize(c reconciler.Container) summary {
-	ports := c.Ports
-	if ports == nil {
-		ports = map[string][]reconciler.PortBinding{}
-	}
-	return summary{ContainerID: c.ID, Image: c.Image, Name: c.Name, Status: c.State, Ports: ports}
-}
-
-// action is one element of the original's "actions" list.
-type action struct {
-	Action      string `json:"action"`
-	ContainerID string `json:"container_id"`
-	Name        string `json:"name"`
-	OK          bool   `json:"ok"`
-	Error       string `json:"error,omitempty"`
-}
-
-func actionsOf(done []reconciler.Done) []action {
-	out := make([]action, 0, len(done))
-	for _, d := range done {
-		a := action{Action: string(d.Kind), ContainerID: d.ID, Name: d.Name, OK: d.OK}
-		if d.Err != nil {
-			a.Error = d.Err.Error()
-		}
-		out = append(out, a)
-	}
-	return out
-}
-
-// cachedLister is an engine that can answer a list from memory while
-// nothing has changed (reconciler.Observed).
-type cachedLister interface {
-	Cached(ctx context.Context) ([]reconciler.Container, error)
+// currentLister is an engine that can answer a list from memory while
+// nothing has changed (engine.Observed).
+type currentLister interface {
+	Current(ctx context.Context) ([]engine.Container, error)
 }
 
 // containersOf lists the managed containers of image ("" for all), by name.
-func (s *Server) containersOf(ctx context.Context, image string) ([]reconciler.Container, error) {
+func (s *Server) containersOf(ctx context.Context, image string) ([]engine.Container, error) {
 	list := s.engine.List
-	if c, ok := s.engine.(cachedLister); ok {
-		list = c.Cached
+	if c, ok := s.engine.(currentLister); ok {
+		list = c.Current
 	}
 	cs, err := list(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []reconciler.Container
+	var out []engine.Container
 	for _, c := range cs {
 		if image == "" || c.Image == image {
 			out = append(out, c)
@@ -71,14 +35,6 @@ func (s *Server) containersOf(ctx context.Context, image string) ([]reconciler.C
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
-}
-
-func summaries(cs []reconciler.Container) []summary {
-	out := make([]summary, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, summarize(c))
-	}
-	return out
 }
 
 // status is the reconciler's status of image, if it has one.
@@ -98,7 +54,7 @@ var errWaitTimeout = errors.New("wait timeout")
 // progress is what the passes after a write did for one image.
 type progress struct {
 	done       []reconciler.Done
-	containers []reconciler.Container
+	containers []engine.Container
 	status     reconciler.Status
 	passErr    error
 }
@@ -110,6 +66,24 @@ func (p progress) failed() bool {
 		}
 	}
 	return false
+}
+
+// code is why the passes did not get the image where a call wanted it: the
+// first failed action's kind, the pass's, a failure of the wait itself, or
+// simply that it did not converge in time.
+func (p progress) code(waitErr error) wire.Code {
+	for _, d := range p.done {
+		if !d.OK {
+			return codeOf(d.Err)
+		}
+	}
+	switch {
+	case p.passErr != nil:
+		return classify(p.passErr).code
+	case waitErr != nil && !errors.Is(waitErr, errWaitTimeout):
+		return classify(waitErr).code
+	}
+	return wire.CodeNotConverged
 }
 
 // await runs reconcile passes until enough says the image got where the

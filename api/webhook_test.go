@@ -11,14 +11,15 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+
+	"github.com/orchestrator/orchestrator/reconciler/discovery"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 // receiver is a local HTTP endpoint that records every webhook POST.
 type receiver struct {
 	mu   sync.Mutex
-	got  []reconciler.Discovery
+	got  []discovery.Body
 	bad  []string
 	srv  *httptest.Server
 	hits int
@@ -31,7 +32,7 @@ func newReceiver(t *testing.T) *receiver {
 		rc.mu.Lock()
 		defer rc.mu.Unlock()
 		rc.hits++
-		var d reconciler.Discovery
+		var d discovery.Body
 		if r.Method != "POST" || r.Header.Get("Content-Type") != "application/json" || json.Unmarshal(body, &d) != nil {
 			rc.bad = append(rc.bad, r.Method+" "+string(body))
 			return
@@ -42,13 +43,13 @@ func newReceiver(t *testing.T) *receiver {
 	return rc
 }
 
-func (rc *receiver) events() []reconciler.Discovery {
+func (rc *receiver) events() []discovery.Body {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	return append([]reconciler.Discovery(nil), rc.got...)
+	return append([]discovery.Body(nil), rc.got...)
 }
 
-func (rc *receiver) waitFor(t *testing.T, n int) []reconciler.Discovery {
+func (rc *receiver) waitFor(t *testing.T, n int) []discovery.Body {
 	t.Helper()
 	rt.Eventually(t, 5*time.Second, "webhook deliveries", func() (bool, string) {
 		return len(rc.events()) >= n, ""
@@ -83,18 +84,18 @@ func TestDiscoveryWebhook(t *testing.T) {
 		}
 		return n >= 3, ""
 	})
-	var mine []reconciler.Discovery
+	var mine []discovery.Body
 	for _, d := range rc.events() {
 		if d.Name == "web-v1-1" {
 			mine = append(mine, d)
 		}
 	}
-	want := []reconciler.Discovery{
+	want := []discovery.Body{
 		{Image: "web:v1", ContainerID: id, Name: "web-v1-1", Status: "running", Event: "create"},
 		{Image: "web:v1", ContainerID: id, Name: "web-v1-1", Status: "stopped", Event: "stop"},
 		{Image: "web:v1", ContainerID: id, Name: "web-v1-1", Status: "running", Event: "start"},
 	}
-	if diff := cmp.Diff(want, mine, cmpopts.IgnoreFields(reconciler.Discovery{}, "Host", "Ports")); diff != "" {
+	if diff := cmp.Diff(want, mine, cmpopts.IgnoreFields(discovery.Body{}, "Host", "Ports")); diff != "" {
 		t.Errorf("deliveries (-want +got):\n%s", diff)
 	}
 	for _, d := range mine {

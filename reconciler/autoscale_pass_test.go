@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/autoscale"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -16,7 +18,7 @@ import (
 // synthetic usage and the world's clock.
 
 // autoscaledWorld is a world whose reconciler has an autoscaler.
-func autoscaledWorld(t *testing.T, images ...string) (*world, *reconciler.Autoscaler) {
+func autoscaledWorld(t *testing.T, images ...string) (*world, *autoscale.Autoscaler) {
 	w := newWorld(t, images...)
 	return w, w.newAutoscaled()
 }
@@ -24,8 +26,8 @@ func autoscaledWorld(t *testing.T, images ...string) (*world, *reconciler.Autosc
 // newAutoscaled gives w a new reconciler with a new autoscaler, both on
 // the world's clock, over the same directory and engine: also what an
 // orchestrator restart does.
-func (w *world) newAutoscaled() *reconciler.Autoscaler {
-	as := reconciler.NewAutoscaler(reconciler.AutoscalerOptions{Now: func() time.Time { return w.now }})
+func (w *world) newAutoscaled() *autoscale.Autoscaler {
+	as := autoscale.New(autoscale.Options{Now: func() time.Time { return w.now }})
 	w.r = reconciler.New(spec.NewDir(w.root, spec.Options{HostCPUs: 4}), w.fake, reconciler.Options{
 		Now: func() time.Time { return w.now }, ReadyTimeout: time.Minute, MinReady: time.Second, Autoscaler: as,
 	})
@@ -34,16 +36,16 @@ func (w *world) newAutoscaled() *reconciler.Autoscaler {
 
 // load is every running container of app:v1 at cpu (a fraction of the
 // limit), started long ago; other images have no data.
-func (w *world) load(cpu float64) func(string) []reconciler.Usage {
-	return func(image string) []reconciler.Usage {
+func (w *world) load(cpu float64) func(string) []stats.Usage {
+	return func(image string) []stats.Usage {
 		cs, err := w.fake.List(context.Background())
 		if err != nil {
 			w.t.Fatal(err)
 		}
-		var out []reconciler.Usage
+		var out []stats.Usage
 		for _, c := range cs {
 			if c.Image == image && image == "app:v1" {
-				out = append(out, reconciler.Usage{Name: c.Name, State: c.State, Ready: c.Ready(), CPU: new(cpu), Started: w.now.Add(-time.Hour)})
+				out = append(out, stats.Usage{Name: c.Name, State: c.State, Ready: c.Ready(), CPU: new(cpu), Started: w.now.Add(-time.Hour)})
 			}
 		}
 		return out
@@ -66,7 +68,7 @@ func TestPassUsesRecommendation(t *testing.T) {
 	w.converge()
 	diff(t, "one container at 200% of target", []string{"app-v1-1 running", "app-v1-2 running"}, w.containers("app:v1"))
 	st := w.status("app:v1")
-	diff(t, "status", &reconciler.AutoscaleStatus{TargetCPUPercent: 50, UtilizationPercent: new(100.0), Recommendation: 2,
+	diff(t, "status", &autoscale.Status{TargetCPUPercent: 50, UtilizationPercent: new(100.0), Recommendation: 2,
 		Reason: "cpu 200% of target → 2"}, st.Autoscale)
 	if st.Desired != 2 || !st.Synced {
 		t.Errorf("status desired %d synced %v, want 2 and synced", st.Desired, st.Synced)

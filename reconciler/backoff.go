@@ -1,6 +1,8 @@
 package reconciler
 
-import "time"
+import (
+	"time"
+)
 
 // Backoff bounds for a failing spec (DESIGN.md §7).
 const (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,7 +58,7 @@ func (r *Reconciler) execute(ctx context.Context, actions []Action) []Done {
 			if a.Kind == KindCreate && id != "" {
 				a.ID = id
 			}
-			if errors.Is(err, ErrImageUnavailable) {
+			if errors.Is(err, engine.ErrImageUnavailable) {
 				r.pull.forget(a.Config.Image)
 			}
 			out[i] = Done{Action: a, OK: err == nil, Err: err}
@@ -77,7 +78,7 @@ func (r *Reconciler) do(ctx context.Context, a Action) (string, error) {
 	// A container that vanished since the list (removed by hand or by the
 	// API) is no failure of the spec: the next pass plans without it.
 	gone := func(err error) error {
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, engine.ErrNotFound) {
 			r.wakeUp()
 			return nil
 		}
@@ -102,7 +103,7 @@ func (r *Reconciler) do(ctx context.Context, a Action) (string, error) {
 
 // create retries with the next slot when the name is taken by a container
 // that is not ours (and so not seen by the planner).
-func (r *Reconciler) create(ctx context.Context, cfg ContainerConfig) (string, error) {
+func (r *Reconciler) create(ctx context.Context, cfg engine.Config) (string, error) {
 	prefix, slot := cfg.Name, 0
 	if i := strings.LastIndexByte(cfg.Name, '-'); i > 0 {
 		if n, err := strconv.Atoi(cfg.Name[i+1:]); err == nil {
@@ -111,7 +112,7 @@ func (r *Reconciler) create(ctx context.Context, cfg ContainerConfig) (string, e
 	}
 	for try := 0; ; try++ {
 		id, err := r.engine.Create(ctx, cfg)
-		if !errors.Is(err, ErrNameInUse) || slot == 0 || try == 20 {
+		if !errors.Is(err, engine.ErrNameInUse) || slot == 0 || try == 20 {
 			return id, err
 		}
 		slot += 100 // far from the slots the planner hands out
@@ -120,7 +121,7 @@ func (r *Reconciler) create(ctx context.Context, cfg ContainerConfig) (string, e
 		for k, v := range cfg.Labels {
 			labels[k] = v
 		}
-		labels[LabelSlot] = strconv.Itoa(slot)
+		labels[engine.LabelSlot] = strconv.Itoa(slot)
 		cfg.Labels = labels
 	}
 }
@@ -148,7 +149,7 @@ func newPuller() *puller {
 // ready reports whether image can be used now. While it is being pulled it
 // returns false and no error; a failed pull is returned once, and the next
 // call starts a new pull.
-func (p *puller) ready(ctx context.Context, e Engine, image string, done func()) (bool, error) {
+func (p *puller) ready(ctx context.Context, e engine.Engine, image string, done func()) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {

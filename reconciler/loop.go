@@ -59,7 +59,7 @@ func (r *Reconciler) Run(ctx context.Context, changes <-chan struct{}) error {
 	}()
 	defer wg.Wait()
 	defer r.pull.wait() // after cancel: pulls end with ctx
-	defer r.hooks.wg.Wait()
+	defer r.hooks.Wait()
 
 	r.Trigger()
 	resyncAt := time.Now().Add(r.jitter())

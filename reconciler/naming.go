@@ -5,15 +5,16 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
 // rank orders containers of one spec for removal (DESIGN.md §4): not
 // running first, then unhealthy, then outdated (a hash other than current),
 // then most restarts, then newest.
-func rank(cs []Container, current string) []Container {
-	out := append([]Container(nil), cs...)
-	key := func(c Container) [3]int {
+func rank(cs []engine.Container, current string) []engine.Container {
+	out := append([]engine.Container(nil), cs...)
+	key := func(c engine.Container) [3]int {
 		var k [3]int
 		if c.State != "running" {
 			k[0] = -1
@@ -54,7 +55,7 @@ type namer struct {
 	prefix   string // of the name
 }
 
-func (n *namer) config(s spec.Spec) ContainerConfig {
+func (n *namer) config(s spec.Spec) engine.Config {
 	prefix := NamePrefix(n.prefix, s.Image)
 	slot := 1
 	for n.taken[prefix+"-"+strconv.Itoa(slot)] {
@@ -67,17 +68,17 @@ func (n *namer) config(s spec.Spec) ContainerConfig {
 
 // configFor is the container for spec s: its labels say whose it is and
 // which version of the spec made it.
-func configFor(s spec.Spec, instance, name string, slot int) ContainerConfig {
+func configFor(s spec.Spec, instance, name string, slot int) engine.Config {
 	labels := map[string]string{
-		LabelImage:     s.Image,
-		LabelSpecHash:  s.Hash(),
-		LabelManagedBy: ManagedBy,
-		LabelSlot:      strconv.Itoa(slot),
+		engine.LabelImage:     s.Image,
+		engine.LabelSpecHash:  s.Hash(),
+		engine.LabelManagedBy: engine.ManagedBy,
+		engine.LabelSlot:      strconv.Itoa(slot),
 	}
 	if instance != "" {
-		labels[LabelInstance] = instance
+		labels[engine.LabelInstance] = instance
 	}
-	return ContainerConfig{
+	return engine.Config{
 		Name:        name,
 		Image:       s.Image,
 		Env:         s.Env,

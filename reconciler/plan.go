@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -28,7 +29,7 @@ type Action struct {
 	Image  string
 	ID     string // the container acted on; empty for create
 	Name   string
-	Config ContainerConfig // for create
+	Config engine.Config // for create
 	// Stopped: for create, leave the new container created and not
 	// started: a stopped spec's containers exist but do not run.
 	Stopped bool
@@ -59,7 +60,7 @@ type Input struct {
 	// NoPrune, when set, is why no container of an undesired image may be
 	// removed in this pass (say, a file that does not parse at all).
 	NoPrune      string
-	Containers   []Container
+	Containers   []engine.Container
 	Now          time.Time
 	ReadyTimeout time.Duration // a new container must be stable within this
 	MinReady     time.Duration // ...and running that long without a restart
@@ -88,7 +89,7 @@ type SpecPlan struct {
 // It is level-triggered: each call looks only at desired and actual state,
 // and takes one safe step of any rollout.
 func Plan(in Input) map[string]*SpecPlan {
-	byImage := map[string][]Container{}
+	byImage := map[string][]engine.Container{}
 	names := map[string]bool{}
 	for _, c := range in.Containers {
 		byImage[c.Image] = append(byImage[c.Image], c)
@@ -127,7 +128,7 @@ func Actions(p map[string]*SpecPlan) []Action {
 // created and not started, as `docker create` does. Outdated containers
 // that are not running are replaced; surplus stopped ones are kept until
 // the spec runs again.
-func planStopped(d Desired, cs []Container, n *namer) *SpecPlan {
+func planStopped(d Desired, cs []engine.Container, n *namer) *SpecPlan {
 	p := &SpecPlan{}
 	hash, have := d.hash(), 0
 	for _, c := range cs {
@@ -154,10 +155,10 @@ func planStopped(d Desired, cs []Container, n *namer) *SpecPlan {
 	return p
 }
 
-func planRunning(d Desired, cs []Container, in Input, n *namer) *SpecPlan {
+func planRunning(d Desired, cs []engine.Container, in Input, n *namer) *SpecPlan {
 	p := &SpecPlan{}
 	hash := d.hash()
-	var activeCur, inactiveCur, activeOld []Container
+	var activeCur, inactiveCur, activeOld []engine.Container
 	for _, c := range cs {
 		switch {
 		case c.Held || c.State == "removing" || c.State == "paused":
@@ -177,7 +178,7 @@ func planRunning(d Desired, cs []Container, in Input, n *namer) *SpecPlan {
 	}
 	// A new container must be stable (ready for MinReady, no restart)
 	// before an old one goes for it.
-	var unstable []Container
+	var unstable []engine.Container
 	for _, c := range activeCur {
 		if c.Stable(in.Now, in.MinReady) {
 			continue
@@ -258,7 +259,7 @@ func (p *SpecPlan) recheck(t time.Time) {
 
 // scaleUp starts this spec's own stopped containers first, newest first,
 // then creates new ones, for want containers in all.
-func scaleUp(d Desired, inactive []Container, want int, n *namer) []Action {
+func scaleUp(d Desired, inactive []engine.Container, want int, n *namer) []Action {
 	var out []Action
 	for _, c := range newestFirst(startable(inactive)) {
 		if len(out) == want {
@@ -273,7 +274,7 @@ func scaleUp(d Desired, inactive []Container, want int, n *namer) []Action {
 	return out
 }
 
-func planOrphan(image string, cs []Container, in Input, plans map[string]*SpecPlan) *SpecPlan {
+func planOrphan(image string, cs []engine.Container, in Input, plans map[string]*SpecPlan) *SpecPlan {
 	p := &SpecPlan{}
 	switch {
 	case in.Keep[image]:
@@ -325,7 +326,7 @@ func converged(p *SpecPlan, d Desired, in Input) bool {
 	return ready >= d.Target
 }
 
-func hasActive(cs []Container) bool {
+func hasActive(cs []engine.Container) bool {
 	for _, c := range cs {
 		if c.Active() {
 			return true
@@ -334,11 +335,11 @@ func hasActive(cs []Container) bool {
 	return false
 }
 
-func act(k Kind, c Container, why string) Action {
+func act(k Kind, c engine.Container, why string) Action {
 	return Action{Kind: k, Image: c.Image, ID: c.ID, Name: c.Name, Reason: why}
 }
 
-func healthSuffix(c Container) string {
+func healthSuffix(c engine.Container) string {
 	if c.Health == "" {
 		return ""
 	}
@@ -354,10 +355,10 @@ func fixedHostPort(s spec.Spec) bool {
 	return false
 }
 
-func canStart(c Container) bool { return c.State == "created" || c.State == "exited" }
+func canStart(c engine.Container) bool { return c.State == "created" || c.State == "exited" }
 
-func startable(cs []Container) []Container {
-	var out []Container
+func startable(cs []engine.Container) []engine.Container {
+	var out []engine.Container
 	for _, c := range cs {
 		if canStart(c) {
 			out = append(out, c)
@@ -366,8 +367,8 @@ func startable(cs []Container) []Container {
 	return out
 }
 
-func newestFirst(cs []Container) []Container {
-	out := append([]Container(nil), cs...)
+func newestFirst(cs []engine.Container) []engine.Container {
+	out := append([]engine.Container(nil), cs...)
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Created.Equal(out[j].Created) {
 			return out[i].Created.After(out[j].Created)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -23,8 +24,8 @@ func webSpec(mut ...func(*spec.Spec)) spec.Spec {
 }
 
 // ctr is a container of spec s in slot n, created n minutes after t0.
-func ctr(s spec.Spec, n int, state string, mut ...func(*Container)) Container {
-	c := Container{
+func ctr(s spec.Spec, n int, state string, mut ...func(*engine.Container)) engine.Container {
+	c := engine.Container{
 		ID: s.Image + "#" + strconv.Itoa(n), Name: NamePrefix("", s.Image) + "-" + strconv.Itoa(n), Image: s.Image,
 		SpecHash: s.Hash(), Slot: n, State: state, Created: t0.Add(time.Duration(n) * time.Minute),
 	}
@@ -76,11 +77,11 @@ func TestPlan(t *testing.T) {
 	})
 	v2 := webSpec(func(s *spec.Spec) { s.Image = "web:v2" })
 	db := webSpec(func(s *spec.Spec) { s.Image = "db:1" })
-	held := func(c *Container) { c.Held = true }
-	restarts := func(n int) func(*Container) { return func(c *Container) { c.RestartCount = n } }
-	health := func(h string) func(*Container) { return func(c *Container) { c.Health = h } }
-	old := func(c *Container) { c.SpecHash = "v1:old" }
-	created := func(at time.Time) func(*Container) { return func(c *Container) { c.Created = at } }
+	held := func(c *engine.Container) { c.Held = true }
+	restarts := func(n int) func(*engine.Container) { return func(c *engine.Container) { c.RestartCount = n } }
+	health := func(h string) func(*engine.Container) { return func(c *engine.Container) { c.Health = h } }
+	old := func(c *engine.Container) { c.SpecHash = "v1:old" }
+	created := func(at time.Time) func(*engine.Container) { return func(c *engine.Container) { c.Created = at } }
 
 	tests := []struct {
 		name      string
@@ -96,16 +97,16 @@ func TestPlan(t *testing.T) {
 		},
 		{
 			name: "converged spec plans nothing",
-			in:   Input{Desired: desired(web), Containers: []Container{ctr(web, 1, "running"), ctr(web, 2, "running")}},
+			in:   Input{Desired: desired(web), Containers: []engine.Container{ctr(web, 1, "running"), ctr(web, 2, "running")}},
 		},
 		{
 			name: "scaling alone never recreates",
 			in: Input{Desired: desired(webSpec(func(s *spec.Spec) { s.MaxReplicas = 9 })),
-				Containers: []Container{ctr(web, 1, "running"), ctr(web, 2, "running")}},
+				Containers: []engine.Container{ctr(web, 1, "running"), ctr(web, 2, "running")}},
 		},
 		{
 			name: "scale down removes unhealthy, then most restarts, then newest",
-			in: Input{Desired: desired(one), Containers: []Container{
+			in: Input{Desired: desired(one), Containers: []engine.Container{
 				ctr(web, 1, "running", restarts(3)), ctr(web, 2, "running"), ctr(web, 3, "running"),
 				ctr(web, 4, "running", health("unhealthy")),
 			}},
@@ -113,17 +114,17 @@ func TestPlan(t *testing.T) {
 		},
 		{
 			name: "a removed replica is replaced in the freed slot",
-			in:   Input{Desired: desired(web), Containers: []Container{ctr(web, 2, "running")}},
+			in:   Input{Desired: desired(web), Containers: []engine.Container{ctr(web, 2, "running")}},
 			want: []step{{"create", "web:v1", "new web-v1-1"}},
 		},
 		{
 			name: "a replica stopped by hand is started again",
-			in:   Input{Desired: desired(web), Containers: []Container{ctr(web, 1, "running"), ctr(web, 2, "exited")}},
+			in:   Input{Desired: desired(web), Containers: []engine.Container{ctr(web, 1, "running"), ctr(web, 2, "exited")}},
 			want: []step{{"start", "web:v1", "web:v1#2"}},
 		},
 		{
 			name: "status stopped stops every container and keeps it; held ones are left alone",
-			in: Input{Desired: desired(stopped), Containers: []Container{
+			in: Input{Desired: desired(stopped), Containers: []engine.Container{
 				ctr(web, 1, "running"), ctr(web, 2, "restarting"), ctr(web, 3, "exited"), ctr(web, 4, "running", held),
 			}},
 			want: []step{{"stop", "web:v1", "web:v1#1"}, {"stop", "web:v1", "web:v1#2"}},
@@ -141,64 +142,64 @@ func TestPlan(t *testing.T) {
 		{
 			name: "a stopped spec replaces outdated stopped containers, removes dead ones, keeps its surplus",
 			in: Input{Desired: desired(webSpec(func(s *spec.Spec) { s.MinReplicas, s.Resources.Status = 1, spec.StatusStopped })),
-				Containers: []Container{ctr(web, 1, "exited", old), ctr(web, 2, "dead"), ctr(web, 3, "exited"), ctr(web, 4, "created")}},
+				Containers: []engine.Container{ctr(web, 1, "exited", old), ctr(web, 2, "dead"), ctr(web, 3, "exited"), ctr(web, 4, "created")}},
 			want: []step{{"remove", "web:v1", "web:v1#1"}, {"remove", "web:v1", "web:v1#2"}},
 		},
 		{
 			name: "a stopped spec whose only container is outdated stops it and creates its successor",
 			in: Input{Desired: desired(webSpec(func(s *spec.Spec) { s.MinReplicas, s.Resources.Status = 1, spec.StatusStopped })),
-				Containers: []Container{ctr(web, 1, "running", old)}},
+				Containers: []engine.Container{ctr(web, 1, "running", old)}},
 			want: []step{{"stop", "web:v1", "web:v1#1"}, {"create", "web:v1", "new web-v1-2 (not started)"}},
 		},
 		{
 			name: "back to running starts the same containers, newest first, surplus removed",
-			in: Input{Desired: desired(web), Containers: []Container{
+			in: Input{Desired: desired(web), Containers: []engine.Container{
 				ctr(web, 1, "exited"), ctr(web, 2, "exited"), ctr(web, 3, "exited"),
 			}},
 			want: []step{{"start", "web:v1", "web:v1#3"}, {"start", "web:v1", "web:v1#2"}, {"remove", "web:v1", "web:v1#1"}},
 		},
 		{
 			name: "scale up starts stopped replicas before creating",
-			in:   Input{Desired: desired(webSpec(func(s *spec.Spec) { s.MinReplicas = 3 })), Containers: []Container{ctr(web, 1, "exited")}},
+			in:   Input{Desired: desired(webSpec(func(s *spec.Spec) { s.MinReplicas = 3 })), Containers: []engine.Container{ctr(web, 1, "exited")}},
 			want: []step{{"start", "web:v1", "web:v1#1"}, {"create", "web:v1", "new web-v1-2"}, {"create", "web:v1", "new web-v1-3"}},
 		},
 		{
 			name: "a held container is not counted: a replacement is created",
-			in:   Input{Desired: desired(web), Containers: []Container{ctr(web, 1, "running"), ctr(web, 2, "exited", held)}},
+			in:   Input{Desired: desired(web), Containers: []engine.Container{ctr(web, 1, "running"), ctr(web, 2, "exited", held)}},
 			want: []step{{"create", "web:v1", "new web-v1-3"}},
 		},
 		{
 			name: "dead containers are removed",
-			in:   Input{Desired: desired(web), Containers: []Container{ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(web, 3, "dead")}},
+			in:   Input{Desired: desired(web), Containers: []engine.Container{ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(web, 3, "dead")}},
 			want: []step{{"remove", "web:v1", "web:v1#3"}},
 		},
 		{
 			name: "spec change, random ports: start-first, one new container beyond the target",
-			in:   Input{Desired: desired(webEnv), Containers: []Container{ctr(web, 1, "running"), ctr(web, 2, "running")}},
+			in:   Input{Desired: desired(webEnv), Containers: []engine.Container{ctr(web, 1, "running"), ctr(web, 2, "running")}},
 			want: []step{{"create", "web:v1", "new web-v1-3"}},
 		},
 		{
 			name: "spec change: outdated stopped containers serve nobody and go at once",
-			in:   Input{Desired: desired(webEnv), Containers: []Container{ctr(web, 1, "exited"), ctr(webEnv, 2, "running"), ctr(webEnv, 3, "running")}},
+			in:   Input{Desired: desired(webEnv), Containers: []engine.Container{ctr(web, 1, "exited"), ctr(webEnv, 2, "running"), ctr(webEnv, 3, "running")}},
 			want: []step{{"remove", "web:v1", "web:v1#1"}},
 		},
 		{
 			name: "rollout waits while the new container is not ready",
-			in: Input{Desired: desired(webEnv), Now: t0.Add(4 * time.Minute), ReadyTimeout: time.Minute, Containers: []Container{
+			in: Input{Desired: desired(webEnv), Now: t0.Add(4 * time.Minute), ReadyTimeout: time.Minute, Containers: []engine.Container{
 				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running", health("starting")),
 			}},
 			wantWait: map[string]string{"web:v1": "rollout waits for web-v1-3 to become ready"},
 		},
 		{
 			name: "rollout removes one outdated container once the new one is ready",
-			in: Input{Desired: desired(webEnv), Containers: []Container{
+			in: Input{Desired: desired(webEnv), Containers: []engine.Container{
 				ctr(web, 1, "running"), ctr(web, 2, "running", restarts(1)), ctr(webEnv, 3, "running"),
 			}},
 			want: []step{{"remove", "web:v1", "web:v1#2"}},
 		},
 		{
 			name: "rollout stops when the new container misses the deadline; old ones stay",
-			in: Input{Desired: desired(webEnv), Now: t0.Add(10 * time.Minute), ReadyTimeout: time.Minute, Containers: []Container{
+			in: Input{Desired: desired(webEnv), Now: t0.Add(10 * time.Minute), ReadyTimeout: time.Minute, Containers: []engine.Container{
 				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "restarting"),
 			}},
 			wantWait:  map[string]string{"web:v1": "rollout stopped, old containers kept: web-v1-3 is not ready after 1m0s (state restarting, 0 restarts)"},
@@ -206,70 +207,70 @@ func TestPlan(t *testing.T) {
 		},
 		{
 			name: "rollout waits while the new version crash-loops, even when caught running",
-			in: Input{Desired: desired(webEnv), Now: t0.Add(4 * time.Minute), ReadyTimeout: 10 * time.Minute, MinReady: 5 * time.Second, Containers: []Container{
+			in: Input{Desired: desired(webEnv), Now: t0.Add(4 * time.Minute), ReadyTimeout: 10 * time.Minute, MinReady: 5 * time.Second, Containers: []engine.Container{
 				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running", restarts(4)),
 			}},
 			wantWait: map[string]string{"web:v1": "rollout waits for web-v1-3 to become ready"},
 		},
 		{
 			name: "rollout waits out the new container's monitor period",
-			in: Input{Desired: desired(webEnv), Now: t0.Add(3*time.Minute + 2*time.Second), MinReady: 5 * time.Second, Containers: []Container{
+			in: Input{Desired: desired(webEnv), Now: t0.Add(3*time.Minute + 2*time.Second), MinReady: 5 * time.Second, Containers: []engine.Container{
 				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running"),
 			}},
 			wantWait: map[string]string{"web:v1": "rollout waits for web-v1-3 to become ready"},
 		},
 		{
 			name: "a paused replica is left alone and not counted",
-			in:   Input{Desired: desired(web), Containers: []Container{ctr(web, 1, "paused"), ctr(web, 2, "running")}},
+			in:   Input{Desired: desired(web), Containers: []engine.Container{ctr(web, 1, "paused"), ctr(web, 2, "running")}},
 			want: []step{{"create", "web:v1", "new web-v1-3"}},
 		},
 		{
 			name: "a deleted spec does not wait for an old spec of its repository",
 			in: Input{Desired: desired(v2), ReadyTimeout: time.Minute, Since: map[string]time.Time{"web:v2": t0},
-				Containers: []Container{ctr(web, 1, "running")}},
+				Containers: []engine.Container{ctr(web, 1, "running")}},
 			want: []step{{"remove", "web:v1", "web:v1#1"}, {"create", "web:v2", "new web-v2-1"}, {"create", "web:v2", "new web-v2-2"}},
 		},
 		{
 			name: "fixed host port: stop-first, the old container goes before the new one is created",
-			in:   Input{Desired: desired(fixedEnv), Containers: []Container{ctr(fixed, 1, "running")}},
+			in:   Input{Desired: desired(fixedEnv), Containers: []engine.Container{ctr(fixed, 1, "running")}},
 			want: []step{{"remove", "web:v1", "web:v1#1"}},
 		},
 		{
 			name: "a deleted spec is pruned",
-			in:   Input{Containers: []Container{ctr(web, 1, "running"), ctr(web, 2, "exited", held)}},
+			in:   Input{Containers: []engine.Container{ctr(web, 1, "running"), ctr(web, 2, "exited", held)}},
 			want: []step{{"remove", "web:v1", "web:v1#1"}, {"remove", "web:v1", "web:v1#2"}},
 		},
 		{
 			name:     "a spec whose file is broken is kept",
-			in:       Input{Keep: map[string]bool{"web:v1": true}, Containers: []Container{ctr(web, 1, "running")}},
+			in:       Input{Keep: map[string]bool{"web:v1": true}, Containers: []engine.Container{ctr(web, 1, "running")}},
 			wantWait: map[string]string{"web:v1": "kept: the file that held this spec has errors, or the image is defined twice"},
 		},
 		{
 			name:     "no prune while a file does not parse",
-			in:       Input{NoPrune: "bad.yaml does not parse", Containers: []Container{ctr(web, 1, "running")}},
+			in:       Input{NoPrune: "bad.yaml does not parse", Containers: []engine.Container{ctr(web, 1, "running")}},
 			wantWait: map[string]string{"web:v1": "not pruned: bad.yaml does not parse"},
 		},
 		{
 			name:     "tag bump: v2 starts while v1 stays",
-			in:       Input{Desired: desired(v2), Containers: []Container{ctr(web, 1, "running"), ctr(web, 2, "running")}},
+			in:       Input{Desired: desired(v2), Containers: []engine.Container{ctr(web, 1, "running"), ctr(web, 2, "running")}},
 			want:     []step{{"create", "web:v2", "new web-v2-1"}, {"create", "web:v2", "new web-v2-2"}},
 			wantWait: map[string]string{"web:v1": "prune waits for web:v2 to be ready"},
 		},
 		{
 			name: "tag bump: v1 goes once v2 is ready",
-			in: Input{Desired: desired(v2), Containers: []Container{
+			in: Input{Desired: desired(v2), Containers: []engine.Container{
 				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(v2, 1, "running"), ctr(v2, 2, "running"),
 			}},
 			want: []step{{"remove", "web:v1", "web:v1#1"}, {"remove", "web:v1", "web:v1#2"}},
 		},
 		{
 			name: "an unrelated deleted spec is pruned while another converges",
-			in:   Input{Desired: desired(db), Containers: []Container{ctr(web, 1, "running")}},
+			in:   Input{Desired: desired(db), Containers: []engine.Container{ctr(web, 1, "running")}},
 			want: []step{{"create", "db:1", "new db-1-1"}, {"create", "db:1", "new db-1-2"}, {"remove", "web:v1", "web:v1#1"}},
 		},
 		{
 			name: "names skip slots taken by any managed container",
-			in: Input{Desired: desired(web), Containers: []Container{
+			in: Input{Desired: desired(web), Containers: []engine.Container{
 				ctr(web, 1, "exited", held), ctr(web, 2, "running", old, created(t0)),
 			}},
 			want: []step{{"create", "web:v1", "new web-v1-3"}, {"create", "web:v1", "new web-v1-4"}},
@@ -323,12 +324,12 @@ func TestCreateConfig(t *testing.T) {
 	s := webSpec(func(s *spec.Spec) { s.Ports = map[string]int{"8080": 0, "53/udp": 0} })
 	p := Plan(Input{Instance: "ci", NamePrefix: "ci", Desired: desired(s)})
 	got := Actions(p)[0].Config
-	want := ContainerConfig{
+	want := engine.Config{
 		Name: "ci-web-v1-1", Image: "web:v1", Env: map[string]string{},
 		Ports:    map[string]int{"8080/tcp": 0, "53/udp": 0},
 		NanoCPUs: 250_000_000, MemoryBytes: 64 << 20,
 		Labels: map[string]string{
-			LabelImage: "web:v1", LabelSpecHash: s.Hash(), LabelManagedBy: ManagedBy, LabelInstance: "ci", LabelSlot: "1",
+			engine.LabelImage: "web:v1", engine.LabelSpecHash: s.Hash(), engine.LabelManagedBy: engine.ManagedBy, engine.LabelInstance: "ci", engine.LabelSlot: "1",
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -9,12 +9,15 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/orchestrator/orchestrator/reconciler/autoscale"
+	"github.com/orchestrator/orchestrator/reconciler/discovery"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
 // Options configure a Reconciler.
 type Options struct {
-	Instance string // see DockerOptions.Instance: labels new containers
+	Instance string // stamped as engine.LabelInstance on new containers
 	// NamePrefix, when set, begins the name of every new container
 	// (serve's explicit --instance): "team-a-orchestrator-demo-web-1".
 	NamePrefix   string
@@ -38,7 +41,7 @@ type Options struct {
 	Observer Observer
 	// Autoscaler, if set, recommends the running target of the autoscaled
 	// specs (DESIGN.md §9); its Run calls Nudge when one moves.
-	Autoscaler *Autoscaler
+	Autoscaler *autoscale.Autoscaler
 }
 
 // Observer hears of every pass, with its duration and the statuses after it.
@@ -57,7 +60,7 @@ type PassResult struct {
 // Reconciler keeps the engine equal to the state directory.
 type Reconciler struct {
 	dir    *spec.Dir
-	engine Engine
+	engine engine.Engine
 	opts   Options
 	log    *slog.Logger
 	wake   chan struct{}
@@ -71,7 +74,7 @@ type Reconciler struct {
 	logged    map[string]string    // what was last logged per file or orphan, to log changes only
 	backoff   backoffs
 	pull      *puller
-	hooks     *notifier
+	hooks     *discovery.Notifier
 	recheck   time.Time // a plan waits for this moment (a new container's monitor period)
 
 	mu       sync.Mutex
@@ -85,7 +88,7 @@ type Reconciler struct {
 }
 
 // New returns a reconciler of dir onto engine.
-func New(dir *spec.Dir, engine Engine, opts Options) *Reconciler {
+func New(dir *spec.Dir, engine engine.Engine, opts Options) *Reconciler {
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = 8
 	}
@@ -115,7 +118,7 @@ func New(dir *spec.Dir, engine Engine, opts Options) *Reconciler {
 		dir: dir, engine: engine, opts: opts, log: log,
 		wake:     make(chan struct{}, 1),
 		lastGood: map[string]spec.Entry{}, firstSeen: map[string]time.Time{}, logged: map[string]string{},
-		backoff: backoffs{}, pull: newPuller(), hooks: newNotifier(opts.Host),
+		backoff: backoffs{}, pull: newPuller(), hooks: discovery.NewNotifier(log.With("component", "discovery")),
 		status: map[string]Status{}, passDone: make(chan struct{}),
 	}
 }

@@ -13,7 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -304,7 +305,7 @@ func TestRestartAdoptsWithoutDuplicates(t *testing.T) {
 	w := newWorld(t, "app:v1")
 	w.write("app.yaml", "image: app:v1\nmin_replicas: 3\nresources: {}\n")
 	// A half-done pass: one container created but never started.
-	_, err := w.fake.Create(context.Background(), reconciler.ContainerConfig{Name: "app-v1-1", Image: "app:v1", Labels: labelsFor(t, w.root, "app:v1", 1)})
+	_, err := w.fake.Create(context.Background(), engine.Config{Name: "app-v1-1", Image: "app:v1", Labels: labelsFor(t, w.root, "app:v1", 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,8 +326,8 @@ func labelsFor(t *testing.T, root, image string, n int) map[string]string {
 		t.Fatalf("no spec for %s", image)
 	}
 	return map[string]string{
-		reconciler.LabelImage: image, reconciler.LabelSpecHash: e.Spec.Hash(),
-		reconciler.LabelManagedBy: reconciler.ManagedBy, reconciler.LabelSlot: fmt.Sprint(n),
+		engine.LabelImage: image, engine.LabelSpecHash: e.Spec.Hash(),
+		engine.LabelManagedBy: engine.ManagedBy, engine.LabelSlot: fmt.Sprint(n),
 	}
 }
 

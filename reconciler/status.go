@@ -3,6 +3,8 @@ package reconciler
 import (
 	"time"
 
+	"github.com/orchestrator/orchestrator/reconciler/autoscale"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -17,20 +19,20 @@ const (
 
 // Status is what the reconciler knows of one spec after its last pass.
 type Status struct {
-	Image         string    `json:"image"`
-	Synced        bool      `json:"synced"`
-	Health        string    `json:"health"`
-	Desired       int       `json:"desired"`
-	Ready         int       `json:"ready"`
-	Running       int       `json:"running"`
-	Revision      string    `json:"revision"`
-	Source        string    `json:"source"`
-	LastError     string    `json:"last_error,omitempty"`
-	Message       string    `json:"message,omitempty"` // why it is not converged yet
-	LastReconcile time.Time `json:"last_reconcile"`
+	Image         string
+	Synced        bool
+	Health        string
+	Desired       int
+	Ready         int
+	Running       int
+	Revision      string
+	Source        string
+	LastError     string
+	Message       string // why it is not converged yet
+	LastReconcile time.Time
 	// Autoscale is the autoscaler's view of an autoscaled spec: CPU
 	// utilisation, recommendation and reason; absent otherwise.
-	Autoscale *AutoscaleStatus `json:"autoscale,omitempty"`
+	Autoscale *autoscale.Status
 }
 
 // specStatus computes a spec's status from what the pass saw and did.
@@ -38,7 +40,7 @@ type Status struct {
 // is in force; actErr the failure of its actions (or its backoff). A
 // container counts as ready when it runs, passes its health check, and has
 // not just been restarted (a crash loop is not Healthy between crashes).
-func specStatus(e spec.Entry, d Desired, cs []Container, p *SpecPlan, fileErr, actErr string, now time.Time, minReady time.Duration) Status {
+func specStatus(e spec.Entry, d Desired, cs []engine.Container, p *SpecPlan, fileErr, actErr string, now time.Time, minReady time.Duration) Status {
 	st := Status{
 		Image: e.Spec.Image, Desired: d.Target, Revision: e.Revision, Source: e.Source.String(),
 		LastReconcile: now,
@@ -96,8 +98,8 @@ func joinErr(a, b string) string {
 // whose only document is broken has no spec in force, but its error still
 // shows, at that document.
 func (r *Reconciler) updateStatus(in Input, entries map[string]spec.Entry, plan map[string]*SpecPlan, fileErrs map[string]string,
-	autoscale map[string]*AutoscaleStatus, loadErr error, now time.Time) {
-	byImage := map[string][]Container{}
+	autoscale map[string]*autoscale.Status, loadErr error, now time.Time) {
+	byImage := map[string][]engine.Container{}
 	for _, c := range in.Containers {
 		byImage[c.Image] = append(byImage[c.Image], c)
 	}

@@ -11,51 +11,6 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
-// kind is the shape a schema field expects.
-type kind int
-
-const (
-	kindString kind = iota
-	kindInt
-	kindBool
-	kindStringMap // string -> string
-	kindIntMap    // string -> int
-	kindObject
-)
-
-// field is one known field of the spec document.
-type field struct {
-	name     string
-	kind     kind
-	fields   []field // for kindObject
-	required bool
-}
-
-// schema lists every field of a spec document, in canonical order; anything
-// else is an unknown field.
-var schema = []field{
-	{name: "image", kind: kindString, required: true},
-	{name: "min_replicas", kind: kindInt},
-	{name: "max_replicas", kind: kindInt},
-	{name: "env", kind: kindStringMap},
-	{name: "ports", kind: kindIntMap},
-	{name: "resources", kind: kindObject, required: true, fields: []field{
-		{name: "cpu", kind: kindString},
-		{name: "memory", kind: kindString},
-		{name: "status", kind: kindString},
-	}},
-	{name: "autoscale", kind: kindObject, fields: []field{
-		{name: "enabled", kind: kindBool},
-		{name: "target_cpu_percent", kind: kindInt},
-		{name: "scale_down_stabilization", kind: kindString},
-	}},
-	{name: "health", kind: kindObject, fields: []field{
-		{name: "http_path", kind: kindString},
-		{name: "port", kind: kindString},
-		{name: "interval", kind: kindString},
-	}},
-}
-
 // lineIndex maps a field's location to the line it is written on.
 type lineIndex map[string]int
 
@@ -83,25 +38,33 @@ func (d *decoder) fail(n *yaml.Node, e *FieldError) {
 	d.errs = append(d.errs, e)
 }
 
-// decodeNode checks the document against the schema and decodes it into a
-// Spec with the original defaults. The walk gives every error with its line;
-// the decode itself then goes through sigs.k8s.io/yaml, strict, on a value
-// that the walk built from the nodes. With schema errors the Spec holds the
-// fields that were well-formed, so that their own rules can still be checked.
+// decodeNode checks the document against the fields of Spec and decodes it
+// into a Spec with the original defaults, normalized.
 func decodeNode(doc *yaml.Node) (Spec, lineIndex, FieldErrors) {
+	s := New("")
+	lines, errs := decodeDoc(doc, specFields, &s)
+	s.normalize()
+	return s, lines, errs
+}
+
+// decodeDoc checks the document against fields and decodes it into dst, a
+// pointer to a struct that holds the defaults. The walk gives every error
+// with its line; the decode itself then goes through sigs.k8s.io/yaml,
+// strict, on a value that the walk built from the nodes. With schema errors
+// dst holds the fields that were well-formed, so that their own rules can
+// still be checked.
+func decodeDoc(doc *yaml.Node, fields []field, dst any) (lineIndex, FieldErrors) {
 	d := &decoder{lines: lineIndex{}}
 	root := resolve(doc.Content[0])
-	value := d.object(root, schema, path{})
-	s := New("")
+	value := d.object(root, fields, path{})
 	b, err := json.Marshal(value)
 	if err == nil {
-		err = sigsyaml.UnmarshalStrict(asciiJSON(b), &s)
+		err = sigsyaml.UnmarshalStrict(asciiJSON(b), dst)
 	}
 	if err != nil && len(d.errs) == 0 {
 		d.errs = FieldErrors{{Line: root.Line, Msg: "cannot decode: " + err.Error()}}
 	}
-	s.normalize()
-	return s, d.lines, d.errs
+	return d.lines, d.errs
 }
 
 // asciiJSON escapes every rune of JSON text from DEL up, so that the YAML
@@ -132,7 +95,7 @@ func resolve(n *yaml.Node) *yaml.Node {
 func (d *decoder) object(n *yaml.Node, fields []field, p path) map[string]any {
 	if n.Kind != yaml.MappingNode {
 		if p.text == "" {
-			msg := "a spec must be a mapping of fields (image, resources, ...), got " + describe(n)
+			msg := "a spec must be a mapping of fields (" + strings.Join(append(requiredNames(fields), "..."), ", ") + "), got " + describe(n)
 			if n.Kind == yaml.SequenceNode {
 				msg += ` (put each spec in its own document, separated by "---" lines)`
 			}
@@ -172,17 +135,18 @@ func (d *decoder) object(n *yaml.Node, fields []field, p path) map[string]any {
 	}
 	for _, f := range fields {
 		if _, ok := seen[f.name]; f.required && !ok {
-			d.fail(n, p.field(f.name).errorf("is required%s", requiredHint(f.name)))
+			fp := p.field(f.name)
+			d.fail(n, fp.errorf("is required%s", requiredHints[fp.text]))
 		}
 	}
 	return out
 }
 
-func requiredHint(name string) string {
-	if name == "resources" {
-		return ` (e.g. resources: {cpu: "500m", memory: "256m"})`
-	}
-	return ""
+// requiredHints are examples added to the error of a missing required
+// field, by field path: a named exception, since a struct tag documents a
+// field's value but not how to write a whole mapping of it.
+var requiredHints = map[string]string{
+	"resources": ` (e.g. resources: {cpu: "500m", memory: "256m"})`,
 }
 
 func (d *decoder) value(v *yaml.Node, f field, p path) (any, bool) {
@@ -303,21 +267,4 @@ func describe(n *yaml.Node) string {
 		return fmt.Sprintf("string %q", n.Value)
 	}
 	return n.ShortTag() + " " + n.Value
-}
-
-func lookup(fields []field, name string) (field, bool) {
-	for _, f := range fields {
-		if f.name == name {
-			return f, true
-		}
-	}
-	return field{}, false
-}
-
-func names(fields []field) string {
-	out := make([]string, len(fields))
-	for i, f := range fields {
-		out[i] = f.name
-	}
-	return strings.Join(out, ", ")
 }

@@ -3,6 +3,8 @@ package spec
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,76 +18,103 @@ const (
 )
 
 // specTree builds the document of s as a node tree, fields in canonical
-// order. Zero values (no limit, empty maps, absent extensions) are left out.
-// Fields at their default are left out unless has says the document being
-// edited writes them, so an edit never adds "min_replicas: 1" to a file that
-// relied on the default.
+// order, by the rules of renderTree. What a field left out decodes to is
+// what a document without it decodes to: New("") normalized.
 func specTree(s Spec, has func(loc ...string) bool) *yaml.Node {
+	s.normalize()
+	return renderTree(specFields, reflect.ValueOf(s), reflect.ValueOf(New("").Normalized()), has)
+}
+
+// renderTree builds the mapping of the struct v, its fields in canonical
+// order. base is what v decodes to from a document without any optional
+// field, so that leaving a field out keeps its value:
+//   - a field whose value differs from its base is written, unless both are
+//     empty (no limit, an empty map, an absent extension);
+//   - a field at its base value is left out unless has says the document
+//     being edited writes it, so an edit never adds "min_replicas: 1" to a
+//     file that relied on the default (an empty one is left out even then);
+//   - a required field is always written, and a required mapping that would
+//     be empty is written with its defaults explicit ("resources: {status:
+//     running}", not "resources: {}").
+//
+// Maps are written sorted by key, and *bool and bool as YAML booleans.
+func renderTree(fields []field, v, base reflect.Value, has func(loc ...string) bool) *yaml.Node {
+	return (&renderer{has: has}).object(fields, v, base, nil)
+}
+
+type renderer struct {
+	has func(loc ...string) bool
+}
+
+func (r *renderer) object(fields []field, v, base reflect.Value, loc []string) *yaml.Node {
 	m := mapNode()
-	put(m, "image", strNode(s.Image))
-	if s.MinReplicas != DefaultMinReplicas || has("min_replicas") {
-		put(m, "min_replicas", intNode(s.MinReplicas))
-	}
-	if s.MaxReplicas != DefaultMaxReplicas || has("max_replicas") {
-		put(m, "max_replicas", intNode(s.MaxReplicas))
-	}
-	if len(s.Env) > 0 {
-		env := mapNode()
-		for _, k := range sortedKeys(s.Env) {
-			put(env, k, strNode(s.Env[k]))
+	for _, f := range fields {
+		fv, fb := v.Field(f.index), base.Field(f.index)
+		floc := append(slices.Clip(loc), f.name)
+		if f.required || r.written(fv, fb, floc) {
+			put(m, f.name, r.value(f, fv, fb, floc))
 		}
-		put(m, "env", env)
-	}
-	if len(s.Ports) > 0 {
-		ports := mapNode()
-		for _, k := range sortedKeys(s.Ports) {
-			put(ports, k, intNode(s.Ports[k]))
-		}
-		put(m, "ports", ports)
-	}
-	r := mapNode()
-	if s.Resources.CPU != "" {
-		put(r, "cpu", strNode(s.Resources.CPU))
-	}
-	if s.Resources.Memory != "" {
-		put(r, "memory", strNode(s.Resources.Memory))
-	}
-	if st := s.Resources.Status; st != StatusRunning && st != "" || has("resources", "status") || len(r.Content) == 0 {
-		put(r, "status", strNode(string(s.Resources.Status)))
-	}
-	put(m, "resources", r)
-	if a := s.Autoscale; a != nil {
-		n := mapNode()
-		if a.Enabled != nil {
-			put(n, "enabled", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(*a.Enabled)})
-		}
-		if a.TargetCPUPercent != nil {
-			put(n, "target_cpu_percent", intNode(*a.TargetCPUPercent))
-		}
-		if a.ScaleDownStabilization != "" {
-			put(n, "scale_down_stabilization", strNode(a.ScaleDownStabilization))
-		}
-		put(m, "autoscale", n)
-	}
-	if h := s.Health; h != nil {
-		n := mapNode()
-		for _, kv := range [][2]string{{"http_path", h.HTTPPath}, {"port", h.Port}, {"interval", h.Interval}} {
-			if kv[1] != "" {
-				put(n, kv[0], strNode(kv[1]))
-			}
-		}
-		put(m, "health", n)
 	}
 	return m
+}
+
+func (r *renderer) written(v, base reflect.Value, loc []string) bool {
+	if reflect.DeepEqual(v.Interface(), base.Interface()) {
+		return !empty(v) && r.has(loc...)
+	}
+	return !empty(v) || !empty(base)
+}
+
+// empty is the Go zero value, or an empty map: what a field that is left
+// out decodes to when it has no default of its own.
+func empty(v reflect.Value) bool {
+	return v.IsZero() || v.Kind() == reflect.Map && v.Len() == 0
+}
+
+func (r *renderer) value(f field, v, base reflect.Value, loc []string) *yaml.Node {
+	if v.Kind() == reflect.Pointer {
+		// Only a non-nil pointer is written; a nil base has no defaults.
+		if base.IsNil() {
+			base = reflect.Zero(v.Type().Elem())
+		} else {
+			base = base.Elem()
+		}
+		v = v.Elem()
+	}
+	switch f.kind {
+	case kindObject:
+		n := r.object(f.fields, v, base, loc)
+		if f.required && len(n.Content) == 0 {
+			explicit := &renderer{has: func(...string) bool { return true }}
+			n = explicit.object(f.fields, v, base, loc)
+		}
+		return n
+	case kindStringMap, kindIntMap:
+		m := mapNode()
+		keys := v.MapKeys()
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+		for _, k := range keys {
+			put(m, k.String(), scalar(v.MapIndex(k)))
+		}
+		return m
+	}
+	return scalar(v)
+}
+
+// scalar writes a string, an integer or a boolean with its YAML tag.
+func scalar(v reflect.Value) *yaml.Node {
+	switch v.Kind() {
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(v.Int(), 10)}
+	case reflect.Bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v.Bool())}
+	}
+	return strNode(v.String())
 }
 
 func mapNode() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"} }
 
 func strNode(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
-
-func intNode(v int) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(v)}
-}
 
 func put(m *yaml.Node, key string, val *yaml.Node) {
 	m.Content = append(m.Content, strNode(key), val)

@@ -34,38 +34,45 @@ const (
 // Spec is one desired-state document: the body of the original
 // POST /start/container, plus the optional extensions autoscale and health.
 // The image is its identity: one spec per image.
+//
+// The struct is the one declaration of the document's fields (fields.go):
+// the json tag names a field, the field order is the canonical order of a
+// written document, and the jsonschema tags (github.com/invopop/jsonschema
+// conventions) say what the decoder requires and what the JSON Schema
+// documents. A new field is a new struct field with its tags; the decoder,
+// the renderer and JSONSchema follow.
 type Spec struct {
-	Image       string            `json:"image"`
-	MinReplicas int               `json:"min_replicas"`
-	MaxReplicas int               `json:"max_replicas"`
-	Env         map[string]string `json:"env"`
-	Ports       map[string]int    `json:"ports"`
-	Resources   Resources         `json:"resources"`
-	Autoscale   *Autoscale        `json:"autoscale,omitempty"`
-	Health      *Health           `json:"health,omitempty"`
+	Image       string            `json:"image" jsonschema:"required,minLength=1,example=nginx:alpine" jsonschema_description:"A Docker image reference ([registry/]name[:tag][@digest]): the spec's identity, one spec per image."`
+	MinReplicas int               `json:"min_replicas" jsonschema:"minimum=0,default=1" jsonschema_description:"The fewest containers to run."`
+	MaxReplicas int               `json:"max_replicas" jsonschema:"minimum=1,default=5" jsonschema_description:"The most containers to run; at least min_replicas."`
+	Env         map[string]string `json:"env" jsonschema_description:"Environment variables. Names are POSIX ([A-Za-z_][A-Za-z0-9_]*). DISCOVERY_CALLBACK=<url> turns on the discovery webhook: a POST of each create, start and stop of a container of the image."`
+	Ports       map[string]int    `json:"ports" jsonschema_description:"Container port (\"80\", \"80/tcp\" or \"53/udp\") to host port, 0-65535; 0 is a random host port. A fixed host port needs max_replicas 1 (two replicas cannot bind one host port)."`
+	Resources   Resources         `json:"resources" jsonschema:"required" jsonschema_description:"Limits and run state of every container of the spec."`
+	Autoscale   *Autoscale        `json:"autoscale,omitempty" jsonschema_description:"Extension: the CPU autoscaler, between min_replicas and max_replicas (HPA rules). It acts only when max_replicas > min_replicas."`
+	Health      *Health           `json:"health,omitempty" jsonschema_description:"Extension: how to probe a container: an HTTP GET of http_path on port, else a TCP connect to port. The port defaults to the spec's first port."`
 }
 
 // Resources is the original Resources model. CPU and Memory may be empty,
 // meaning no limit (a spec created by a scale call has none).
 type Resources struct {
-	CPU    string `json:"cpu,omitempty"`
-	Memory string `json:"memory,omitempty"`
-	Status Status `json:"status"`
+	CPU    string `json:"cpu,omitempty" jsonschema:"example=500m" jsonschema_description:"CPU limit: \"500m\" or \"0.5\" CPUs, exactly (nano-CPU steps); > 0, at least 10m, and at most the host's CPUs. Absent or empty: no limit."`
+	Memory string `json:"memory,omitempty" jsonschema:"example=256m" jsonschema_description:"Memory limit in docker units (k/m/g are binary: 1g = 1 GiB) or Ki/Mi/Gi; at least 6m. Absent or empty: no limit."`
+	Status Status `json:"status" jsonschema:"enum=running,enum=stopped,default=running" jsonschema_description:"The run state of every container of the spec."`
 }
 
 // Autoscale configures the CPU autoscaler between min and max replicas.
 type Autoscale struct {
-	Enabled                *bool  `json:"enabled,omitempty"`
-	TargetCPUPercent       *int   `json:"target_cpu_percent,omitempty"`
-	ScaleDownStabilization string `json:"scale_down_stabilization,omitempty"`
+	Enabled                *bool  `json:"enabled,omitempty" jsonschema:"default=true" jsonschema_description:"On unless false."`
+	TargetCPUPercent       *int   `json:"target_cpu_percent,omitempty" jsonschema:"minimum=1,maximum=100,default=70" jsonschema_description:"Target CPU use, in percent of the CPU limit."`
+	ScaleDownStabilization string `json:"scale_down_stabilization,omitempty" jsonschema:"default=5m,example=5m" jsonschema_description:"How long usage must stay low before a scale-down: a Go duration, 0 to 1h."`
 }
 
 // Health says how to probe a container: an HTTP GET of HTTPPath on Port, or a
 // TCP connect to Port (default: the spec's first port).
 type Health struct {
-	HTTPPath string `json:"http_path,omitempty"`
-	Port     string `json:"port,omitempty"`
-	Interval string `json:"interval,omitempty"`
+	HTTPPath string `json:"http_path,omitempty" jsonschema:"pattern=^/,example=/healthz" jsonschema_description:"Path to GET; starts with \"/\"."`
+	Port     string `json:"port,omitempty" jsonschema:"example=80/tcp" jsonschema_description:"One of the spec's ports: \"80\", \"80/tcp\" or \"53/udp\"."`
+	Interval string `json:"interval,omitempty" jsonschema:"example=5s" jsonschema_description:"How often to probe: a Go duration, at least 1s."`
 }
 
 // New returns a spec for image with the defaults of the original API.
@@ -146,6 +153,12 @@ func (s Spec) AutoscaleEnabled() bool {
 		return false
 	}
 	return s.Autoscale == nil || s.Autoscale.Enabled == nil || *s.Autoscale.Enabled
+}
+
+// Autoscaled reports whether the autoscaler acts on this spec now: it is
+// enabled and the spec runs (a stopped spec has no load to follow).
+func (s Spec) Autoscaled() bool {
+	return s.Resources.Status != StatusStopped && s.AutoscaleEnabled()
 }
 
 // TargetCPUPercent is the autoscaler's target, defaulted.

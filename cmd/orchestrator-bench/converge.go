@@ -161,7 +161,7 @@ func convergeLoop(ctx context.Context, b *bench, par int) ([]float64, error) {
 }
 
 // createStart creates and starts n containers, par at a time, with the
-// settings reconciler.Docker gives a container of appSpec.
+// settings the Docker adapter (engine/docker) gives a container of appSpec.
 func createStart(ctx context.Context, cli *client.Client, instance string, n, par, rep int) error {
 	sem := make(chan struct{}, par)
 	var wg sync.WaitGroup

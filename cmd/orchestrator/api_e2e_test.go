@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 // call is one HTTP request to a test server, decoded.

@@ -7,9 +7,10 @@ import (
 	"os"
 	"strings"
 
-	"github.com/orchestrator/orchestrator/spec"
 	"github.com/spf13/cobra"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/orchestrator/orchestrator/spec"
 )
 
 func (a *app) newApplyCmd() *cobra.Command {

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	"github.com/orchestrator/orchestrator/api/wire"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 // The CPU autoscaler on the real engine (acceptance 2): one replica burning
@@ -125,14 +125,14 @@ func hostPort(t *testing.T, id, port string) string {
 }
 
 // specStatus is the server's status of image, from GET /status.
-func specStatus(t *testing.T, s *server, image string) reconciler.Status {
+func specStatus(t *testing.T, s *server, image string) wire.Status {
 	t.Helper()
 	resp, err := http.Get("http://" + s.addr + "/status")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var body struct{ Specs []reconciler.Status }
+	var body wire.StatusList
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		t.Fatalf("GET /status: %v", err)
 	}
@@ -142,23 +142,23 @@ func specStatus(t *testing.T, s *server, image string) reconciler.Status {
 		}
 	}
 	t.Fatalf("GET /status: no status of %s", image)
-	return reconciler.Status{}
+	return wire.Status{}
 }
 
 // The status table's CPU column and note, as kubectl get hpa shows them.
 func TestStatusAutoscaleColumns(t *testing.T) {
 	util := 182.4
 	for _, tt := range []struct {
-		st        reconciler.Status
+		st        wire.Status
 		cpu, note string
 	}{
-		{reconciler.Status{}, "-", "-"},
-		{reconciler.Status{Autoscale: &reconciler.AutoscaleStatus{TargetCPUPercent: 70, Recommendation: 1, Reason: "no cpu metrics yet → keeps 1"}},
+		{wire.Status{}, "-", "-"},
+		{wire.Status{Autoscale: &wire.Autoscale{TargetCPUPercent: 70, Recommendation: 1, Reason: "no cpu metrics yet → keeps 1"}},
 			"?/70%", "autoscale: no cpu metrics yet → keeps 1"},
-		{reconciler.Status{Message: "waiting for 2 containers to be ready",
-			Autoscale: &reconciler.AutoscaleStatus{TargetCPUPercent: 50, UtilizationPercent: &util, Recommendation: 4, Reason: "cpu 365% of target → 4"}},
+		{wire.Status{Message: "waiting for 2 containers to be ready",
+			Autoscale: &wire.Autoscale{TargetCPUPercent: 50, UtilizationPercent: &util, Recommendation: 4, Reason: "cpu 365% of target → 4"}},
 			"182%/50%", "waiting for 2 containers to be ready; autoscale: cpu 365% of target → 4"},
-		{reconciler.Status{LastError: "boom", Autoscale: &reconciler.AutoscaleStatus{TargetCPUPercent: 50, Reason: "r"}},
+		{wire.Status{LastError: "boom", Autoscale: &wire.Autoscale{TargetCPUPercent: 50, Reason: "r"}},
 			"?/50%", "error: boom"},
 	} {
 		if got := cpuColumn(tt.st.Autoscale); got != tt.cpu {

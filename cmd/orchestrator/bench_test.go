@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 // BenchmarkConverge20 times a running serve from the write of a spec with
@@ -20,7 +20,7 @@ func BenchmarkConverge20(b *testing.B) {
 	image := rt.BuildTestImage(b, keepImage)
 	id := rt.UniqueID(b)
 	rt.CleanupInstance(b, id)
-	d, err := reconciler.NewDocker(context.Background(), reconciler.DockerOptions{Instance: id})
+	d, err := docker.New(context.Background(), docker.Options{Instance: id})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orchestrator/orchestrator/api/wire"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -149,13 +150,7 @@ func (c *client) transportError(err error) error {
 // has no Errors and Found holds valid specs only. Source.Index is unknown
 // (0): the API gives a spec's place as "file:line".
 func (c *client) Load() (*spec.Snapshot, error) {
-	var list struct {
-		Images []struct {
-			spec.Spec
-			Revision string `json:"revision"`
-			Source   string `json:"source"`
-		} `json:"images"`
-	}
+	var list wire.ImageList
 	if err := c.call(http.MethodGet, "/images", nil, "", &list); err != nil {
 		return nil, err
 	}
@@ -171,11 +166,7 @@ func (c *client) Load() (*spec.Snapshot, error) {
 
 // entry is GET /images/{image}: the spec, its revision and its source.
 func (c *client) entry(image string) (spec.Entry, error) {
-	var v struct {
-		spec.Spec
-		Revision string `json:"revision"`
-		Source   string `json:"source"`
-	}
+	var v wire.ImageDetail
 	if err := c.call(http.MethodGet, imagePath(image, ""), nil, "", &v); err != nil {
 		return spec.Entry{}, err
 	}
@@ -199,15 +190,9 @@ func (c *client) Find(image string) ([]spec.Source, error) {
 // The answer names the file but not the line of an edited spec: its
 // Source.Line is 0.
 func (c *client) Preview(s spec.Spec) (spec.Change, error) {
-	var v struct {
-		Result spec.Result `json:"result"`
-		File   string      `json:"file"`
-		Before string      `json:"before"`
-		After  string      `json:"after"`
-		DryRun bool        `json:"dry_run"`
-	}
+	var v wire.Preview
 	if err := c.call(http.MethodPut, imagePath(s.Image, "")+"?dry_run=true", requestBody(s), "", &v); err != nil {
-		return spec.Change{}, c.storedErrors(s.Image, err)
+		return spec.Change{}, err
 	}
 	if !v.DryRun {
 		return spec.Change{}, &serverError{fmt.Errorf("the server at %s ignored dry_run and may have written %s: it is not a compatible orchestrator", c.base, s.Image)}
@@ -226,22 +211,16 @@ func (c *client) Preview(s spec.Spec) (spec.Change, error) {
 
 // Put is PUT /images/{image}, with If-Match when ifMatch is set.
 func (c *client) Put(s spec.Spec, ifMatch string) (spec.PutResult, error) {
-	var v struct {
-		Result   spec.Result `json:"result"`
-		Revision string      `json:"revision"`
-		Source   string      `json:"source"`
-	}
+	var v wire.Written
 	if err := c.call(http.MethodPut, imagePath(s.Image, ""), requestBody(s), ifMatch, &v); err != nil {
-		return spec.PutResult{}, c.storedErrors(s.Image, err)
+		return spec.PutResult{}, err
 	}
 	return spec.PutResult{Result: v.Result, Revision: v.Revision, Source: parseSource(v.Source)}, nil
 }
 
 // Delete is DELETE /images/{image}, with If-Match when ifMatch is set.
 func (c *client) Delete(image, ifMatch string) (spec.Source, error) {
-	var v struct {
-		Source string `json:"source"`
-	}
+	var v wire.ImageDeleted
 	if err := c.call(http.MethodDelete, imagePath(image, ""), nil, ifMatch, &v); err != nil {
 		return spec.Source{}, err
 	}

@@ -9,19 +9,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/orchestrator/orchestrator/reconciler"
 	"github.com/spf13/cobra"
-)
 
-// containerRow is one managed container as get containers shows it: the
-// API's container summary, plus the image of the spec it belongs to.
-type containerRow struct {
-	ContainerID string                              `json:"container_id"`
-	Name        string                              `json:"name"`
-	Image       string                              `json:"image"`
-	Status      string                              `json:"status"`
-	Ports       map[string][]reconciler.PortBinding `json:"ports"`
-}
+	"github.com/orchestrator/orchestrator/api/wire"
+)
 
 func (a *app) newGetContainersCmd() *cobra.Command {
 	var output string
@@ -55,7 +46,7 @@ A container whose spec is gone (it is being removed) shows "-" as IMAGE.`,
 			if err != nil {
 				return err
 			}
-			var rows []containerRow
+			var rows []wire.Container
 			if len(args) == 1 {
 				rows, err = c.containersOf(args[0])
 			} else {
@@ -65,7 +56,7 @@ A container whose spec is gone (it is being removed) shows "-" as IMAGE.`,
 				return err
 			}
 			if output == outJSON {
-				return writeIndented(a.stdout, map[string][]containerRow{"containers": rows})
+				return writeIndented(a.stdout, wire.ContainerList{Containers: rows})
 			}
 			if len(rows) == 0 {
 				fmt.Fprintf(a.stderr, "no containers on %s\n", a.server)
@@ -79,16 +70,14 @@ A container whose spec is gone (it is being removed) shows "-" as IMAGE.`,
 }
 
 // containersOf is GET /images/{image}/containers.
-func (c *client) containersOf(image string) ([]containerRow, error) {
-	var body struct {
-		Containers []containerRow `json:"containers"`
-	}
+func (c *client) containersOf(image string) ([]wire.Container, error) {
+	var body wire.ImageContainers
 	if err := c.call(http.MethodGet, imagePath(image, "containers"), nil, "", &body); err != nil {
 		return nil, err
 	}
 	rows := body.Containers
 	if rows == nil {
-		rows = []containerRow{}
+		rows = []wire.Container{}
 	}
 	for i := range rows {
 		rows[i].Image = image
@@ -98,21 +87,19 @@ func (c *client) containersOf(image string) ([]containerRow, error) {
 
 // containers is every managed container (GET /containers), each with its
 // image.
-func (c *client) containers() ([]containerRow, error) {
-	var all struct {
-		Containers []containerRow `json:"containers"`
-	}
+func (c *client) containers() ([]wire.Container, error) {
+	var all wire.ContainerList
 	if err := c.call(http.MethodGet, "/containers", nil, "", &all); err != nil {
 		return nil, err
 	}
 	if all.Containers == nil {
-		return []containerRow{}, nil
+		return []wire.Container{}, nil
 	}
 	return all.Containers, nil // each summary names its image
 }
 
 // writeContainerTable prints the containers as docker ps does.
-func writeContainerTable(w io.Writer, rows []containerRow) error {
+func writeContainerTable(w io.Writer, rows []wire.Container) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
 	fmt.Fprintln(tw, "CONTAINER ID\tNAME\tIMAGE\tSTATUS\tPORTS")
 	for _, r := range rows {
@@ -128,7 +115,7 @@ func writeContainerTable(w io.Writer, rows []containerRow) error {
 // dockerPorts writes published ports as docker ps does:
 // "0.0.0.0:32768->8080/tcp, [::]:32768->8080/tcp"; a port that is not
 // published is just "8080/tcp". They are sorted by container port.
-func dockerPorts(ports map[string][]reconciler.PortBinding) string {
+func dockerPorts(ports wire.Ports) string {
 	keys := make([]string, 0, len(ports))
 	for k := range ports {
 		keys = append(keys, k)

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/orchestrator/orchestrator/reconciler"
+
+	"github.com/orchestrator/orchestrator/api/wire"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
 
 // get containers lists what the engine runs, like docker ps, with the
@@ -27,7 +29,7 @@ func TestGetContainers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]reconciler.Container{}
+	byName := map[string]engine.Container{}
 	for _, c := range cs {
 		byName[c.Name] = c
 	}
@@ -42,16 +44,20 @@ func TestGetContainers(t *testing.T) {
 
 	// JSON: the API's summaries, with the image; one image's only.
 	got := s.orch(t, "get", "containers", "shop/web:1.0", "-o", "json")
-	var body struct {
-		Containers []containerRow `json:"containers"`
-	}
+	var body wire.ContainerList
 	if err := json.Unmarshal([]byte(got.Stdout), &body); err != nil || got.Code != 0 || got.Stderr != "" {
 		t.Fatalf("get containers shop/web:1.0 -o json: %+v (%v)", got, err)
 	}
-	var rows []containerRow
+	var rows []wire.Container
 	for _, name := range []string{"shop-web-1.0-1", "shop-web-1.0-2"} {
 		c := byName[name]
-		rows = append(rows, containerRow{ContainerID: c.ID, Name: name, Image: "shop/web:1.0", Status: "running", Ports: c.Ports})
+		ports := wire.Ports{}
+		for k, bs := range c.Ports {
+			for _, b := range bs {
+				ports[k] = append(ports[k], wire.PortBinding{HostIP: b.HostIP, HostPort: b.HostPort})
+			}
+		}
+		rows = append(rows, wire.Container{ContainerID: c.ID, Name: name, Image: "shop/web:1.0", Status: "running", Ports: ports})
 	}
 	if diff := cmp.Diff(rows, body.Containers); diff != "" {
 		t.Errorf("containers (-want +got):\n%s", diff)
@@ -65,7 +71,7 @@ func TestGetContainers(t *testing.T) {
 }
 
 func TestDockerPorts(t *testing.T) {
-	ports := map[string][]reconciler.PortBinding{
+	ports := wire.Ports{
 		"8080/tcp": {{HostIP: "0.0.0.0", HostPort: "32768"}, {HostIP: "::", HostPort: "32768"}},
 		"53/udp":   {{HostIP: "127.0.0.1", HostPort: "5353"}},
 		"9000/tcp": nil,

@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/orchestrator/orchestrator/spec"
 	"github.com/spf13/cobra"
+
+	"github.com/orchestrator/orchestrator/spec"
 )
 
 func (a *app) newDeleteCmd() *cobra.Command {

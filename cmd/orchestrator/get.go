@@ -9,8 +9,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/orchestrator/orchestrator/spec"
 	"github.com/spf13/cobra"
+
+	"github.com/orchestrator/orchestrator/spec"
 )
 
 // Output formats of get.

@@ -10,8 +10,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/orchestrator/orchestrator/spec"
 	"github.com/spf13/cobra"
+
+	"github.com/orchestrator/orchestrator/spec"
 )
 
 // stdinName names standard input ("-f -") in messages.

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
 )
 
 // defaultInstance is the instance of a serve started without --instance:
@@ -145,8 +145,8 @@ func readOwner(path string) string {
 // logOthers says once, at start, which other orchestrators have containers
 // on this engine: they are left alone, as Argo CD leaves resources that
 // another application tracks. Containers without an instance label come
-// from before instances existed; only `serve --instance ''` adopts them.
-func logOthers(ctx context.Context, d *reconciler.Docker, instance string, log *slog.Logger) {
+// from before instances existed; only `serve --instance ”` adopts them.
+func logOthers(ctx context.Context, d *docker.Engine, instance string, log *slog.Logger) {
 	others, err := d.Others(ctx)
 	if err != nil {
 		log.Warn("listing other orchestrators' containers failed", "err", err)

@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 func TestDefaultInstance(t *testing.T) {
@@ -53,7 +54,9 @@ func TestDefaultInstance(t *testing.T) {
 }
 
 // withDefaultInstance runs serve as a user does, without --instance.
-func withDefaultInstance() serverOpt { return func(f *serveFlags) { f.instance, f.instanceSet = "", false } }
+func withDefaultInstance() serverOpt {
+	return func(f *serveFlags) { f.instance, f.instanceSet = "", false }
+}
 
 // Two serves on two state directories, with the same image and no
 // --instance, converge side by side and never remove each other's

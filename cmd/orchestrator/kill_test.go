@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 // buildBinary builds this command, for tests that need a real process.

@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/orchestrator/orchestrator/spec"
 	"github.com/spf13/cobra"
+
+	"github.com/orchestrator/orchestrator/spec"
 )
 
 // Environment variables that stand in for the global flags.

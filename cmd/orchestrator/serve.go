@@ -12,12 +12,17 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/orchestrator/orchestrator/api"
-	"github.com/orchestrator/orchestrator/reconciler"
-	"github.com/orchestrator/orchestrator/spec"
-	"github.com/orchestrator/orchestrator/watcher"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/orchestrator/orchestrator/api"
+	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/autoscale"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
+	"github.com/orchestrator/orchestrator/spec"
+	"github.com/orchestrator/orchestrator/watcher"
 )
 
 // serveFlags are the flags of serve.
@@ -39,16 +44,11 @@ type serveFlags struct {
 	debugAddr    string
 }
 
-// statsSource is what the sampler samples: the container list through the
-// Observed (no engine call while nothing changed), stats through Docker.
-type statsSource struct {
-	*reconciler.Docker
-	obs *reconciler.Observed
-}
+// sampled is what the sampler samples: the engine, with the container list
+// of the Observed that costs no engine call while nothing changed.
+type sampled struct{ *engine.Observed }
 
-func (s statsSource) List(ctx context.Context) ([]reconciler.Container, error) {
-	return s.obs.Cached(ctx)
-}
+func (s sampled) List(ctx context.Context) ([]engine.Container, error) { return s.Current(ctx) }
 
 func (a *app) newServeCmd() *cobra.Command {
 	var f serveFlags
@@ -161,17 +161,17 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		return err
 	}
 	defer release()
-	docker, err := reconciler.NewDocker(ctx, reconciler.DockerOptions{Instance: instance})
+	dockerEngine, err := docker.New(ctx, docker.Options{Instance: instance})
 	if err != nil {
 		return err
 	}
-	defer docker.Close()
+	defer dockerEngine.Close()
 	// Readers of the container list (the API, the sampler) reuse the last
 	// list until an event or an action changes it.
-	engine := reconciler.NewObserved(docker)
+	observed := engine.NewObserved(dockerEngine)
 	opts := a.options()
 	if opts.HostCPUs == 0 {
-		if n, err := docker.CPUs(ctx); err == nil {
+		if n, err := dockerEngine.CPUs(ctx); err == nil {
 			opts.HostCPUs = n // cpu limits are bounded by the engine's host, not ours
 		} else {
 			return fmt.Errorf("docker engine unreachable: %w", err)
@@ -182,8 +182,8 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	metrics := api.NewMetrics()
 	// The autoscaler's recommendations are runtime state: the reconciler
 	// reads them as targets; nothing is written to the files.
-	autoscaler := reconciler.NewAutoscaler(reconciler.AutoscalerOptions{Logger: log.With("component", "autoscaler")})
-	r := reconciler.New(dir, engine, reconciler.Options{
+	autoscaler := autoscale.New(autoscale.Options{Logger: log.With("component", "autoscaler")})
+	r := reconciler.New(dir, observed, reconciler.Options{
 		Instance: instance, NamePrefix: prefix, Parallelism: f.parallelism, Resync: f.resync,
 		ReadyTimeout: f.readyTimeout, MinReady: f.minReady, AllowEmpty: f.allowEmpty, Logger: log.With("component", "reconciler"),
 		Observer: metrics, Host: f.host, Autoscaler: autoscaler,
@@ -192,11 +192,11 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	// so a round takes about running/Parallelism seconds. 128 keeps the
 	// first health request of an image of 100 replicas near 1 s (it waits
 	// for a round; with 32 it took 4.7 s in make bench).
-	sampler := reconciler.NewSampler(statsSource{docker, engine}, r.Desired, reconciler.SamplerOptions{
+	sampler := stats.New(sampled{observed}, r.Desired, stats.Options{
 		HostCPUs: opts.HostCPUs, Parallelism: 128, Lease: f.statsLease, Logger: log.With("component", "sampler"),
 	})
 	api.Version = version
-	server := api.New(dir, r, engine, sampler, api.Options{
+	server := api.New(dir, r, observed, sampler, api.Options{
 		Token: f.token, WaitTimeout: f.waitTimeout, Logger: log.With("component", "api"), Metrics: metrics,
 	})
 	ln, err := net.Listen("tcp", f.addr)
@@ -219,7 +219,7 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	log.Info("serving", "dir", a.dir, "addr", ln.Addr().String(), "instance", instance, "host_cpus", opts.HostCPUs)
-	logOthers(ctx, docker, instance, log)
+	logOthers(ctx, dockerEngine, instance, log)
 
 	// Each component runs until ctx ends or one fails, which ends the rest.
 	g, ctx := errgroup.WithContext(ctx)

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 // server is an in-process `orchestrator serve` on a real engine, with its

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 // These tests run `orchestrator serve` on the real engine: real files, real

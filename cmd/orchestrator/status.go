@@ -8,8 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/orchestrator/orchestrator/reconciler"
 	"github.com/spf13/cobra"
+
+	"github.com/orchestrator/orchestrator/api/wire"
 )
 
 func (a *app) newStatusCmd() *cobra.Command {
@@ -52,18 +53,16 @@ be reached.`,
 			if err != nil {
 				return err
 			}
-			var body struct {
-				Specs []reconciler.Status `json:"specs"`
-			}
+			var body wire.StatusList
 			if err := c.call(http.MethodGet, "/status", nil, "", &body); err != nil {
 				return err
 			}
 			specs := body.Specs
 			if specs == nil {
-				specs = []reconciler.Status{}
+				specs = []wire.Status{}
 			}
 			if len(args) == 1 {
-				var one []reconciler.Status
+				var one []wire.Status
 				for _, st := range specs {
 					if st.Image == args[0] {
 						one = append(one, st)
@@ -75,7 +74,9 @@ be reached.`,
 				specs = one
 			}
 			if output == outJSON {
-				var v any = map[string][]reconciler.Status{"specs": specs}
+				var v any = struct {
+					Specs []wire.Status `json:"specs"`
+				}{specs}
 				if len(args) == 1 {
 					v = specs[0]
 				}
@@ -93,7 +94,7 @@ be reached.`,
 }
 
 // writeStatusTable prints the statuses as aligned columns.
-func writeStatusTable(w io.Writer, specs []reconciler.Status) error {
+func writeStatusTable(w io.Writer, specs []wire.Status) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
 	fmt.Fprintln(tw, "IMAGE\tHEALTH\tSYNCED\tDESIRED\tREADY\tRUNNING\tCPU\tSOURCE\tMESSAGE/ERROR")
 	for _, st := range specs {
@@ -109,7 +110,7 @@ func writeStatusTable(w io.Writer, specs []reconciler.Status) error {
 
 // statusNote is what the MESSAGE/ERROR column says: the last error, else
 // why the spec is not converged yet and the autoscaler's reason.
-func statusNote(st reconciler.Status) string {
+func statusNote(st wire.Status) string {
 	if st.LastError != "" {
 		return "error: " + st.LastError
 	}
@@ -125,7 +126,7 @@ func statusNote(st reconciler.Status) string {
 // cpuColumn is an autoscaled spec's utilisation over its target, as
 // kubectl get hpa has it: "182%/70%", "?/70%" without metrics, "-" when
 // the spec is not autoscaled.
-func cpuColumn(as *reconciler.AutoscaleStatus) string {
+func cpuColumn(as *wire.Autoscale) string {
 	if as == nil {
 		return "-"
 	}

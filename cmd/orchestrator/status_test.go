@@ -3,12 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/orchestrator/orchestrator/reconciler"
+
+	"github.com/orchestrator/orchestrator/api/wire"
 )
 
 // status shows the reconciler's status of each spec, as GET /status has it.
@@ -31,17 +33,27 @@ shop/worker:1.0   Stopped   yes      0         0       0         -     shop_work
 	checkResult(t, result{0, lines[0] + lines[2], ""}, cli(t, map[string]string{envServer: s.url}, "", "status", "shop/worker:1.0"))
 
 	got := s.orch(t, "status", "shop/web:1.0", "-o", "json")
-	var st reconciler.Status
+	var st wire.Status
 	if err := json.Unmarshal([]byte(got.Stdout), &st); err != nil || got.Code != 0 || got.Stderr != "" {
 		t.Fatalf("status shop/web:1.0 -o json: %+v (%v)", got, err)
 	}
-	var wantSt reconciler.Status
-	for _, x := range s.rec.Statuses() {
+	// The same status as GET /status has it.
+	resp, err := http.Get(s.url + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var all wire.StatusList
+	if err := json.NewDecoder(resp.Body).Decode(&all); err != nil {
+		t.Fatal(err)
+	}
+	var wantSt wire.Status
+	for _, x := range all.Specs {
 		if x.Image == "shop/web:1.0" {
 			wantSt = x
 		}
 	}
-	if diff := cmp.Diff(wantSt, st, cmpopts.IgnoreFields(reconciler.Status{}, "LastReconcile")); diff != "" {
+	if diff := cmp.Diff(wantSt, st, cmpopts.IgnoreFields(wire.Status{}, "LastReconcile")); diff != "" {
 		t.Errorf("status (-want +got):\n%s", diff)
 	}
 
@@ -51,12 +63,12 @@ shop/worker:1.0   Stopped   yes      0         0       0         -     shop_work
 
 func TestStatusNote(t *testing.T) {
 	for _, tt := range []struct {
-		st   reconciler.Status
+		st   wire.Status
 		want string
 	}{
-		{reconciler.Status{}, "-"},
-		{reconciler.Status{Message: "waiting for 1 container to be ready"}, "waiting for 1 container to be ready"},
-		{reconciler.Status{Message: "m", LastError: "pull x: denied\n\tretry in 4s"}, "error: pull x: denied; retry in 4s"},
+		{wire.Status{}, "-"},
+		{wire.Status{Message: "waiting for 1 container to be ready"}, "waiting for 1 container to be ready"},
+		{wire.Status{Message: "m", LastError: "pull x: denied\n\tretry in 4s"}, "error: pull x: denied; retry in 4s"},
 	} {
 		if got := orDash(oneLine(statusNote(tt.st))); got != tt.want {
 			t.Errorf("note of %+v = %q, want %q", tt.st, got, tt.want)

@@ -1,4 +1,4 @@
-package reconciler
+package autoscale
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -18,9 +19,9 @@ import (
 // and the given usage, at now, and remembers it (history and scale-up
 // period) as the spec's recommendation. A spec that is not autoscaled gets
 // max(min,1) and nothing is remembered.
-func (a *Autoscaler) Recommend(s spec.Spec, current int, usage []Usage, now time.Time) Recommendation {
+func (a *Autoscaler) Recommend(s spec.Spec, current int, usage []stats.Usage, now time.Time) Recommendation {
 	lo, hi := baseReplicas(s), s.MaxReplicas
-	if !autoscaled(s) {
+	if !s.Autoscaled() {
 		a.forget(s.Image)
 		return Recommendation{Replicas: lo, Reason: "autoscaling is off"}
 	}
@@ -63,12 +64,12 @@ func (a *Autoscaler) Recommend(s spec.Spec, current int, usage []Usage, now time
 		}
 	case n > current: // scale-up: at most max(4, 2 × the count at the period's start)
 		base := current
-		if !st.upAt.IsZero() && now.Sub(st.upAt) < AutoscaleUpPeriod {
+		if !st.upAt.IsZero() && now.Sub(st.upAt) < UpPeriod {
 			base = st.upFrom
 		}
 		if limit := max(4, 2*base, current); n > limit {
 			n = limit
-			steps = append(steps, fmt.Sprintf("limited to %d (at most max(4, 2×%d) per %s)", n, base, AutoscaleUpPeriod))
+			steps = append(steps, fmt.Sprintf("limited to %d (at most max(4, 2×%d) per %s)", n, base, UpPeriod))
 		}
 	}
 	if n > hi {
@@ -80,7 +81,7 @@ func (a *Autoscaler) Recommend(s spec.Spec, current int, usage []Usage, now time
 		steps = append(steps, bounded(n, lo, hi))
 		n = lo
 	}
-	if n > current && (st.upAt.IsZero() || now.Sub(st.upAt) >= AutoscaleUpPeriod) {
+	if n > current && (st.upAt.IsZero() || now.Sub(st.upAt) >= UpPeriod) {
 		st.upAt, st.upFrom = now, current // a new scale-up period begins
 	}
 	rec.Replicas, rec.Reason = n, reasonOf(what, raw, kept, steps, n)
@@ -125,13 +126,13 @@ type measured struct {
 // measure sorts the running containers: those with trustworthy data, and
 // those without (missing metric, not ready, or started less than
 // AutoscaleWarmUp ago). Containers that do not run are left out.
-func measure(usage []Usage, now time.Time) measured {
+func measure(usage []stats.Usage, now time.Time) measured {
 	var m measured
 	for _, u := range usage {
 		if u.State != "running" {
 			continue
 		}
-		if !u.Ready || u.CPU == nil || now.Sub(u.Started) < AutoscaleWarmUp {
+		if !u.Ready || u.CPU == nil || now.Sub(u.Started) < WarmUp {
 			m.pending++
 			continue
 		}
@@ -150,8 +151,8 @@ func measure(usage []Usage, now time.Time) measured {
 func rawReplicas(current int, m measured, target float64) (int, string, bool) {
 	ratio := m.sum / float64(m.ready) / target
 	what := fmt.Sprintf("cpu %.0f%% of target", ratio*100)
-	if math.Abs(ratio-1) <= AutoscaleTolerance {
-		return current, fmt.Sprintf("%s, within the %.0f%% tolerance", what, AutoscaleTolerance*100), true
+	if math.Abs(ratio-1) <= Tolerance {
+		return current, fmt.Sprintf("%s, within the %.0f%% tolerance", what, Tolerance*100), true
 	}
 	n, all := 0, m.ready
 	if m.pending == 0 {
@@ -163,7 +164,7 @@ func rawReplicas(current int, m measured, target float64) (int, string, bool) {
 		}
 		all += m.pending
 		adjusted := (m.sum + fill*float64(m.pending)) / float64(all) / target
-		if math.Abs(adjusted-1) <= AutoscaleTolerance || (adjusted < 1) != (ratio < 1) {
+		if math.Abs(adjusted-1) <= Tolerance || (adjusted < 1) != (ratio < 1) {
 			return current, fmt.Sprintf("%s, but %s", what, withoutData(m.pending)), true
 		}
 		n = ceil(adjusted * float64(all))

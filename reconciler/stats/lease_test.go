@@ -1,4 +1,4 @@
-package reconciler_test
+package stats_test
 
 import (
 	"context"
@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -16,7 +17,7 @@ import (
 // runs one container of each of three images; web is autoscaled.
 type leaseRig struct {
 	fake *rt.Fake
-	s    *reconciler.Sampler
+	s    *stats.Sampler
 
 	mu  sync.Mutex // the clock is read by Run's goroutine
 	now time.Time
@@ -32,8 +33,8 @@ func newLeaseRig(t *testing.T) *leaseRig {
 			sp.MaxReplicas = 3
 		}
 		specs[image] = sp
-		id, err := r.fake.Create(context.Background(), reconciler.ContainerConfig{Name: image[:3] + "-1", Image: image,
-			Labels: map[string]string{reconciler.LabelManagedBy: reconciler.ManagedBy, reconciler.LabelImage: image}})
+		id, err := r.fake.Create(context.Background(), engine.Config{Name: image[:3] + "-1", Image: image,
+			Labels: map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: image}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +42,7 @@ func newLeaseRig(t *testing.T) *leaseRig {
 			t.Fatal(err)
 		}
 	}
-	r.s = reconciler.NewSampler(r.fake, func() map[string]spec.Spec { return specs }, reconciler.SamplerOptions{
+	r.s = stats.New(r.fake, func() map[string]spec.Spec { return specs }, stats.Options{
 		Lease: time.Minute, Interval: time.Hour, Now: r.clock,
 	})
 	return r
@@ -119,8 +120,8 @@ func TestSamplerLeaseIdleMakesNoEngineCall(t *testing.T) {
 	r := newLeaseRig(t)
 	sp := spec.New("web:1") // web no longer autoscaled: nothing to sample
 	sp.MinReplicas, sp.MaxReplicas = 1, 1
-	s := reconciler.NewSampler(r.fake, func() map[string]spec.Spec { return map[string]spec.Spec{"web:1": sp} },
-		reconciler.SamplerOptions{Lease: time.Minute, Now: r.clock})
+	s := stats.New(r.fake, func() map[string]spec.Spec { return map[string]spec.Spec{"web:1": sp} },
+		stats.Options{Lease: time.Minute, Now: r.clock})
 	lists, stats := r.fake.Calls("list"), r.fake.Calls("stats")
 	for range 3 {
 		if err := s.Round(context.Background()); err != nil {

@@ -1,9 +1,10 @@
-// Package reconciler makes the Docker engine match the specs of the state
-// directory. A pass loads a snapshot, lists the managed containers once,
-// computes a plan with the pure function Plan, and executes it through the
-// narrow Engine interface. File events, engine events and a periodic resync
-// only wake it up.
-package reconciler
+// Package engine is the seam between the orchestrator and a container
+// engine: the Engine interface that every implementation (the Docker
+// adapter in engine/docker, the fake in engine/enginetest) satisfies, and
+// our own types for what crosses it, so that no other package depends on an
+// engine's SDK. Observed wraps any Engine with a container list that is
+// reused until the engine reports a change.
+package engine
 
 import (
 	"context"
@@ -32,6 +33,8 @@ var (
 	ErrNameInUse = errors.New("container name in use")
 	// ErrImageUnavailable: the image is not present and could not be pulled.
 	ErrImageUnavailable = errors.New("image unavailable")
+	// ErrUnavailable: the engine cannot be reached.
+	ErrUnavailable = errors.New("engine unavailable")
 )
 
 // kindError is an engine error of one of the kinds above: errors.Is
@@ -46,7 +49,8 @@ func (e *kindError) Is(target error) bool { return target == e.kind }
 func (e *kindError) Unwrap() error        { return e.err }
 
 // KindErrorf is fmt.Errorf (a cause with %w goes last) made an error of
-// kind, one of ErrNotFound, ErrNameInUse, ErrImageUnavailable: for engines.
+// kind, one of ErrNotFound, ErrNameInUse, ErrImageUnavailable,
+// ErrUnavailable: for engines.
 func KindErrorf(kind error, format string, args ...any) error {
 	return &kindError{kind: kind, err: fmt.Errorf(format, args...)}
 }
@@ -72,11 +76,11 @@ type Container struct {
 
 // PortBinding is one published port.
 type PortBinding struct {
-	HostIP   string `json:"HostIp"`
-	HostPort string `json:"HostPort"`
+	HostIP   string
+	HostPort string
 }
 
-// Active reports whether the container counts as running (DESIGN.md §4).
+// Active reports whether the container counts as running (docs/design.md §4).
 func (c Container) Active() bool { return c.State == "running" || c.State == "restarting" }
 
 // Ready reports whether it is running and not failing its health check.
@@ -91,8 +95,8 @@ func (c Container) Stable(now time.Time, minReady time.Duration) bool {
 	return c.Ready() && c.RestartCount == 0 && !c.Started.IsZero() && now.Sub(c.Started) >= minReady
 }
 
-// ContainerConfig is everything the orchestrator sets on a new container.
-type ContainerConfig struct {
+// Config is everything the orchestrator sets on a new container.
+type Config struct {
 	Name        string
 	Image       string
 	Env         map[string]string
@@ -102,6 +106,11 @@ type ContainerConfig struct {
 	Labels      map[string]string
 }
 
+// EventReconnect is the Action of an Event sent after the event stream was
+// lost and is back (an engine restart): events may have been missed, so the
+// receiver lists again.
+const EventReconnect = "reconnect"
+
 // Event is an engine event about a managed container.
 type Event struct {
 	ContainerID string
@@ -110,8 +119,21 @@ type Event struct {
 	Time        time.Time
 }
 
+// Stats is one sample of a container's counters, as the engine reports them.
+type Stats struct {
+	Read         time.Time // when the engine read the counters
+	CPUTotal     uint64    // cpu_stats.cpu_usage.total_usage (ns)
+	SystemCPU    uint64    // cpu_stats.system_cpu_usage
+	OnlineCPUs   uint32    // cpu_stats.online_cpus (0 if absent)
+	PercpuLen    int       // len(cpu_stats.cpu_usage.percpu_usage)
+	MemUsage     uint64    // memory_stats.usage
+	MemLimit     uint64    // memory_stats.limit (the host's memory without a limit)
+	InactiveFile uint64    // memory_stats.stats total_inactive_file (cgroup v1) or inactive_file (v2); 0 if absent
+}
+
 // Engine is the seam to the container engine: the Docker adapter in
-// production, an in-memory fake in unit tests, both held to one contract.
+// production, an in-memory fake in unit tests, both held to one contract
+// (enginetest.Run). Consumers declare the narrower interfaces they need.
 type Engine interface {
 	// List returns the managed containers (label filter), any state.
 	List(ctx context.Context) ([]Container, error)
@@ -121,7 +143,7 @@ type Engine interface {
 	// "image X not found locally and pull failed: ...".
 	Pull(ctx context.Context, image string) error
 	// Create creates (not starts) a container; a taken name wraps ErrNameInUse.
-	Create(ctx context.Context, cfg ContainerConfig) (id string, err error)
+	Create(ctx context.Context, cfg Config) (id string, err error)
 	Start(ctx context.Context, id string) error
 	// Stop stops a container, killing it after timeout.
 	Stop(ctx context.Context, id string, timeout time.Duration) error
@@ -130,6 +152,14 @@ type Engine interface {
 	// SetHeld switches the restart policy between "no" (held) and unless-stopped.
 	SetHeld(ctx context.Context, id string, held bool) error
 	// Events streams events of managed containers until ctx ends, riding
-	// out engine restarts. The channel is closed when ctx is done.
+	// out engine restarts (each reconnect is an Event with Action
+	// EventReconnect). The channel is closed when ctx is done.
 	Events(ctx context.Context) <-chan Event
+	// Stats takes one one-shot sample of a container (Docker:
+	// stream=false&one-shot=true, API >= 1.41); an unknown id wraps
+	// ErrNotFound.
+	Stats(ctx context.Context, id string) (Stats, error)
+	// DataRoot is the engine's data root (docker info DockerRootDir), where
+	// the writable layers live.
+	DataRoot(ctx context.Context) (string, error)
 }

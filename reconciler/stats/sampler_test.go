@@ -1,4 +1,4 @@
-package reconciler_test
+package stats_test
 
 import (
 	"context"
@@ -10,8 +10,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -23,15 +24,15 @@ type samplerRig struct {
 	fake  *rt.Fake
 	specs map[string]spec.Spec
 	now   time.Time
-	s     *reconciler.Sampler
+	s     *stats.Sampler
 }
 
-func newSamplerRig(t testing.TB, opts reconciler.SamplerOptions) *samplerRig {
+func newSamplerRig(t testing.TB, opts stats.Options) *samplerRig {
 	r := &samplerRig{t: t, fake: rt.NewFake(sampledImage), specs: map[string]spec.Spec{},
 		now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
 	r.fake.SetClock(func() time.Time { return r.now })
 	opts.Now = func() time.Time { return r.now }
-	r.s = reconciler.NewSampler(r.fake, func() map[string]spec.Spec { return r.specs }, opts)
+	r.s = stats.New(r.fake, func() map[string]spec.Spec { return r.specs }, opts)
 	return r
 }
 
@@ -39,9 +40,9 @@ func newSamplerRig(t testing.TB, opts reconciler.SamplerOptions) *samplerRig {
 // "8080/tcp" to a host port (0 lets the fake pick one).
 func (r *samplerRig) run(name string, ports map[string]int) string {
 	r.t.Helper()
-	id, err := r.fake.Create(context.Background(), reconciler.ContainerConfig{
+	id, err := r.fake.Create(context.Background(), engine.Config{
 		Name: name, Image: sampledImage, Ports: ports, MemoryBytes: 64 << 20,
-		Labels: map[string]string{reconciler.LabelManagedBy: reconciler.ManagedBy, reconciler.LabelImage: sampledImage},
+		Labels: map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: sampledImage},
 	})
 	if err != nil {
 		r.t.Fatal(err)
@@ -61,7 +62,7 @@ func (r *samplerRig) round() {
 	}
 }
 
-func (r *samplerRig) health(name string) reconciler.ContainerHealth {
+func (r *samplerRig) health(name string) stats.Health {
 	r.t.Helper()
 	for _, h := range r.s.Health(sampledImage) {
 		if h.Name == name {
@@ -69,7 +70,7 @@ func (r *samplerRig) health(name string) reconciler.ContainerHealth {
 		}
 	}
 	r.t.Fatalf("%s not in Health(%s)", name, sampledImage)
-	return reconciler.ContainerHealth{}
+	return stats.Health{}
 }
 
 func fp(v float64) *float64 { return &v }
@@ -77,24 +78,24 @@ func fp(v float64) *float64 { return &v }
 var approx = cmpopts.EquateApprox(0, 1e-9)
 
 func TestSamplerCPUPercent(t *testing.T) {
-	base := reconciler.Stats{CPUTotal: 1e9, SystemCPU: 10e9, OnlineCPUs: 2, MemLimit: 1}
+	base := engine.Stats{CPUTotal: 1e9, SystemCPU: 10e9, OnlineCPUs: 2, MemLimit: 1}
 	for _, tc := range []struct {
 		name      string
-		cur       reconciler.Stats // the second sample; the first is base
+		cur       engine.Stats // the second sample; the first is base
 		hostCPUs  int
 		oneSample bool
 		want      *float64
 	}{
-		{name: "online cpus", cur: reconciler.Stats{CPUTotal: 1.5e9, SystemCPU: 12e9, OnlineCPUs: 2}, want: fp(50)},
-		{name: "falls back to len(percpu_usage)", cur: reconciler.Stats{CPUTotal: 1.5e9, SystemCPU: 12e9, PercpuLen: 4}, want: fp(100)},
-		{name: "falls back to host cpus", cur: reconciler.Stats{CPUTotal: 1.5e9, SystemCPU: 12e9}, hostCPUs: 3, want: fp(75)},
-		{name: "idle", cur: reconciler.Stats{CPUTotal: 1e9, SystemCPU: 12e9, OnlineCPUs: 2}, want: fp(0)},
-		{name: "zero system delta", cur: reconciler.Stats{CPUTotal: 1.5e9, SystemCPU: 10e9, OnlineCPUs: 2}},
-		{name: "counters reset (restart between rounds)", cur: reconciler.Stats{CPUTotal: 1e6, SystemCPU: 12e9, OnlineCPUs: 2}},
+		{name: "online cpus", cur: engine.Stats{CPUTotal: 1.5e9, SystemCPU: 12e9, OnlineCPUs: 2}, want: fp(50)},
+		{name: "falls back to len(percpu_usage)", cur: engine.Stats{CPUTotal: 1.5e9, SystemCPU: 12e9, PercpuLen: 4}, want: fp(100)},
+		{name: "falls back to host cpus", cur: engine.Stats{CPUTotal: 1.5e9, SystemCPU: 12e9}, hostCPUs: 3, want: fp(75)},
+		{name: "idle", cur: engine.Stats{CPUTotal: 1e9, SystemCPU: 12e9, OnlineCPUs: 2}, want: fp(0)},
+		{name: "zero system delta", cur: engine.Stats{CPUTotal: 1.5e9, SystemCPU: 10e9, OnlineCPUs: 2}},
+		{name: "counters reset (restart between rounds)", cur: engine.Stats{CPUTotal: 1e6, SystemCPU: 12e9, OnlineCPUs: 2}},
 		{name: "one sample only", oneSample: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newSamplerRig(t, reconciler.SamplerOptions{HostCPUs: tc.hostCPUs})
+			r := newSamplerRig(t, stats.Options{HostCPUs: tc.hostCPUs})
 			id := r.run("app-1", nil)
 			r.fake.SetStats(id, base)
 			r.round()
@@ -111,9 +112,9 @@ func TestSamplerCPUPercent(t *testing.T) {
 }
 
 func TestSamplerCPUPercentAfterZeroDeltaUsesTheOlderSample(t *testing.T) {
-	r := newSamplerRig(t, reconciler.SamplerOptions{})
+	r := newSamplerRig(t, stats.Options{})
 	id := r.run("app-1", nil)
-	for _, st := range []reconciler.Stats{
+	for _, st := range []engine.Stats{
 		{CPUTotal: 1e9, SystemCPU: 10e9, OnlineCPUs: 2},
 		{CPUTotal: 1.1e9, SystemCPU: 10e9, OnlineCPUs: 2}, // the system counter has not ticked yet
 		{CPUTotal: 2e9, SystemCPU: 14e9, OnlineCPUs: 2},
@@ -130,16 +131,16 @@ func TestSamplerMemPercent(t *testing.T) {
 	const mib = 1 << 20
 	for _, tc := range []struct {
 		name string
-		st   reconciler.Stats
+		st   engine.Stats
 		want *float64
 	}{
-		{name: "usage over limit", st: reconciler.Stats{MemUsage: 50 * mib, MemLimit: 100 * mib}, want: fp(50)},
-		{name: "inactive_file subtracted", st: reconciler.Stats{MemUsage: 60 * mib, InactiveFile: 10 * mib, MemLimit: 100 * mib}, want: fp(50)},
-		{name: "inactive_file not below usage is ignored", st: reconciler.Stats{MemUsage: 10 * mib, InactiveFile: 20 * mib, MemLimit: 100 * mib}, want: fp(10)},
-		{name: "zero limit", st: reconciler.Stats{MemUsage: 10 * mib}},
+		{name: "usage over limit", st: engine.Stats{MemUsage: 50 * mib, MemLimit: 100 * mib}, want: fp(50)},
+		{name: "inactive_file subtracted", st: engine.Stats{MemUsage: 60 * mib, InactiveFile: 10 * mib, MemLimit: 100 * mib}, want: fp(50)},
+		{name: "inactive_file not below usage is ignored", st: engine.Stats{MemUsage: 10 * mib, InactiveFile: 20 * mib, MemLimit: 100 * mib}, want: fp(10)},
+		{name: "zero limit", st: engine.Stats{MemUsage: 10 * mib}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newSamplerRig(t, reconciler.SamplerOptions{})
+			r := newSamplerRig(t, stats.Options{})
 			id := r.run("app-1", nil)
 			r.fake.SetStats(id, tc.st)
 			r.round()
@@ -151,7 +152,7 @@ func TestSamplerMemPercent(t *testing.T) {
 }
 
 func TestSamplerStatesAndCache(t *testing.T) {
-	r := newSamplerRig(t, reconciler.SamplerOptions{})
+	r := newSamplerRig(t, stats.Options{})
 	a := r.run("app-1", nil)
 	b := r.run("app-2", map[string]int{"8080/tcp": 0})
 	if err := r.fake.StopByHand(b); err != nil {
@@ -166,7 +167,7 @@ func TestSamplerStatesAndCache(t *testing.T) {
 	if h := got[0]; h.Status != "running" || h.MemPercent == nil || h.FSFreeBytes == nil || h.CPUPercent != nil || h.ServerAlive != nil {
 		t.Errorf("running app-1 after one round = %+v, want mem and fs, and no cpu (one sample) nor liveness (no port)", h)
 	}
-	want := reconciler.ContainerHealth{ContainerID: b, Name: "app-2", Status: "exited", Ports: map[string][]reconciler.PortBinding{"8080/tcp": nil}}
+	want := stats.Health{ContainerID: b, Name: "app-2", Status: "exited", Ports: map[string][]engine.PortBinding{"8080/tcp": nil}}
 	if d := cmp.Diff(want, got[1]); d != "" {
 		t.Errorf("exited app-2 (-want +got):\n%s", d)
 	}
@@ -196,7 +197,7 @@ func TestSamplerStatesAndCache(t *testing.T) {
 }
 
 func TestSamplerKeepsItsCacheWhenListFails(t *testing.T) {
-	r := newSamplerRig(t, reconciler.SamplerOptions{})
+	r := newSamplerRig(t, stats.Options{})
 	r.run("app-1", nil)
 	r.round()
 	before := r.s.Health(sampledImage)
@@ -211,7 +212,7 @@ func TestSamplerKeepsItsCacheWhenListFails(t *testing.T) {
 }
 
 func TestSamplerOneFailedSampleSparesTheOthers(t *testing.T) {
-	r := newSamplerRig(t, reconciler.SamplerOptions{})
+	r := newSamplerRig(t, stats.Options{})
 	r.run("app-1", nil)
 	r.run("app-2", nil)
 	r.fake.FailNext("stats", errors.New("boom"))
@@ -237,21 +238,21 @@ func TestSamplerOneFailedSampleSparesTheOthers(t *testing.T) {
 }
 
 func TestSamplerUsage(t *testing.T) {
-	r := newSamplerRig(t, reconciler.SamplerOptions{})
+	r := newSamplerRig(t, stats.Options{})
 	sp := spec.New(sampledImage)
 	sp.Resources.CPU = "500m"
 	r.specs[sampledImage] = sp
 	id := r.run("app-1", nil)
 	created := r.now
-	r.fake.SetStats(id, reconciler.Stats{CPUTotal: 1e9, SystemCPU: 10e9, OnlineCPUs: 2, MemLimit: 1})
+	r.fake.SetStats(id, engine.Stats{CPUTotal: 1e9, SystemCPU: 10e9, OnlineCPUs: 2, MemLimit: 1})
 	r.round()
-	want := []reconciler.Usage{{ContainerID: id, Name: "app-1", State: "running", Ready: true, LimitCPUs: 0.5,
+	want := []stats.Usage{{ContainerID: id, Name: "app-1", State: "running", Ready: true, LimitCPUs: 0.5,
 		Sampled: r.now, Created: created, Started: created}}
 	if d := cmp.Diff(want, r.s.Usage(sampledImage), approx); d != "" {
 		t.Errorf("after one sample: Usage (-want +got):\n%s", d)
 	}
 
-	r.fake.SetStats(id, reconciler.Stats{CPUTotal: 1.25e9, SystemCPU: 12e9, OnlineCPUs: 2, MemLimit: 1}) // 25% of the host's 2 CPUs
+	r.fake.SetStats(id, engine.Stats{CPUTotal: 1.25e9, SystemCPU: 12e9, OnlineCPUs: 2, MemLimit: 1}) // 25% of the host's 2 CPUs
 	r.round()
 	want[0].Sampled, want[0].CPUPercent, want[0].CPU = r.now, fp(25), fp(0.5)
 	if d := cmp.Diff(want, r.s.Usage(sampledImage), approx); d != "" {
@@ -264,7 +265,7 @@ func TestSamplerUsage(t *testing.T) {
 	if d := cmp.Diff(want, r.s.Usage(sampledImage), approx); d != "" {
 		t.Errorf("no system delta: Usage (-want +got):\n%s", d)
 	}
-	r.fake.SetStats(id, reconciler.Stats{CPUTotal: 1.75e9, SystemCPU: 14e9, OnlineCPUs: 2, MemLimit: 1})
+	r.fake.SetStats(id, engine.Stats{CPUTotal: 1.75e9, SystemCPU: 14e9, OnlineCPUs: 2, MemLimit: 1})
 	r.round()
 	want[0].Sampled, want[0].CPUPercent, want[0].CPU = r.now, fp(50), fp(0.5)
 	if d := cmp.Diff(want, r.s.Usage(sampledImage), approx); d != "" {
@@ -293,7 +294,7 @@ func TestSamplerFSFree(t *testing.T) {
 		{"data root not local", "/nonexistent/docker", "/"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newSamplerRig(t, reconciler.SamplerOptions{})
+			r := newSamplerRig(t, stats.Options{})
 			r.fake.SetDataRoot(tc.root)
 			r.run("app-1", nil)
 			r.run("app-2", nil)
@@ -321,7 +322,7 @@ func TestSamplerFSFree(t *testing.T) {
 }
 
 func TestSamplerRunUntilCanceled(t *testing.T) {
-	r := newSamplerRig(t, reconciler.SamplerOptions{Interval: time.Hour})
+	r := newSamplerRig(t, stats.Options{Interval: time.Hour})
 	r.run("app-1", nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -350,10 +351,10 @@ func TestSamplerRunUntilCanceled(t *testing.T) {
 // BenchmarkSamplerHealth20 is the work of GET /images/{image}/health over
 // 20 sampled containers: a read of the cache.
 func BenchmarkSamplerHealth20(b *testing.B) {
-	r := newSamplerRig(b, reconciler.SamplerOptions{})
+	r := newSamplerRig(b, stats.Options{})
 	for i := range 20 {
 		id := r.run(fmt.Sprintf("app-%02d", i), nil)
-		r.fake.SetStats(id, reconciler.Stats{CPUTotal: 1e9, SystemCPU: 1e10, OnlineCPUs: 2, MemUsage: 1 << 20, MemLimit: 1 << 26})
+		r.fake.SetStats(id, engine.Stats{CPUTotal: 1e9, SystemCPU: 1e10, OnlineCPUs: 2, MemUsage: 1 << 20, MemLimit: 1 << 26})
 	}
 	r.round()
 	for b.Loop() {

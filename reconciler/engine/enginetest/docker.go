@@ -1,4 +1,4 @@
-package reconcilertest
+package enginetest
 
 import (
 	"fmt"
@@ -57,7 +57,7 @@ func BuildTestImage(t testing.TB, tags ...string) string {
 
 func buildImage() error {
 	_, self, _, _ := runtime.Caller(0)
-	src := filepath.Join(filepath.Dir(self), "..", "..", "examples", "demo")
+	src := filepath.Join(filepath.Dir(self), "..", "..", "..", "examples", "demo")
 	dir, err := os.MkdirTemp("", "orchestrator-test-image-")
 	if err != nil {
 		return err

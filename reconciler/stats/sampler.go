@@ -1,4 +1,4 @@
-package reconciler
+package stats
 
 import (
 	"context"
@@ -11,36 +11,25 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
-// StatsSource is what the sampler needs from an engine. The Docker adapter
-// and the fake implement it.
-type StatsSource interface {
+// Source is what the sampler needs of an engine: a narrow slice of
+// engine.Engine (the Docker adapter and the fake implement it).
+type Source interface {
 	// List returns the managed containers (label filter), any state.
-	List(ctx context.Context) ([]Container, error)
+	List(ctx context.Context) ([]engine.Container, error)
 	// Stats takes one one-shot sample of a container (Docker:
 	// ContainerStatsOneShot, API >= 1.41, stream=false&one-shot=true).
-	Stats(ctx context.Context, id string) (Stats, error)
+	Stats(ctx context.Context, id string) (engine.Stats, error)
 	// DataRoot is the engine's data root (docker info DockerRootDir), where
 	// the writable layers live.
 	DataRoot(ctx context.Context) (string, error)
 }
 
-// Stats is one sample of a container's counters, as the engine reports them.
-type Stats struct {
-	Read         time.Time // when the engine read the counters
-	CPUTotal     uint64    // cpu_stats.cpu_usage.total_usage (ns)
-	SystemCPU    uint64    // cpu_stats.system_cpu_usage
-	OnlineCPUs   uint32    // cpu_stats.online_cpus (0 if absent)
-	PercpuLen    int       // len(cpu_stats.cpu_usage.percpu_usage)
-	MemUsage     uint64    // memory_stats.usage
-	MemLimit     uint64    // memory_stats.limit (the host's memory without a limit)
-	InactiveFile uint64    // memory_stats.stats total_inactive_file (cgroup v1) or inactive_file (v2); 0 if absent
-}
-
-// SamplerOptions configure a Sampler.
-type SamplerOptions struct {
+// Options configure a Sampler.
+type Options struct {
 	Interval     time.Duration // between rounds; default 2s
 	Parallelism  int           // stats calls and probes at once; default 8
 	ProbeTimeout time.Duration // one liveness probe; default 500ms
@@ -58,15 +47,15 @@ type SamplerOptions struct {
 // ContainerHealth is one element of GET /images/{image}/health. A value the
 // sampler cannot measure is nil (JSON null). Pointer and map fields are
 // shared between callers: read them, never modify them.
-type ContainerHealth struct {
-	ContainerID string                   `json:"container_id"`
-	Name        string                   `json:"name"`
-	Status      string                   `json:"status"`
-	Ports       map[string][]PortBinding `json:"ports"`
-	ServerAlive *bool                    `json:"server_alive"`
-	CPUPercent  *float64                 `json:"cpu_percent"`
-	MemPercent  *float64                 `json:"mem_percent"`
-	FSFreeBytes *uint64                  `json:"fs_free_bytes"`
+type Health struct {
+	ContainerID string
+	Name        string
+	Status      string
+	Ports       map[string][]engine.PortBinding
+	ServerAlive *bool
+	CPUPercent  *float64
+	MemPercent  *float64
+	FSFreeBytes *uint64
 }
 
 // Usage is what the autoscaler reads of one container of a spec.
@@ -96,9 +85,9 @@ type Usage struct {
 // at. A request never makes an engine call itself; the first read of an
 // image outside the lease waits for the round it asks for.
 type Sampler struct {
-	src   StatsSource
+	src   Source
 	specs func() map[string]spec.Spec
-	opts  SamplerOptions
+	opts  Options
 	log   *slog.Logger
 	wake  chan struct{}
 
@@ -107,30 +96,30 @@ type Sampler struct {
 	lastRootErr string
 
 	mu        sync.RWMutex
-	health    map[string][]ContainerHealth // by image
-	usage     map[string][]Usage           // by image
-	reads     map[string]time.Time         // by image: the last Read (with a Lease)
-	sampled   map[string]bool              // images the last round covered (with a Lease)
-	started   uint64                       // rounds begun
-	finished  uint64                       // seq of the last round finished
-	roundDone chan struct{}                // closed and replaced at the end of every round
+	health    map[string][]Health  // by image
+	usage     map[string][]Usage   // by image
+	reads     map[string]time.Time // by image: the last Read (with a Lease)
+	sampled   map[string]bool      // images the last round covered (with a Lease)
+	started   uint64               // rounds begun
+	finished  uint64               // seq of the last round finished
+	roundDone chan struct{}        // closed and replaced at the end of every round
 }
 
 // sampleEntry is what the sampler remembers of one container between rounds.
 type sampleEntry struct {
-	prev     *Stats    // the latest sample of the current run
-	running  bool      // running in the previous round
-	restarts int       // Container.RestartCount in the previous round
-	started  time.Time // see Usage.Started
-	sampled  time.Time // the sampler's clock at prev
-	alive    *bool     // the latest probe result
-	probed   time.Time // when alive was taken
-	lastErr  string    // the last sampling error logged, to log each once
+	prev     *engine.Stats // the latest sample of the current run
+	running  bool          // running in the previous round
+	restarts int           // Container.RestartCount in the previous round
+	started  time.Time     // see Usage.Started
+	sampled  time.Time     // the sampler's clock at prev
+	alive    *bool         // the latest probe result
+	probed   time.Time     // when alive was taken
+	lastErr  string        // the last sampling error logged, to log each once
 }
 
 // NewSampler returns a sampler of src. specs returns the specs in force by
 // image (for probe targets and CPU limits); it may be nil.
-func NewSampler(src StatsSource, specs func() map[string]spec.Spec, opts SamplerOptions) *Sampler {
+func New(src Source, specs func() map[string]spec.Spec, opts Options) *Sampler {
 	if opts.Interval <= 0 {
 		opts.Interval = 2 * time.Second
 	}
@@ -152,7 +141,7 @@ func NewSampler(src StatsSource, specs func() map[string]spec.Spec, opts Sampler
 	}
 	return &Sampler{
 		src: src, specs: specs, opts: opts, log: log, wake: make(chan struct{}, 1),
-		entries: map[string]*sampleEntry{}, health: map[string][]ContainerHealth{}, usage: map[string][]Usage{},
+		entries: map[string]*sampleEntry{}, health: map[string][]Health{}, usage: map[string][]Usage{},
 		reads: map[string]time.Time{}, sampled: map[string]bool{}, roundDone: make(chan struct{}),
 	}
 }
@@ -215,7 +204,7 @@ func (s *Sampler) WaitRound(ctx context.Context) error {
 // sampled now, and Read waits for that round (at most until ctx ends), so
 // even the first answer has memory, liveness and disk filled in. CPU needs
 // a second sample: it follows a round later.
-func (s *Sampler) Read(ctx context.Context, image string) []ContainerHealth {
+func (s *Sampler) Read(ctx context.Context, image string) []Health {
 	if s.opts.Lease <= 0 {
 		return s.Health(image)
 	}
@@ -252,10 +241,10 @@ func (s *Sampler) known(image string) bool {
 
 // Health returns the cached health of image's containers, sorted by name.
 // It never calls the engine.
-func (s *Sampler) Health(image string) []ContainerHealth {
+func (s *Sampler) Health(image string) []Health {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return append([]ContainerHealth{}, s.health[image]...)
+	return append([]Health{}, s.health[image]...)
 }
 
 // Usage returns the cached CPU usage of image's containers, sorted by name.
@@ -293,7 +282,7 @@ func (s *Sampler) sample(ctx context.Context) error {
 	want := s.wanted(specs, now)
 	if want != nil && len(want) == 0 { // nobody is looking: no engine call
 		s.entries = map[string]*sampleEntry{}
-		s.publish(map[string][]ContainerHealth{}, map[string][]Usage{}, want)
+		s.publish(map[string][]Health{}, map[string][]Usage{}, want)
 		return nil
 	}
 	cs, err := s.src.List(ctx)
@@ -304,14 +293,14 @@ func (s *Sampler) sample(ctx context.Context) error {
 		return fmt.Errorf("list containers: %w", err)
 	}
 	if want != nil {
-		cs = slices.DeleteFunc(cs, func(c Container) bool { return !want[c.Image] })
+		cs = slices.DeleteFunc(cs, func(c engine.Container) bool { return !want[c.Image] })
 	}
 	free := s.fsFree(ctx)
 	results := s.collect(ctx, cs, specs, now)
 	if err := ctx.Err(); err != nil {
 		return err // calls were cut short: publish nothing half-made
 	}
-	health, usage := map[string][]ContainerHealth{}, map[string][]Usage{}
+	health, usage := map[string][]Health{}, map[string][]Usage{}
 	seen := map[string]bool{}
 	for i, c := range cs {
 		seen[c.ID] = true
@@ -325,7 +314,7 @@ func (s *Sampler) sample(ctx context.Context) error {
 		}
 	}
 	for image := range health {
-		slices.SortFunc(health[image], func(a, b ContainerHealth) int { return strings.Compare(a.Name, b.Name) })
+		slices.SortFunc(health[image], func(a, b Health) int { return strings.Compare(a.Name, b.Name) })
 		slices.SortFunc(usage[image], func(a, b Usage) int { return strings.Compare(a.Name, b.Name) })
 	}
 	s.publish(health, usage, want)
@@ -342,7 +331,7 @@ func (s *Sampler) wanted(specs map[string]spec.Spec, now time.Time) map[string]b
 	}
 	want := map[string]bool{}
 	for image, sp := range specs {
-		if autoscaled(sp) {
+		if sp.Autoscaled() {
 			want[image] = true
 		}
 	}
@@ -359,7 +348,7 @@ func (s *Sampler) wanted(specs map[string]spec.Spec, now time.Time) map[string]b
 }
 
 // publish makes a round's results the cache.
-func (s *Sampler) publish(health map[string][]ContainerHealth, usage map[string][]Usage, sampled map[string]bool) {
+func (s *Sampler) publish(health map[string][]Health, usage map[string][]Usage, sampled map[string]bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.health, s.usage = health, usage
@@ -370,7 +359,7 @@ func (s *Sampler) publish(health map[string][]ContainerHealth, usage map[string]
 
 // observe folds one round's result into c's entry and returns its health
 // and usage.
-func (s *Sampler) observe(c Container, r sampleResult, specs map[string]spec.Spec, free *uint64, now time.Time) (ContainerHealth, Usage) {
+func (s *Sampler) observe(c engine.Container, r sampleResult, specs map[string]spec.Spec, free *uint64, now time.Time) (Health, Usage) {
 	running := c.State == "running"
 	e := s.entries[c.ID]
 	if e == nil {
@@ -381,7 +370,7 @@ func (s *Sampler) observe(c Container, r sampleResult, specs map[string]spec.Spe
 		*e = sampleEntry{running: true, started: now, lastErr: e.lastErr}
 	}
 	e.running, e.restarts = running, c.RestartCount
-	h := ContainerHealth{ContainerID: c.ID, Name: c.Name, Status: c.State, Ports: map[string][]PortBinding{}}
+	h := Health{ContainerID: c.ID, Name: c.Name, Status: c.State, Ports: map[string][]engine.PortBinding{}}
 	for k, v := range c.Ports {
 		h.Ports[k] = slices.Clone(v)
 	}
@@ -430,20 +419,20 @@ func (s *Sampler) observe(c Container, r sampleResult, specs map[string]spec.Spe
 
 // logSampleError logs a container's sampling error once while it repeats;
 // a container removed in the middle of a round is not worth a warning.
-func (s *Sampler) logSampleError(c Container, e *sampleEntry, err error) {
+func (s *Sampler) logSampleError(c engine.Container, e *sampleEntry, err error) {
 	level := slog.LevelWarn
-	if errors.Is(err, ErrNotFound) || err.Error() == e.lastErr {
+	if errors.Is(err, engine.ErrNotFound) || err.Error() == e.lastErr {
 		level = slog.LevelDebug
 	}
 	e.lastErr = err.Error()
-	s.log.Log(context.Background(), level, "stats sampler: sample failed", "container", c.Name, "id", short(c.ID), "err", err)
+	s.log.Log(context.Background(), level, "stats sampler: sample failed", "container", c.Name, "id", shortID(c.ID), "err", err)
 }
 
 // cpuPercent is the docker CLI's formula over two samples:
 // Δcpu_usage.total_usage / Δsystem_cpu_usage × online_cpus × 100, with
 // online_cpus falling back to len(percpu_usage), then to the host's CPUs.
 // It is nil when the system counter did not move or the counters reset.
-func cpuPercent(prev, cur Stats, hostCPUs int) *float64 {
+func cpuPercent(prev, cur engine.Stats, hostCPUs int) *float64 {
 	if cur.SystemCPU <= prev.SystemCPU || cur.CPUTotal < prev.CPUTotal {
 		return nil
 	}
@@ -463,7 +452,7 @@ func cpuPercent(prev, cur Stats, hostCPUs int) *float64 {
 
 // memPercent is the docker CLI's formula: (usage − inactive_file when that
 // is present and below usage) / limit × 100; nil without a limit.
-func memPercent(st Stats) *float64 {
+func memPercent(st engine.Stats) *float64 {
 	if st.MemLimit == 0 {
 		return nil
 	}
@@ -473,4 +462,12 @@ func memPercent(st Stats) *float64 {
 	}
 	v := float64(used) / float64(st.MemLimit) * 100
 	return &v
+}
+
+// shortID is a container id as docker ps prints it.
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }

@@ -1,4 +1,4 @@
-package reconciler_test
+package docker_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
 
 // An engine API whose event stream ends after one event, as it does when
@@ -42,7 +42,7 @@ func TestDockerEventsResubscribeAfterTheStreamEnds(t *testing.T) {
 	cancel()
 	for range evs { // the channel closes with its context
 	}
-	want := []string{"die c1", reconciler.EventReconnect + " ", "die c2", reconciler.EventReconnect + " "}
+	want := []string{"die c1", engine.EventReconnect + " ", "die c2", engine.EventReconnect + " "}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("events = %q, want %q", got, want)

@@ -1,9 +1,11 @@
-package reconcilertest
+package enginetest
 
-import "testing"
+import (
+	"testing"
+)
 
 func TestFakeContract(t *testing.T) {
-	RunContract(t, func(t *testing.T) Harness {
+	Run(t, func(t *testing.T) Harness {
 		f := NewFake("app:v1")
 		return Harness{
 			Engine: f, Image: "app:v1", MissingImage: "nope:v1", Prefix: "fake",

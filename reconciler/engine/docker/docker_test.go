@@ -1,20 +1,21 @@
-package reconciler_test
+package docker_test
 
 import (
 	"context"
 	"testing"
 
-	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 // newDocker connects an adapter that sees only this test's containers, and
 // removes them all when the test ends.
-func newDocker(t *testing.T) (*reconciler.Docker, string) {
+func newDocker(t *testing.T) (*docker.Engine, string) {
 	t.Helper()
 	rt.RequireDocker(t)
 	id := rt.UniqueID(t)
-	d, err := reconciler.NewDocker(context.Background(), reconciler.DockerOptions{Instance: id})
+	d, err := docker.New(context.Background(), docker.Options{Instance: id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +25,7 @@ func newDocker(t *testing.T) (*reconciler.Docker, string) {
 }
 
 func TestDockerContract(t *testing.T) {
-	rt.RunContract(t, func(t *testing.T) rt.Harness {
+	rt.Run(t, func(t *testing.T) rt.Harness {
 		image := rt.BuildTestImage(t)
 		d, id := newDocker(t)
 		return rt.Harness{
@@ -34,7 +35,7 @@ func TestDockerContract(t *testing.T) {
 				t.Cleanup(func() { rt.RemoveLabelled(t, label) })
 				// Same image, and even our image label, but not managed-by: never ours.
 				return rt.Docker(t, "run", "-d", "--name", name, "--label", label,
-					"--label", reconciler.LabelImage+"="+image, image)
+					"--label", engine.LabelImage+"="+image, image)
 			},
 		}
 	})

@@ -1,4 +1,4 @@
-package reconciler_test
+package engine_test
 
 import (
 	"context"
@@ -9,15 +9,15 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 // states reads the Observed's containers as "name state", failing the test
 // on an error.
-func states(t *testing.T, o *reconciler.Observed) []string {
+func states(t *testing.T, o *engine.Observed) []string {
 	t.Helper()
-	cs, err := o.Cached(context.Background())
+	cs, err := o.Current(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,9 +29,9 @@ func states(t *testing.T, o *reconciler.Observed) []string {
 }
 
 // managed is a config of a managed container of app:v1.
-func managed(name string) reconciler.ContainerConfig {
-	return reconciler.ContainerConfig{Name: name, Image: "app:v1", Labels: map[string]string{
-		reconciler.LabelManagedBy: reconciler.ManagedBy, reconciler.LabelImage: "app:v1",
+func managed(name string) engine.Config {
+	return engine.Config{Name: name, Image: "app:v1", Labels: map[string]string{
+		engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: "app:v1",
 	}}
 }
 
@@ -39,7 +39,7 @@ func TestObservedListsOnlyAfterAChange(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fake := rt.NewFake("app:v1")
-	o := reconciler.NewObserved(fake)
+	o := engine.NewObserved(fake)
 	evs := o.Events(ctx)
 	id, err := o.Create(ctx, managed("app-1"))
 	if err != nil {
@@ -83,7 +83,7 @@ func TestObservedListsOnlyAfterAChange(t *testing.T) {
 
 func TestObservedWithoutEventsAlwaysLists(t *testing.T) {
 	fake := rt.NewFake("app:v1")
-	o := reconciler.NewObserved(fake)
+	o := engine.NewObserved(fake)
 	for range 3 {
 		states(t, o)
 	}
@@ -109,7 +109,7 @@ func TestObservedReadersShareOneList(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fake := rt.NewFake("app:v1")
-	o := reconciler.NewObserved(fake)
+	o := engine.NewObserved(fake)
 	o.Events(ctx)
 	if _, err := o.Create(ctx, managed("app-1")); err != nil { // stale from here
 		t.Fatal(err)
@@ -122,7 +122,7 @@ func TestObservedReadersShareOneList(t *testing.T) {
 	errs := make(chan error, 8)
 	for range 8 {
 		wg.Go(func() {
-			if _, err := o.Cached(ctx); err != nil {
+			if _, err := o.Current(ctx); err != nil {
 				errs <- err
 			}
 		})
@@ -142,21 +142,21 @@ func TestObservedQueuedReaderKeepsItsDeadline(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fake := rt.NewFake("app:v1")
-	o := reconciler.NewObserved(fake)
+	o := engine.NewObserved(fake)
 	o.Events(ctx)
 	fake.SetListDelay(time.Hour) // a list that hangs until its caller gives up
 	slowCtx, stopSlow := context.WithCancel(ctx)
 	slowDone := make(chan struct{})
 	go func() {
 		defer close(slowDone)
-		o.Cached(slowCtx)
+		o.Current(slowCtx)
 	}()
 	// Whichever reader gets to the engine first, the one with a deadline
 	// returns at its deadline, while the other still waits.
 	quick, cancelQuick := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancelQuick()
-	if _, err := o.Cached(quick); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Cached behind a hanging list = %v, want DeadlineExceeded", err)
+	if _, err := o.Current(quick); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Current behind a hanging list = %v, want DeadlineExceeded", err)
 	}
 	select {
 	case <-slowDone:
@@ -171,7 +171,7 @@ func TestObservedTrustsNothingWhileItsReaderLags(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fake := rt.NewFake("app:v1")
-	o := reconciler.NewObserved(fake)
+	o := engine.NewObserved(fake)
 	o.Events(ctx) // nobody reads: the stream backs up
 	for i := range 70 {
 		if _, err := fake.Create(ctx, managed(fmt.Sprintf("app-%d", i+1))); err != nil {

@@ -1,4 +1,4 @@
-package reconciler
+package docker
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 )
 
 // dataRoots caches DockerRootDir by daemon address: it only changes when
@@ -16,15 +18,15 @@ var dataRoots sync.Map // DaemonHost() -> string
 // Stats implements StatsSource: one one-shot sample (stream=false and
 // one-shot=true, API >= 1.41), so the engine does not wait a second to
 // prime a previous sample; the sampler keeps its own.
-func (d *Docker) Stats(ctx context.Context, id string) (Stats, error) {
+func (d *Engine) Stats(ctx context.Context, id string) (engine.Stats, error) {
 	resp, err := d.cli.ContainerStatsOneShot(ctx, id)
 	if err != nil {
-		return Stats{}, classify("stats", id, err)
+		return engine.Stats{}, classify("stats", id, err)
 	}
 	defer resp.Body.Close()
 	var r container.StatsResponse
 	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return Stats{}, fmt.Errorf("stats %s: decode: %w", id, err)
+		return engine.Stats{}, fmt.Errorf("stats %s: decode: %w", id, err)
 	}
 	return statsOf(r), nil
 }
@@ -32,8 +34,8 @@ func (d *Docker) Stats(ctx context.Context, id string) (Stats, error) {
 // statsOf keeps what the docker CLI's formulas use. Like the CLI, it takes
 // total_inactive_file (cgroup v1, which also has a non-hierarchical
 // inactive_file) before inactive_file (cgroup v2).
-func statsOf(r container.StatsResponse) Stats {
-	st := Stats{
+func statsOf(r container.StatsResponse) engine.Stats {
+	st := engine.Stats{
 		Read:       r.Read,
 		CPUTotal:   r.CPUStats.CPUUsage.TotalUsage,
 		SystemCPU:  r.CPUStats.SystemUsage,
@@ -51,7 +53,7 @@ func statsOf(r container.StatsResponse) Stats {
 }
 
 // DataRoot implements StatsSource: docker info's DockerRootDir, cached.
-func (d *Docker) DataRoot(ctx context.Context) (string, error) {
+func (d *Engine) DataRoot(ctx context.Context) (string, error) {
 	host := d.cli.DaemonHost()
 	if v, ok := dataRoots.Load(host); ok {
 		return v.(string), nil
@@ -67,4 +69,4 @@ func (d *Docker) DataRoot(ctx context.Context) (string, error) {
 	return info.DockerRootDir, nil
 }
 
-var _ StatsSource = (*Docker)(nil)
+var _ stats.Source = (*Engine)(nil)

@@ -1,4 +1,4 @@
-package reconciler
+package engine
 
 import (
 	"context"
@@ -34,10 +34,11 @@ type Observed struct {
 // NewObserved wraps e.
 func NewObserved(e Engine) *Observed { return &Observed{Engine: e, refresh: make(chan struct{}, 1)} }
 
-// Cached returns the managed containers, from the remembered list when
-// nothing has changed since it was taken, else from a new list. The slice is
-// the caller's; the containers' maps are shared and must not be modified.
-func (o *Observed) Cached(ctx context.Context) ([]Container, error) {
+// Current returns the managed containers as they are now: the remembered
+// list while nothing has changed since it was taken, else a new list. The
+// slice is the caller's; the containers' maps are shared and must not be
+// modified. (List always asks the engine.)
+func (o *Observed) Current(ctx context.Context) ([]Container, error) {
 	if cs, ok := o.current(); ok {
 		return cs, nil
 	}
@@ -100,7 +101,7 @@ func (o *Observed) touch() {
 }
 
 // Create implements Engine.
-func (o *Observed) Create(ctx context.Context, cfg ContainerConfig) (string, error) {
+func (o *Observed) Create(ctx context.Context, cfg Config) (string, error) {
 	defer o.touch()
 	return o.Engine.Create(ctx, cfg)
 }

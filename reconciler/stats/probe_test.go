@@ -1,4 +1,4 @@
-package reconciler_test
+package stats_test
 
 import (
 	"context"
@@ -14,8 +14,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -99,8 +100,8 @@ func closedPort(t *testing.T) string {
 	return port
 }
 
-func published(port string) []reconciler.PortBinding {
-	return []reconciler.PortBinding{{HostIP: "0.0.0.0", HostPort: port}, {HostIP: "::", HostPort: port}}
+func published(port string) []engine.PortBinding {
+	return []engine.PortBinding{{HostIP: "0.0.0.0", HostPort: port}, {HostIP: "::", HostPort: port}}
 }
 
 func TestProbe(t *testing.T) {
@@ -115,7 +116,7 @@ func TestProbe(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		sp   *spec.Spec
-		ctr  reconciler.Container
+		ctr  engine.Container
 		want *bool
 	}{
 		{name: "http 200", sp: httpSpec("8080/tcp"), ctr: running(map[string]string{"8080/tcp": httpPort(t, 200)}), want: &yes},
@@ -136,11 +137,11 @@ func TestProbe(t *testing.T) {
 		{name: "port not published", sp: httpSpec(""), ctr: running(map[string]string{"8080/tcp": ""})},
 		{name: "no ports at all", sp: &spec.Spec{}, ctr: running(nil)},
 		{name: "udp only", sp: &spec.Spec{Ports: map[string]int{"53/udp": 0}}, ctr: running(map[string]string{"53/udp": "5353"})},
-		{name: "not running", sp: httpSpec(""), ctr: reconciler.Container{State: "exited", Health: "healthy"}},
+		{name: "not running", sp: httpSpec(""), ctr: engine.Container{State: "exited", Health: "healthy"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			got := reconciler.Probe(context.Background(), tc.ctr, tc.sp, 200*time.Millisecond)
+			got := stats.Probe(context.Background(), tc.ctr, tc.sp, 200*time.Millisecond)
 			if d := cmp.Diff(tc.want, got); d != "" {
 				t.Errorf("Probe (-want +got):\n%s", d)
 			}
@@ -155,16 +156,16 @@ func TestProbeAddresses(t *testing.T) {
 	port := tcpPort(t, false)
 	for _, tc := range []struct {
 		name     string
-		bindings []reconciler.PortBinding
+		bindings []engine.PortBinding
 	}{
 		{"wildcard", published(port)},
-		{"empty host ip", []reconciler.PortBinding{{HostPort: port}}},
-		{"loopback only", []reconciler.PortBinding{{HostIP: "127.0.0.1", HostPort: port}}},
-		{"ipv6 wildcard after ipv4", []reconciler.PortBinding{{HostIP: "::", HostPort: "1"}, {HostIP: "127.0.0.1", HostPort: port}}},
+		{"empty host ip", []engine.PortBinding{{HostPort: port}}},
+		{"loopback only", []engine.PortBinding{{HostIP: "127.0.0.1", HostPort: port}}},
+		{"ipv6 wildcard after ipv4", []engine.PortBinding{{HostIP: "::", HostPort: "1"}, {HostIP: "127.0.0.1", HostPort: port}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := reconciler.Container{State: "running", Ports: map[string][]reconciler.PortBinding{"8080/tcp": tc.bindings}}
-			if got := reconciler.Probe(context.Background(), c, nil, time.Second); got == nil || !*got {
+			c := engine.Container{State: "running", Ports: map[string][]engine.PortBinding{"8080/tcp": tc.bindings}}
+			if got := stats.Probe(context.Background(), c, nil, time.Second); got == nil || !*got {
 				t.Errorf("Probe = %v, want alive", got)
 			}
 		})
@@ -187,7 +188,7 @@ func TestSamplerProbesServers(t *testing.T) {
 	u, _ := url.Parse(srv.URL)
 	port, _ := strconv.Atoi(u.Port())
 
-	r := newSamplerRig(t, reconciler.SamplerOptions{})
+	r := newSamplerRig(t, stats.Options{})
 	sp := spec.New(sampledImage)
 	sp.Ports = map[string]int{"8080": 0} // not canonical in the file: still 8080/tcp
 	sp.Health = &spec.Health{HTTPPath: "/healthz", Interval: "10s"}
@@ -230,7 +231,7 @@ type gatedSource struct {
 	open     chan struct{}
 }
 
-func (g *gatedSource) Stats(ctx context.Context, id string) (reconciler.Stats, error) {
+func (g *gatedSource) Stats(ctx context.Context, id string) (engine.Stats, error) {
 	n := g.inflight.Add(1)
 	defer g.inflight.Add(-1)
 	for m := g.most.Load(); n > m && !g.most.CompareAndSwap(m, n); m = g.most.Load() {
@@ -241,18 +242,18 @@ func (g *gatedSource) Stats(ctx context.Context, id string) (reconciler.Stats, e
 	select {
 	case <-g.open:
 	case <-ctx.Done():
-		return reconciler.Stats{}, ctx.Err()
+		return engine.Stats{}, ctx.Err()
 	}
 	return g.Fake.Stats(ctx, id)
 }
 
 func TestSamplerParallelismIsBounded(t *testing.T) {
-	r := newSamplerRig(t, reconciler.SamplerOptions{})
+	r := newSamplerRig(t, stats.Options{})
 	for i := range 10 {
 		r.run(fmt.Sprintf("app-%02d", i), nil)
 	}
 	g := &gatedSource{Fake: r.fake, limit: 3, open: make(chan struct{})}
-	s := reconciler.NewSampler(g, nil, reconciler.SamplerOptions{Parallelism: 3})
+	s := stats.New(g, nil, stats.Options{Parallelism: 3})
 	if err := s.Round(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -264,8 +265,8 @@ func TestSamplerParallelismIsBounded(t *testing.T) {
 	}
 }
 
-func running(ports map[string]string) reconciler.Container {
-	c := reconciler.Container{State: "running", Ports: map[string][]reconciler.PortBinding{}}
+func running(ports map[string]string) engine.Container {
+	c := engine.Container{State: "running", Ports: map[string][]engine.PortBinding{}}
 	for k, p := range ports {
 		if p == "" {
 			c.Ports[k] = nil
@@ -276,7 +277,7 @@ func running(ports map[string]string) reconciler.Container {
 	return c
 }
 
-func withHealth(c reconciler.Container, health string) reconciler.Container {
+func withHealth(c engine.Container, health string) engine.Container {
 	c.Health = health
 	return c
 }

@@ -1,4 +1,4 @@
-package reconcilertest
+package enginetest
 
 import (
 	"context"
@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 )
 
 // Harness is an engine under contract test and the means to act on it.
 type Harness struct {
-	Engine       reconciler.Engine
+	Engine       engine.Engine
 	Image        string // present, runs a long-lived server
 	MissingImage string // absent and unpullable
 	Prefix       string // unique per test: container names start with it
@@ -20,9 +21,9 @@ type Harness struct {
 	AddUnmanaged func(t *testing.T, name string) string
 }
 
-// RunContract checks the behaviour the reconciler relies on. The fake and
+// Run checks the behaviour the reconciler relies on. The fake and
 // the Docker adapter both run it, so the fake cannot drift from the engine.
-func RunContract(t *testing.T, newHarness func(t *testing.T) Harness) {
+func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("images", func(t *testing.T) {
 		h := newHarness(t)
 		ctx := context.Background()
@@ -33,7 +34,7 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 			t.Errorf("HasImage(%s) = %v, %v, want false", h.MissingImage, ok, err)
 		}
 		err := h.Engine.Pull(ctx, h.MissingImage)
-		if !errors.Is(err, reconciler.ErrImageUnavailable) ||
+		if !errors.Is(err, engine.ErrImageUnavailable) ||
 			!strings.Contains(err.Error(), "image "+h.MissingImage+" not found locally and pull failed: ") {
 			t.Errorf("Pull(%s) = %v, want ErrImageUnavailable saying it is not found locally and the pull failed", h.MissingImage, err)
 		}
@@ -83,7 +84,7 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 			"start":  func() error { return h.Engine.Start(ctx, id) },
 			"held":   func() error { return h.Engine.SetHeld(ctx, id, true) },
 		} {
-			if err := call(); !errors.Is(err, reconciler.ErrNotFound) {
+			if err := call(); !errors.Is(err, engine.ErrNotFound) {
 				t.Errorf("%s of a removed container = %v, want ErrNotFound", op, err)
 			}
 		}
@@ -96,7 +97,7 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 			t.Fatal(err)
 		}
 		_, err := h.Engine.Create(ctx, config(h, "dup-1"))
-		if !errors.Is(err, reconciler.ErrNameInUse) {
+		if !errors.Is(err, engine.ErrNameInUse) {
 			t.Errorf("second Create with the same name = %v, want ErrNameInUse", err)
 		}
 	})
@@ -105,7 +106,7 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		h := newHarness(t)
 		cfg := config(h, "missing-1")
 		cfg.Image = h.MissingImage
-		if _, err := h.Engine.Create(context.Background(), cfg); !errors.Is(err, reconciler.ErrImageUnavailable) {
+		if _, err := h.Engine.Create(context.Background(), cfg); !errors.Is(err, engine.ErrImageUnavailable) {
 			t.Errorf("Create of a missing image = %v, want ErrImageUnavailable", err)
 		}
 	})
@@ -164,9 +165,9 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("stats", func(t *testing.T) {
 		h := newHarness(t)
 		ctx := context.Background()
-		src, ok := h.Engine.(reconciler.StatsSource)
+		src, ok := h.Engine.(stats.Source)
 		if !ok {
-			t.Fatalf("%T does not implement reconciler.StatsSource", h.Engine)
+			t.Fatalf("%T does not implement stats.Source", h.Engine)
 		}
 		cfg := config(h, "stats-1")
 		id, err := h.Engine.Create(ctx, cfg)
@@ -189,18 +190,18 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) Harness) {
 		if err := h.Engine.Remove(ctx, id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := src.Stats(ctx, id); !errors.Is(err, reconciler.ErrNotFound) {
+		if _, err := src.Stats(ctx, id); !errors.Is(err, engine.ErrNotFound) {
 			t.Errorf("Stats of a removed container = %v, want ErrNotFound", err)
 		}
 	})
 }
 
-// observedContract: reconciler.Observed over the engine never answers
+// observedContract: engine.Observed over the engine never answers
 // from a list that an engine event has made stale.
 func observedContract(t *testing.T, h Harness) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	o := reconciler.NewObserved(h.Engine)
+	o := engine.NewObserved(h.Engine)
 	evs := o.Events(ctx)
 	id, err := o.Create(ctx, config(h, "obs-1"))
 	if err != nil {
@@ -210,7 +211,7 @@ func observedContract(t *testing.T, h Harness) {
 		t.Fatalf("Start: %v", err)
 	}
 	if got := cachedState(t, o, id); got != "running" {
-		t.Errorf("Cached right after its own start: %q, want running", got)
+		t.Errorf("Current right after its own start: %q, want running", got)
 	}
 	// A stop behind its back (not through the Observed) reaches it by
 	// its event: once that has arrived, the answer is current.
@@ -219,16 +220,16 @@ func observedContract(t *testing.T, h Harness) {
 	}
 	waitEvent(t, evs, id, "die", h.Image)
 	if got := cachedState(t, o, id); got != "exited" {
-		t.Errorf("Cached after the die event: %q, want exited", got)
+		t.Errorf("Current after the die event: %q, want exited", got)
 	}
 }
 
-// cachedState is id's state in o.Cached, "" if it is not there.
-func cachedState(t *testing.T, o *reconciler.Observed, id string) string {
+// cachedState is id's state in o.Current, "" if it is not there.
+func cachedState(t *testing.T, o *engine.Observed, id string) string {
 	t.Helper()
-	cs, err := o.Cached(context.Background())
+	cs, err := o.Current(context.Background())
 	if err != nil {
-		t.Fatalf("Cached: %v", err)
+		t.Fatalf("Current: %v", err)
 	}
 	for _, c := range cs {
 		if c.ID == id {
@@ -238,8 +239,8 @@ func cachedState(t *testing.T, o *reconciler.Observed, id string) string {
 	return ""
 }
 
-func config(h Harness, name string) reconciler.ContainerConfig {
-	return reconciler.ContainerConfig{
+func config(h Harness, name string) engine.Config {
+	return engine.Config{
 		Name:        h.Prefix + "-" + name,
 		Image:       h.Image,
 		Env:         map[string]string{"PORT": "8080", "GREETING": "contract"},
@@ -247,13 +248,13 @@ func config(h Harness, name string) reconciler.ContainerConfig {
 		NanoCPUs:    100_000_000,
 		MemoryBytes: 32 << 20,
 		Labels: map[string]string{
-			reconciler.LabelImage: h.Image, reconciler.LabelSpecHash: "v1:test",
-			reconciler.LabelManagedBy: reconciler.ManagedBy, reconciler.LabelSlot: "1",
+			engine.LabelImage: h.Image, engine.LabelSpecHash: "v1:test",
+			engine.LabelManagedBy: engine.ManagedBy, engine.LabelSlot: "1",
 		},
 	}
 }
 
-func find(t *testing.T, h Harness, id string) (reconciler.Container, bool) {
+func find(t *testing.T, h Harness, id string) (engine.Container, bool) {
 	t.Helper()
 	cs, err := h.Engine.List(context.Background())
 	if err != nil {
@@ -264,10 +265,10 @@ func find(t *testing.T, h Harness, id string) (reconciler.Container, bool) {
 			return c, true
 		}
 	}
-	return reconciler.Container{}, false
+	return engine.Container{}, false
 }
 
-func mustFind(t *testing.T, h Harness, id string) reconciler.Container {
+func mustFind(t *testing.T, h Harness, id string) engine.Container {
 	t.Helper()
 	c, ok := find(t, h, id)
 	if !ok {
@@ -276,7 +277,7 @@ func mustFind(t *testing.T, h Harness, id string) reconciler.Container {
 	return c
 }
 
-func waitEvent(t *testing.T, evs <-chan reconciler.Event, id, action, image string) {
+func waitEvent(t *testing.T, evs <-chan engine.Event, id, action, image string) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {

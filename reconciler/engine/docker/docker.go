@@ -1,4 +1,4 @@
-package reconciler
+package docker
 
 import (
 	"context"
@@ -12,16 +12,17 @@ import (
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
-	"github.com/docker/docker/errdefs"
 	"github.com/docker/go-connections/nat"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
 
 // Docker is the Engine on a real Docker engine, through the Go SDK.
-type Docker struct {
+type Engine struct {
 	cli         *client.Client
 	instance    string
 	pullTimeout time.Duration
@@ -41,7 +42,7 @@ type inspected struct {
 }
 
 // DockerOptions configure the adapter.
-type DockerOptions struct {
+type Options struct {
 	// Instance, when set, is stamped on every container as LabelInstance and
 	// restricts List and Events to it: several orchestrators (or tests) can
 	// share one engine without seeing each other's containers.
@@ -52,7 +53,7 @@ type DockerOptions struct {
 
 // NewDocker connects to the engine of DOCKER_HOST (or the default socket),
 // negotiating the API version: the v28 SDK against a 20.10 engine (API 1.41).
-func NewDocker(ctx context.Context, opts DockerOptions) (*Docker, error) {
+func New(ctx context.Context, opts Options) (*Engine, error) {
 	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
 		return nil, fmt.Errorf("docker client: %w", err)
@@ -63,20 +64,20 @@ func NewDocker(ctx context.Context, opts DockerOptions) (*Docker, error) {
 	if opts.PullTimeout == 0 {
 		opts.PullTimeout = 2 * time.Minute
 	}
-	return &Docker{cli: cli, instance: opts.Instance, pullTimeout: opts.PullTimeout, inspect: map[string]inspected{}}, nil
+	return &Engine{cli: cli, instance: opts.Instance, pullTimeout: opts.PullTimeout, inspect: map[string]inspected{}}, nil
 }
 
 // Close releases the client's connections.
-func (d *Docker) Close() error { return d.cli.Close() }
+func (d *Engine) Close() error { return d.cli.Close() }
 
 // Ping checks that the engine answers.
-func (d *Docker) Ping(ctx context.Context) error {
+func (d *Engine) Ping(ctx context.Context) error {
 	_, err := d.cli.Ping(ctx)
 	return err
 }
 
 // CPUs is the number of CPUs the engine has, for validating specs.
-func (d *Docker) CPUs(ctx context.Context) (int, error) {
+func (d *Engine) CPUs(ctx context.Context) (int, error) {
 	info, err := d.cli.Info(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("docker info: %w", err)
@@ -84,47 +85,47 @@ func (d *Docker) CPUs(ctx context.Context) (int, error) {
 	return info.NCPU, nil
 }
 
-func (d *Docker) filters() filters.Args {
-	f := filters.NewArgs(filters.Arg("label", LabelManagedBy+"="+ManagedBy))
+func (d *Engine) filters() filters.Args {
+	f := filters.NewArgs(filters.Arg("label", engine.LabelManagedBy+"="+engine.ManagedBy))
 	if d.instance != "" {
-		f.Add("label", LabelInstance+"="+d.instance)
+		f.Add("label", engine.LabelInstance+"="+d.instance)
 	}
 	return f
 }
 
 // ours also drops containers of another instance, which a label filter
 // cannot express when we have none.
-func (d *Docker) ours(labels map[string]string) bool {
-	return labels[LabelManagedBy] == ManagedBy && labels[LabelInstance] == d.instance
+func (d *Engine) ours(labels map[string]string) bool {
+	return labels[engine.LabelManagedBy] == engine.ManagedBy && labels[engine.LabelInstance] == d.instance
 }
 
 // List implements Engine.
-func (d *Docker) List(ctx context.Context) ([]Container, error) {
+func (d *Engine) List(ctx context.Context) ([]engine.Container, error) {
 	list, err := d.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: d.filters()})
 	if err != nil {
-		return nil, fmt.Errorf("list containers: %w", err)
+		return nil, classify("list", "containers", err)
 	}
-	out := make([]Container, 0, len(list))
+	out := make([]engine.Container, 0, len(list))
 	seen := map[string]bool{}
 	for _, s := range list {
 		if !d.ours(s.Labels) {
 			continue
 		}
 		seen[s.ID] = true
-		c := Container{
+		c := engine.Container{
 			ID:       s.ID,
 			Name:     strings.TrimPrefix(firstOr(s.Names, ""), "/"),
-			Image:    s.Labels[LabelImage],
-			SpecHash: s.Labels[LabelSpecHash],
+			Image:    s.Labels[engine.LabelImage],
+			SpecHash: s.Labels[engine.LabelSpecHash],
 			State:    string(s.State),
 			Health:   healthOf(s.Status),
 			Created:  time.Unix(s.Created, 0),
 			Ports:    portsOf(s.Ports),
 			Labels:   s.Labels,
 		}
-		c.Slot, _ = strconv.Atoi(s.Labels[LabelSlot])
+		c.Slot, _ = strconv.Atoi(s.Labels[engine.LabelSlot])
 		in, err := d.inspected(ctx, s.ID, c.State)
-		if errdefs.IsNotFound(err) {
+		if cerrdefs.IsNotFound(err) {
 			continue // removed between list and inspect
 		}
 		if err != nil {
@@ -144,7 +145,7 @@ func (d *Docker) List(ctx context.Context) ([]Container, error) {
 	return out, nil
 }
 
-func (d *Docker) inspected(ctx context.Context, id, state string) (inspected, error) {
+func (d *Engine) inspected(ctx context.Context, id, state string) (inspected, error) {
 	d.mu.Lock()
 	in, ok := d.inspect[id]
 	d.mu.Unlock()
@@ -153,7 +154,7 @@ func (d *Docker) inspected(ctx context.Context, id, state string) (inspected, er
 	}
 	resp, err := d.cli.ContainerInspect(ctx, id)
 	if err != nil {
-		return inspected{}, fmt.Errorf("inspect %s: %w", id, err)
+		return inspected{}, classify("inspect", id, err)
 	}
 	in = inspected{state: state, restartCount: resp.RestartCount}
 	if resp.State != nil {
@@ -168,7 +169,7 @@ func (d *Docker) inspected(ctx context.Context, id, state string) (inspected, er
 	return in, nil
 }
 
-func (d *Docker) forget(id string) {
+func (d *Engine) forget(id string) {
 	d.mu.Lock()
 	delete(d.inspect, id)
 	d.mu.Unlock()
@@ -188,8 +189,8 @@ func healthOf(status string) string {
 	return ""
 }
 
-func portsOf(ps []container.Port) map[string][]PortBinding {
-	out := map[string][]PortBinding{}
+func portsOf(ps []container.Port) map[string][]engine.PortBinding {
+	out := map[string][]engine.PortBinding{}
 	for _, p := range ps {
 		key := strconv.Itoa(int(p.PrivatePort)) + "/" + p.Type
 		if p.PublicPort == 0 {
@@ -198,7 +199,7 @@ func portsOf(ps []container.Port) map[string][]PortBinding {
 			}
 			continue
 		}
-		out[key] = append(out[key], PortBinding{HostIP: p.IP, HostPort: strconv.Itoa(int(p.PublicPort))})
+		out[key] = append(out[key], engine.PortBinding{HostIP: p.IP, HostPort: strconv.Itoa(int(p.PublicPort))})
 	}
 	return out
 }
@@ -211,29 +212,29 @@ func firstOr(s []string, def string) string {
 }
 
 // HasImage implements Engine.
-func (d *Docker) HasImage(ctx context.Context, ref string) (bool, error) {
+func (d *Engine) HasImage(ctx context.Context, ref string) (bool, error) {
 	_, err := d.cli.ImageInspect(ctx, ref)
 	switch {
 	case err == nil:
 		return true, nil
-	case errdefs.IsNotFound(err):
+	case cerrdefs.IsNotFound(err):
 		return false, nil
 	}
-	return false, fmt.Errorf("inspect image %s: %w", ref, err)
+	return false, classify("inspect image", ref, err)
 }
 
 // Pull implements Engine. The reconciler calls it only for an image that is
 // not present, and never inside a pass.
-func (d *Docker) Pull(ctx context.Context, ref string) error {
+func (d *Engine) Pull(ctx context.Context, ref string) error {
 	pctx, cancel := context.WithTimeout(ctx, d.pullTimeout)
 	defer cancel()
 	if err := d.pull(pctx, ref); err != nil {
-		return KindErrorf(ErrImageUnavailable, "image %s not found locally and pull failed: %w", ref, err)
+		return engine.KindErrorf(engine.ErrImageUnavailable, "image %s not found locally and pull failed: %w", ref, err)
 	}
 	return nil
 }
 
-func (d *Docker) pull(ctx context.Context, ref string) error {
+func (d *Engine) pull(ctx context.Context, ref string) error {
 	rc, err := d.cli.ImagePull(ctx, ref, image.PullOptions{})
 	if err != nil {
 		return err
@@ -257,7 +258,7 @@ func (d *Docker) pull(ctx context.Context, ref string) error {
 }
 
 // Create implements Engine.
-func (d *Docker) Create(ctx context.Context, cfg ContainerConfig) (string, error) {
+func (d *Engine) Create(ctx context.Context, cfg engine.Config) (string, error) {
 	env := make([]string, 0, len(cfg.Env))
 	for k, v := range cfg.Env {
 		env = append(env, k+"="+v)
@@ -278,7 +279,7 @@ func (d *Docker) Create(ctx context.Context, cfg ContainerConfig) (string, error
 		labels[k] = v
 	}
 	if d.instance != "" {
-		labels[LabelInstance] = d.instance
+		labels[engine.LabelInstance] = d.instance
 	}
 	resp, err := d.cli.ContainerCreate(ctx,
 		&container.Config{Image: cfg.Image, Env: env, Labels: labels, ExposedPorts: exposed},
@@ -288,36 +289,36 @@ func (d *Docker) Create(ctx context.Context, cfg ContainerConfig) (string, error
 			Resources:     container.Resources{NanoCPUs: cfg.NanoCPUs, Memory: cfg.MemoryBytes},
 		}, nil, nil, cfg.Name)
 	switch {
-	case errdefs.IsConflict(err):
-		return "", KindErrorf(ErrNameInUse, "create %s: name in use: %w", cfg.Name, err)
-	case errdefs.IsNotFound(err):
-		return "", KindErrorf(ErrImageUnavailable, "create %s: %w", cfg.Name, err)
+	case cerrdefs.IsConflict(err):
+		return "", engine.KindErrorf(engine.ErrNameInUse, "create %s: name in use: %w", cfg.Name, err)
+	case cerrdefs.IsNotFound(err):
+		return "", engine.KindErrorf(engine.ErrImageUnavailable, "create %s: %w", cfg.Name, err)
 	case err != nil:
-		return "", fmt.Errorf("create %s: %w", cfg.Name, err)
+		return "", classify("create", cfg.Name, err)
 	}
 	return resp.ID, nil
 }
 
 // Start implements Engine.
-func (d *Docker) Start(ctx context.Context, id string) error {
+func (d *Engine) Start(ctx context.Context, id string) error {
 	return classify("start", id, d.cli.ContainerStart(ctx, id, container.StartOptions{}))
 }
 
 // Stop implements Engine.
-func (d *Docker) Stop(ctx context.Context, id string, timeout time.Duration) error {
+func (d *Engine) Stop(ctx context.Context, id string, timeout time.Duration) error {
 	secs := int(timeout.Seconds())
 	return classify("stop", id, d.cli.ContainerStop(ctx, id, container.StopOptions{Timeout: &secs}))
 }
 
 // Remove implements Engine.
-func (d *Docker) Remove(ctx context.Context, id string) error {
+func (d *Engine) Remove(ctx context.Context, id string) error {
 	defer d.forget(id)
 	return classify("remove", id, d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}))
 }
 
 // SetHeld implements Engine: held is restart policy "no", which survives an
 // orchestrator restart because it lives on the container.
-func (d *Docker) SetHeld(ctx context.Context, id string, held bool) error {
+func (d *Engine) SetHeld(ctx context.Context, id string, held bool) error {
 	defer d.forget(id)
 	policy := container.RestartPolicyUnlessStopped
 	if held {
@@ -327,29 +328,33 @@ func (d *Docker) SetHeld(ctx context.Context, id string, held bool) error {
 	return classify("update", id, err)
 }
 
-func classify(op, id string, err error) error {
+// classify wraps an SDK error of op on what with the kind it is of: an
+// unknown container, or an engine that cannot be reached.
+func classify(op, what string, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errdefs.IsNotFound(err):
-		return KindErrorf(ErrNotFound, "%s %s: %w", op, id, err)
+	case cerrdefs.IsNotFound(err):
+		return engine.KindErrorf(engine.ErrNotFound, "%s %s: %w", op, what, err)
+	case client.IsErrConnectionFailed(err):
+		return engine.KindErrorf(engine.ErrUnavailable, "%s %s: %w", op, what, err)
 	default:
-		return fmt.Errorf("%s %s: %w", op, id, err)
+		return fmt.Errorf("%s %s: %w", op, what, err)
 	}
 }
 
 // Others counts the managed containers of other instances, by their
 // instance label ("" for none): never listed, counted or touched, only
 // reported.
-func (d *Docker) Others(ctx context.Context) (map[string]int, error) {
+func (d *Engine) Others(ctx context.Context) (map[string]int, error) {
 	list, err := d.cli.ContainerList(ctx, container.ListOptions{All: true,
-		Filters: filters.NewArgs(filters.Arg("label", LabelManagedBy+"="+ManagedBy))})
+		Filters: filters.NewArgs(filters.Arg("label", engine.LabelManagedBy+"="+engine.ManagedBy))})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
 	out := map[string]int{}
 	for _, s := range list {
-		if inst := s.Labels[LabelInstance]; inst != d.instance {
+		if inst := s.Labels[engine.LabelInstance]; inst != d.instance {
 			out[inst]++
 		}
 	}

@@ -1,4 +1,4 @@
-package reconciler
+package stats
 
 import (
 	"context"
@@ -14,19 +14,20 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
 // sampleResult is what a worker measured of one running container.
 type sampleResult struct {
-	stats  Stats
+	stats  engine.Stats
 	err    error
 	probed bool
 	alive  *bool
 }
 
 // collect samples and probes the running containers, Parallelism at once.
-func (s *Sampler) collect(ctx context.Context, cs []Container, specs map[string]spec.Spec, now time.Time) []sampleResult {
+func (s *Sampler) collect(ctx context.Context, cs []engine.Container, specs map[string]spec.Spec, now time.Time) []sampleResult {
 	out := make([]sampleResult, len(cs))
 	sem := make(chan struct{}, s.opts.Parallelism)
 	var wg sync.WaitGroup
@@ -72,7 +73,7 @@ func specFor(specs map[string]spec.Spec, image string) *spec.Spec {
 // running, or the port is not published or is UDP. sp may be nil (a
 // container whose spec is gone): then the container's own first published
 // TCP port is connected to.
-func Probe(ctx context.Context, c Container, sp *spec.Spec, timeout time.Duration) *bool {
+func Probe(ctx context.Context, c engine.Container, sp *spec.Spec, timeout time.Duration) *bool {
 	if c.State != "running" {
 		return nil
 	}
@@ -98,7 +99,7 @@ func probeResult(alive bool) *bool { return &alive }
 
 // probeDue honours the spec's health.interval: a container is probed at
 // most that often (every round by default).
-func (s *Sampler) probeDue(c Container, sp *spec.Spec, now time.Time) bool {
+func (s *Sampler) probeDue(c engine.Container, sp *spec.Spec, now time.Time) bool {
 	e := s.entries[c.ID]
 	if e == nil || !e.running || e.probed.IsZero() || sp == nil || sp.Health == nil || sp.Health.Interval == "" {
 		return true
@@ -109,7 +110,7 @@ func (s *Sampler) probeDue(c Container, sp *spec.Spec, now time.Time) bool {
 
 // probeTarget picks the host address to probe, and the HTTP path ("" for
 // a TCP connect).
-func probeTarget(c Container, sp *spec.Spec) (addr, path string, ok bool) {
+func probeTarget(c engine.Container, sp *spec.Spec) (addr, path string, ok bool) {
 	var port string
 	if sp != nil {
 		if h := sp.Health; h != nil {
@@ -161,7 +162,7 @@ func firstTCP(ports []string) string {
 
 // hostAddr is where a published port answers on this host: 127.0.0.1 for
 // a wildcard binding, the bound address otherwise; IPv4 first.
-func hostAddr(bindings []PortBinding) string {
+func hostAddr(bindings []engine.PortBinding) string {
 	v6 := ""
 	for _, b := range bindings {
 		if b.HostPort == "" {

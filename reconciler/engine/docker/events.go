@@ -1,4 +1,4 @@
-package reconciler
+package docker
 
 import (
 	"context"
@@ -6,16 +6,13 @@ import (
 
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
-
-// EventReconnect is sent after the event stream was lost and is back (an
-// engine restart): events may have been missed, so the receiver re-lists.
-const EventReconnect = "reconnect"
 
 // Events implements Engine. The stream ends when the engine restarts; it is
 // opened again with a capped backoff, and each reconnect is reported.
-func (d *Docker) Events(ctx context.Context) <-chan Event {
-	out := make(chan Event, 64)
+func (d *Engine) Events(ctx context.Context) <-chan engine.Event {
+	out := make(chan engine.Event, 64)
 	go func() {
 		defer close(out)
 		f := d.filters()
@@ -28,7 +25,7 @@ func (d *Docker) Events(ctx context.Context) <-chan Event {
 		for first := true; ; first = false {
 			if !first {
 				select {
-				case out <- Event{Action: EventReconnect, Time: time.Now()}:
+				case out <- engine.Event{Action: engine.EventReconnect, Time: time.Now()}:
 				case <-ctx.Done():
 					return
 				}
@@ -49,7 +46,7 @@ func (d *Docker) Events(ctx context.Context) <-chan Event {
 
 // stream forwards one subscription until it fails; it reports whether any
 // event came through.
-func (d *Docker) stream(ctx context.Context, f filters.Args, out chan<- Event) bool {
+func (d *Engine) stream(ctx context.Context, f filters.Args, out chan<- engine.Event) bool {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	msgs, errs := d.cli.Events(sctx, events.ListOptions{Filters: f})
@@ -69,7 +66,7 @@ func (d *Docker) stream(ctx context.Context, f filters.Args, out chan<- Event) b
 			case events.ActionUpdate, events.ActionDie, events.ActionStart:
 				d.forget(m.Actor.ID) // restart policy, restart count or start time changed
 			}
-			ev := Event{ContainerID: m.Actor.ID, Image: m.Actor.Attributes[LabelImage], Action: string(m.Action), Time: time.Unix(0, m.TimeNano)}
+			ev := engine.Event{ContainerID: m.Actor.ID, Image: m.Actor.Attributes[engine.LabelImage], Action: string(m.Action), Time: time.Unix(0, m.TimeNano)}
 			select {
 			case out <- ev:
 			case <-ctx.Done():

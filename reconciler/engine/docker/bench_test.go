@@ -1,4 +1,4 @@
-package reconciler_test
+package docker_test
 
 import (
 	"context"
@@ -6,8 +6,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 // BenchmarkCreateStartLoop20 is the baseline for the orchestrator's
@@ -19,7 +20,7 @@ func BenchmarkCreateStartLoop20(b *testing.B) {
 			image := rt.BuildTestImage(b)
 			id := rt.UniqueID(b)
 			rt.CleanupInstance(b, id)
-			d, err := reconciler.NewDocker(context.Background(), reconciler.DockerOptions{Instance: id})
+			d, err := docker.New(context.Background(), docker.Options{Instance: id})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -36,11 +37,11 @@ func BenchmarkCreateStartLoop20(b *testing.B) {
 					go func() {
 						defer wg.Done()
 						defer func() { <-sem }()
-						cfg := reconciler.ContainerConfig{
+						cfg := engine.Config{
 							Name: fmt.Sprintf("%s-loop-%d-%d", id, i, n), Image: image,
 							Env: map[string]string{"PORT": "8080"}, Ports: map[string]int{"8080/tcp": 0},
 							NanoCPUs: 100_000_000, MemoryBytes: 32 << 20,
-							Labels: map[string]string{reconciler.LabelManagedBy: reconciler.ManagedBy, reconciler.LabelImage: image},
+							Labels: map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: image},
 						}
 						cid, err := d.Create(ctx, cfg)
 						if err == nil {

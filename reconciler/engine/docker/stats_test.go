@@ -1,4 +1,4 @@
-package reconciler_test
+package docker_test
 
 import (
 	"context"
@@ -13,14 +13,16 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/reconcilertest"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
 // fakeDockerd is an engine API that serves canned stats, enough for the
 // adapter: the version ping, one container's stats and docker info.
-func fakeDockerd(t *testing.T, stats string, queries *atomic.Value, infos *atomic.Int32) *reconciler.Docker {
+func fakeDockerd(t *testing.T, stats string, queries *atomic.Value, infos *atomic.Int32) *docker.Engine {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1.41/containers/{id}/stats", func(w http.ResponseWriter, req *http.Request) {
@@ -43,7 +45,7 @@ func fakeDockerd(t *testing.T, stats string, queries *atomic.Value, infos *atomi
 
 // stubEngine serves mux as the engine API (version 1.41, with /_ping) and
 // connects an adapter to it through DOCKER_HOST.
-func stubEngine(t *testing.T, mux *http.ServeMux) *reconciler.Docker {
+func stubEngine(t *testing.T, mux *http.ServeMux) *docker.Engine {
 	t.Helper()
 	mux.HandleFunc("/_ping", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Api-Version", "1.41")
@@ -55,7 +57,7 @@ func stubEngine(t *testing.T, mux *http.ServeMux) *reconciler.Docker {
 	t.Setenv("DOCKER_API_VERSION", "")
 	t.Setenv("DOCKER_TLS_VERIFY", "")
 	t.Setenv("DOCKER_CERT_PATH", "")
-	d, err := reconciler.NewDocker(context.Background(), reconciler.DockerOptions{})
+	d, err := docker.New(context.Background(), docker.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +69,7 @@ func TestDockerStatsDecodes(t *testing.T) {
 	read := time.Date(2026, 11, 26, 12, 0, 0, 500_000_000, time.UTC)
 	for _, tc := range []struct {
 		name, body string
-		want       reconciler.Stats
+		want       engine.Stats
 	}{{
 		name: "cgroup v1: total_inactive_file before inactive_file",
 		body: `{"read": "2026-11-26T12:00:00.5Z", "preread": "0001-01-01T00:00:00Z",
@@ -76,19 +78,19 @@ func TestDockerStatsDecodes(t *testing.T) {
 			"precpu_stats": {"cpu_usage": {"total_usage": 0}, "throttling_data": {}},
 			"memory_stats": {"usage": 10485760, "max_usage": 20000000, "limit": 67108864,
 				"stats": {"inactive_file": 1000, "total_inactive_file": 2097152, "cache": 3000000}}}`,
-		want: reconciler.Stats{Read: read, CPUTotal: 123456789, SystemCPU: 987654321000, OnlineCPUs: 2, PercpuLen: 2,
+		want: engine.Stats{Read: read, CPUTotal: 123456789, SystemCPU: 987654321000, OnlineCPUs: 2, PercpuLen: 2,
 			MemUsage: 10485760, MemLimit: 67108864, InactiveFile: 2097152},
 	}, {
 		name: "cgroup v2: inactive_file",
 		body: `{"read": "2026-11-26T12:00:00.5Z", "cpu_stats": {"cpu_usage": {"total_usage": 5000}, "system_cpu_usage": 100000, "online_cpus": 4},
 			"memory_stats": {"usage": 8388608, "limit": 33554432, "stats": {"inactive_file": 1048576, "anon": 100}}}`,
-		want: reconciler.Stats{Read: read, CPUTotal: 5000, SystemCPU: 100000, OnlineCPUs: 4,
+		want: engine.Stats{Read: read, CPUTotal: 5000, SystemCPU: 100000, OnlineCPUs: 4,
 			MemUsage: 8388608, MemLimit: 33554432, InactiveFile: 1048576},
 	}, {
 		name: "old engine: no online_cpus, no memory stats",
 		body: `{"read": "2026-11-26T12:00:00.5Z", "cpu_stats": {"cpu_usage": {"total_usage": 7, "percpu_usage": [1, 2, 3, 4]}, "system_cpu_usage": 9},
 			"memory_stats": {}}`,
-		want: reconciler.Stats{Read: read, CPUTotal: 7, SystemCPU: 9, PercpuLen: 4},
+		want: engine.Stats{Read: read, CPUTotal: 7, SystemCPU: 9, PercpuLen: 4},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			var q atomic.Value
@@ -114,7 +116,7 @@ func TestDockerStatsErrorsAndDataRoot(t *testing.T) {
 	d := fakeDockerd(t, `{}`, &q, &infos)
 	ctx := context.Background()
 	_, err := d.Stats(ctx, "gone")
-	if !errors.Is(err, reconciler.ErrNotFound) || !strings.HasPrefix(err.Error(), "stats gone: ") {
+	if !errors.Is(err, engine.ErrNotFound) || !strings.HasPrefix(err.Error(), "stats gone: ") {
 		t.Errorf("Stats of a missing container = %v, want ErrNotFound, prefixed \"stats gone: \"", err)
 	}
 	for range 3 {
@@ -129,13 +131,13 @@ func TestDockerStatsErrorsAndDataRoot(t *testing.T) {
 
 // runDemo creates and starts a demo container with limits, publishing
 // 8080/tcp on a random host port.
-func runDemo(t testing.TB, d *reconciler.Docker, image, name string) string {
+func runDemo(t testing.TB, d *docker.Engine, image, name string) string {
 	t.Helper()
 	ctx := context.Background()
-	id, err := d.Create(ctx, reconciler.ContainerConfig{
+	id, err := d.Create(ctx, engine.Config{
 		Name: name, Image: image, Env: map[string]string{"PORT": "8080"}, Ports: map[string]int{"8080/tcp": 0},
 		NanoCPUs: 500_000_000, MemoryBytes: 64 << 20,
-		Labels: map[string]string{reconciler.LabelManagedBy: reconciler.ManagedBy, reconciler.LabelImage: image},
+		Labels: map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: image},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +156,7 @@ func demoSpec(image string) map[string]spec.Spec {
 	return map[string]spec.Spec{image: sp}
 }
 
-func describe(hs []reconciler.ContainerHealth) string {
+func describe(hs []stats.Health) string {
 	var b strings.Builder
 	for _, h := range hs {
 		fmt.Fprintf(&b, "%s %s alive=%v cpu=%v mem=%v fs=%v; ", h.Name, h.Status, deref(h.ServerAlive), deref(h.CPUPercent), deref(h.MemPercent), deref(h.FSFreeBytes))
@@ -173,10 +175,10 @@ func TestSamplerOnDocker(t *testing.T) {
 	image := rt.BuildTestImage(t)
 	d, instance := newDocker(t)
 	runDemo(t, d, image, instance+"-app-1")
-	s := reconciler.NewSampler(d, func() map[string]spec.Spec { return demoSpec(image) }, reconciler.SamplerOptions{})
+	s := stats.New(d, func() map[string]spec.Spec { return demoSpec(image) }, stats.Options{})
 	ctx := context.Background()
 	maxCPU := 100 * float64(runtime.NumCPU())
-	var h reconciler.ContainerHealth
+	var h stats.Health
 	// Rounds until two samples apart and a live server (it needs a moment to listen).
 	rt.Eventually(t, 30*time.Second, "cpu, mem, fs and a live server", func() (bool, string) {
 		if err := s.Round(ctx); err != nil {
@@ -190,10 +192,10 @@ func TestSamplerOnDocker(t *testing.T) {
 		return h.CPUPercent != nil && h.MemPercent != nil && h.ServerAlive != nil && *h.ServerAlive, describe(hs)
 	})
 	if *h.CPUPercent < 0 || *h.CPUPercent > maxCPU || *h.MemPercent <= 0 || *h.MemPercent > 100 || h.FSFreeBytes == nil || *h.FSFreeBytes == 0 {
-		t.Errorf("idle: %s want 0 <= cpu <= %.0f, 0 < mem <= 100, fs > 0", describe([]reconciler.ContainerHealth{h}), maxCPU)
+		t.Errorf("idle: %s want 0 <= cpu <= %.0f, 0 < mem <= 100, fs > 0", describe([]stats.Health{h}), maxCPU)
 	}
 
-	t.Logf("idle: %s", describe([]reconciler.ContainerHealth{h}))
+	t.Logf("idle: %s", describe([]stats.Health{h}))
 
 	// Burn a core in a container limited to half of one: cpu_percent nears 50.
 	port := h.Ports["8080/tcp"][0].HostPort
@@ -230,7 +232,7 @@ func BenchmarkSamplerRoundDocker20(b *testing.B) {
 	image := rt.BuildTestImage(b)
 	instance := rt.UniqueID(b)
 	rt.CleanupInstance(b, instance)
-	d, err := reconciler.NewDocker(context.Background(), reconciler.DockerOptions{Instance: instance})
+	d, err := docker.New(context.Background(), docker.Options{Instance: instance})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -241,7 +243,7 @@ func BenchmarkSamplerRoundDocker20(b *testing.B) {
 	ctx := context.Background()
 	for _, par := range []int{8, 20} {
 		b.Run(fmt.Sprintf("parallel=%d", par), func(b *testing.B) {
-			s := reconciler.NewSampler(d, func() map[string]spec.Spec { return demoSpec(image) }, reconciler.SamplerOptions{Parallelism: par})
+			s := stats.New(d, func() map[string]spec.Spec { return demoSpec(image) }, stats.Options{Parallelism: par})
 			rt.Eventually(b, time.Minute, "20 live servers", func() (bool, string) {
 				if err := s.Round(ctx); err != nil {
 					return false, err.Error()

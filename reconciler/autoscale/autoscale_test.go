@@ -1,4 +1,4 @@
-package reconciler_test
+package autoscale_test
 
 import (
 	"bytes"
@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/autoscale"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -34,32 +35,32 @@ func scaled(minR, maxR, target int, window string) spec.Spec {
 
 // busy is n ready, running containers at cpu (a fraction of the limit),
 // started long before now.
-func busy(n int, cpu float64) []reconciler.Usage {
-	var out []reconciler.Usage
+func busy(n int, cpu float64) []stats.Usage {
+	var out []stats.Usage
 	for i := range n {
-		out = append(out, reconciler.Usage{Name: fmt.Sprintf("app-%d", i+1), State: "running", Ready: true,
+		out = append(out, stats.Usage{Name: fmt.Sprintf("app-%d", i+1), State: "running", Ready: true,
 			CPU: new(cpu), Started: t0.Add(-time.Hour)})
 	}
 	return out
 }
 
 // fresh is a running container started age before t0, at cpu.
-func fresh(age time.Duration, cpu float64) reconciler.Usage {
-	return reconciler.Usage{Name: "app-new", State: "running", Ready: true, CPU: new(cpu), Started: t0.Add(-age)}
+func fresh(age time.Duration, cpu float64) stats.Usage {
+	return stats.Usage{Name: "app-new", State: "running", Ready: true, CPU: new(cpu), Started: t0.Add(-age)}
 }
 
 func TestRecommend(t *testing.T) {
-	noMetric := reconciler.Usage{Name: "app-x", State: "running", Ready: true, Started: t0.Add(-time.Hour)}
+	noMetric := stats.Usage{Name: "app-x", State: "running", Ready: true, Started: t0.Add(-time.Hour)}
 	unready := busy(1, 0)[0]
 	unready.Ready = false
-	exited := reconciler.Usage{Name: "app-old", State: "exited", Started: t0.Add(-time.Hour)}
+	exited := stats.Usage{Name: "app-old", State: "exited", Started: t0.Add(-time.Hour)}
 	off := scaled(1, 5, 50, "")
 	off.Autoscale.Enabled = new(false)
 	for _, tt := range []struct {
 		name    string
 		spec    spec.Spec
 		current int
-		usage   []reconciler.Usage
+		usage   []stats.Usage
 		want    int
 		reason  string
 		util    float64 // -1: none
@@ -93,16 +94,16 @@ func TestRecommend(t *testing.T) {
 			"cpu 100% of target, within the 10% tolerance → keeps 2", 50},
 		// No data at all keeps the count.
 		{"no containers", scaled(1, 10, 50, "0s"), 3, nil, 3, "no cpu metrics yet → keeps 3", -1},
-		{"only containers without data", scaled(1, 10, 50, "0s"), 3, []reconciler.Usage{noMetric, fresh(time.Second, 0)}, 3,
+		{"only containers without data", scaled(1, 10, 50, "0s"), 3, []stats.Usage{noMetric, fresh(time.Second, 0)}, 3,
 			"no cpu metrics yet (2 containers without data) → keeps 3", -1},
 		// Not autoscaled: max(min,1).
 		{"enabled: false", off, 3, busy(3, 1), 1, "autoscaling is off", -1},
 		{"min == max", scaled(3, 3, 50, ""), 3, busy(3, 1), 3, "autoscaling is off", -1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			a := reconciler.NewAutoscaler(reconciler.AutoscalerOptions{})
+			a := autoscale.New(autoscale.Options{})
 			got := a.Recommend(tt.spec, tt.current, tt.usage, t0)
-			want := reconciler.Recommendation{Replicas: tt.want, Reason: tt.reason}
+			want := autoscale.Recommendation{Replicas: tt.want, Reason: tt.reason}
 			if tt.util >= 0 {
 				want.UtilizationPercent = new(tt.util)
 			}
@@ -120,7 +121,7 @@ func TestRecommend(t *testing.T) {
 // period's start) per 15 s, whatever the formula asks.
 func TestScaleUpInBoundedSteps(t *testing.T) {
 	s := scaled(1, 20, 10, "")
-	a := reconciler.NewAutoscaler(reconciler.AutoscalerOptions{})
+	a := autoscale.New(autoscale.Options{})
 	current := 1
 	for _, step := range []struct {
 		after time.Duration
@@ -137,7 +138,7 @@ func TestScaleUpInBoundedSteps(t *testing.T) {
 		}
 		current = rec.Replicas
 	}
-	rec := reconciler.NewAutoscaler(reconciler.AutoscalerOptions{}).Recommend(s, 1, busy(1, 1), t0)
+	rec := autoscale.New(autoscale.Options{}).Recommend(s, 1, busy(1, 1), t0)
 	if want := "cpu 1000% of target asks for 10; limited to 4 (at most max(4, 2×1) per 15s) → 4"; rec.Reason != want {
 		t.Errorf("reason %q, want %q", rec.Reason, want)
 	}
@@ -147,8 +148,8 @@ func TestScaleUpInBoundedSteps(t *testing.T) {
 // for the window, then released to the highest left in it.
 func TestScaleDownStabilization(t *testing.T) {
 	s := scaled(1, 10, 50, "") // 5m
-	a := reconciler.NewAutoscaler(reconciler.AutoscalerOptions{})
-	step := func(after time.Duration, current int, cpu float64) reconciler.Recommendation {
+	a := autoscale.New(autoscale.Options{})
+	step := func(after time.Duration, current int, cpu float64) autoscale.Recommendation {
 		t.Helper()
 		return a.Recommend(s, current, busy(current, cpu), t0.Add(after))
 	}
@@ -186,13 +187,13 @@ func TestScaleDownStabilization(t *testing.T) {
 // The reconciler's target is the recommendation clamped to the spec as it
 // is now; a spec that is not autoscaled has none.
 func TestAutoscalerReplicasAndStatus(t *testing.T) {
-	var none *reconciler.Autoscaler
+	var none *autoscale.Autoscaler
 	if got := none.Replicas(scaled(2, 5, 50, "")); got != 2 {
 		t.Errorf("nil autoscaler: %d, want min 2", got)
 	}
-	a := reconciler.NewAutoscaler(reconciler.AutoscalerOptions{})
+	a := autoscale.New(autoscale.Options{})
 	s := scaled(1, 5, 50, "")
-	want := &reconciler.AutoscaleStatus{TargetCPUPercent: 50, Recommendation: 1, Reason: "not evaluated yet → 1"}
+	want := &autoscale.Status{TargetCPUPercent: 50, Recommendation: 1, Reason: "not evaluated yet → 1"}
 	if d := cmp.Diff(want, a.Status(s)); d != "" {
 		t.Errorf("before any evaluation (-want +got):\n%s", d)
 	}
@@ -200,7 +201,7 @@ func TestAutoscalerReplicasAndStatus(t *testing.T) {
 	s.MaxReplicas = 4
 	a.Recommend(s, 2, busy(2, 1), t0.Add(20*time.Second)) // → 4
 	s.MaxReplicas = 2                                     // edited by hand
-	want = &reconciler.AutoscaleStatus{TargetCPUPercent: 50, UtilizationPercent: new(100.0), Recommendation: 2,
+	want = &autoscale.Status{TargetCPUPercent: 50, UtilizationPercent: new(100.0), Recommendation: 2,
 		Reason: "cpu 200% of target → 4; the spec now allows 1..2 → 2"}
 	if d := cmp.Diff(want, a.Status(s)); d != "" {
 		t.Errorf("max lowered (-want +got):\n%s", d)
@@ -228,11 +229,11 @@ func TestAutoscalerReplicasAndStatus(t *testing.T) {
 func TestAutoscalerRun(t *testing.T) {
 	var logs syncLog
 	now := t0
-	a := reconciler.NewAutoscaler(reconciler.AutoscalerOptions{Interval: time.Millisecond, Now: func() time.Time { return now },
+	a := autoscale.New(autoscale.Options{Interval: time.Millisecond, Now: func() time.Time { return now },
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	s := scaled(1, 5, 50, "")
 	specs := func() map[string]spec.Spec { return map[string]spec.Spec{s.Image: s} }
-	usage := func(image string) []reconciler.Usage {
+	usage := func(image string) []stats.Usage {
 		if image != s.Image {
 			t.Errorf("usage of %q", image)
 		}

@@ -1,6 +1,6 @@
-// Package reconcilertest holds the in-memory fake Engine for unit tests and
+// Package enginetest holds the in-memory fake Engine for unit tests and
 // the contract suite that both the fake and the Docker adapter must pass.
-package reconcilertest
+package enginetest
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
 
 // Fake is an in-memory Engine. It keeps Docker's rules that the reconciler
@@ -21,7 +21,7 @@ type Fake struct {
 	mu         sync.Mutex
 	images     map[string]bool
 	containers map[string]*fakeContainer
-	subs       map[chan reconciler.Event]bool
+	subs       map[chan engine.Event]bool
 	next       int
 	now        func() time.Time
 	calls      map[string]int
@@ -74,13 +74,13 @@ func (f *Fake) busy() {
 }
 
 type fakeContainer struct {
-	reconciler.Container
-	cfg reconciler.ContainerConfig
+	engine.Container
+	cfg engine.Config
 }
 
 // NewFake returns an engine that has the given images.
 func NewFake(images ...string) *Fake {
-	f := &Fake{images: map[string]bool{}, containers: map[string]*fakeContainer{}, subs: map[chan reconciler.Event]bool{},
+	f := &Fake{images: map[string]bool{}, containers: map[string]*fakeContainer{}, subs: map[chan engine.Event]bool{},
 		now: time.Now, calls: map[string]int{}, failNext: map[string]error{}}
 	for _, im := range images {
 		f.images[im] = true
@@ -125,8 +125,8 @@ func (f *Fake) call(op string) error {
 	return nil
 }
 
-// List implements reconciler.Engine.
-func (f *Fake) List(ctx context.Context) ([]reconciler.Container, error) {
+// List implements engine.Engine.
+func (f *Fake) List(ctx context.Context) ([]engine.Container, error) {
 	f.slow.Lock()
 	d := f.listWait
 	f.slow.Unlock()
@@ -142,15 +142,15 @@ func (f *Fake) List(ctx context.Context) ([]reconciler.Container, error) {
 	if err := f.call("list"); err != nil {
 		return nil, err
 	}
-	var out []reconciler.Container
+	var out []engine.Container
 	for _, c := range f.containers {
-		if c.Labels[reconciler.LabelManagedBy] != reconciler.ManagedBy {
+		if c.Labels[engine.LabelManagedBy] != engine.ManagedBy {
 			continue
 		}
 		cc := c.Container
-		cc.Ports = map[string][]reconciler.PortBinding{}
+		cc.Ports = map[string][]engine.PortBinding{}
 		for k, v := range c.Ports {
-			cc.Ports[k] = append([]reconciler.PortBinding(nil), v...)
+			cc.Ports[k] = append([]engine.PortBinding(nil), v...)
 		}
 		out = append(out, cc)
 	}
@@ -158,7 +158,7 @@ func (f *Fake) List(ctx context.Context) ([]reconciler.Container, error) {
 	return out, nil
 }
 
-// HasImage implements reconciler.Engine.
+// HasImage implements engine.Engine.
 func (f *Fake) HasImage(ctx context.Context, image string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -168,7 +168,7 @@ func (f *Fake) HasImage(ctx context.Context, image string) (bool, error) {
 	return f.images[image], nil
 }
 
-// Pull implements reconciler.Engine; there is no registry to pull from.
+// Pull implements engine.Engine; there is no registry to pull from.
 func (f *Fake) Pull(ctx context.Context, image string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -176,13 +176,13 @@ func (f *Fake) Pull(ctx context.Context, image string) error {
 		return err
 	}
 	if !f.images[image] {
-		return reconciler.KindErrorf(reconciler.ErrImageUnavailable, "image %s not found locally and pull failed: no registry", image)
+		return engine.KindErrorf(engine.ErrImageUnavailable, "image %s not found locally and pull failed: no registry", image)
 	}
 	return nil
 }
 
-// Create implements reconciler.Engine.
-func (f *Fake) Create(ctx context.Context, cfg reconciler.ContainerConfig) (string, error) {
+// Create implements engine.Engine.
+func (f *Fake) Create(ctx context.Context, cfg engine.Config) (string, error) {
 	f.busy()
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -190,11 +190,11 @@ func (f *Fake) Create(ctx context.Context, cfg reconciler.ContainerConfig) (stri
 		return "", err
 	}
 	if !f.images[cfg.Image] {
-		return "", reconciler.KindErrorf(reconciler.ErrImageUnavailable, "create %s: no such image %s", cfg.Name, cfg.Image)
+		return "", engine.KindErrorf(engine.ErrImageUnavailable, "create %s: no such image %s", cfg.Name, cfg.Image)
 	}
 	for _, c := range f.containers {
 		if c.Name == cfg.Name {
-			return "", reconciler.KindErrorf(reconciler.ErrNameInUse, "create %s: name in use", cfg.Name)
+			return "", engine.KindErrorf(engine.ErrNameInUse, "create %s: name in use", cfg.Name)
 		}
 	}
 	f.next++
@@ -203,10 +203,10 @@ func (f *Fake) Create(ctx context.Context, cfg reconciler.ContainerConfig) (stri
 	for k, v := range cfg.Labels {
 		labels[k] = v
 	}
-	slot, _ := strconv.Atoi(labels[reconciler.LabelSlot])
-	c := &fakeContainer{cfg: cfg, Container: reconciler.Container{
-		ID: id, Name: cfg.Name, Image: labels[reconciler.LabelImage], SpecHash: labels[reconciler.LabelSpecHash],
-		Slot: slot, State: "created", Created: f.now(), Labels: labels, Ports: map[string][]reconciler.PortBinding{},
+	slot, _ := strconv.Atoi(labels[engine.LabelSlot])
+	c := &fakeContainer{cfg: cfg, Container: engine.Container{
+		ID: id, Name: cfg.Name, Image: labels[engine.LabelImage], SpecHash: labels[engine.LabelSpecHash],
+		Slot: slot, State: "created", Created: f.now(), Labels: labels, Ports: map[string][]engine.PortBinding{},
 	}}
 	for p := range cfg.Ports {
 		c.Ports[p] = nil
@@ -225,10 +225,10 @@ func (f *Fake) get(op, id string) (*fakeContainer, error) {
 			return c, nil
 		}
 	}
-	return nil, reconciler.KindErrorf(reconciler.ErrNotFound, "%s %s: no such container", op, id)
+	return nil, engine.KindErrorf(engine.ErrNotFound, "%s %s: no such container", op, id)
 }
 
-// Start implements reconciler.Engine.
+// Start implements engine.Engine.
 func (f *Fake) Start(ctx context.Context, id string) error {
 	f.busy()
 	f.mu.Lock()
@@ -246,13 +246,13 @@ func (f *Fake) Start(ctx context.Context, id string) error {
 		if hp == 0 {
 			hp = 32768 + f.next*10 + len(c.Ports)
 		}
-		c.Ports[p] = []reconciler.PortBinding{{HostIP: "0.0.0.0", HostPort: strconv.Itoa(hp)}}
+		c.Ports[p] = []engine.PortBinding{{HostIP: "0.0.0.0", HostPort: strconv.Itoa(hp)}}
 	}
 	f.emit(c, "start")
 	return nil
 }
 
-// Stop implements reconciler.Engine.
+// Stop implements engine.Engine.
 func (f *Fake) Stop(ctx context.Context, id string, timeout time.Duration) error {
 	f.busy()
 	f.mu.Lock()
@@ -277,7 +277,7 @@ func (f *Fake) stop(c *fakeContainer) {
 	f.emit(c, "stop")
 }
 
-// Remove implements reconciler.Engine.
+// Remove implements engine.Engine.
 func (f *Fake) Remove(ctx context.Context, id string) error {
 	f.busy()
 	f.mu.Lock()
@@ -292,7 +292,7 @@ func (f *Fake) Remove(ctx context.Context, id string) error {
 	return nil
 }
 
-// SetHeld implements reconciler.Engine.
+// SetHeld implements engine.Engine.
 func (f *Fake) SetHeld(ctx context.Context, id string, held bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -305,13 +305,13 @@ func (f *Fake) SetHeld(ctx context.Context, id string, held bool) error {
 	return nil
 }
 
-// Events implements reconciler.Engine.
-func (f *Fake) Events(ctx context.Context) <-chan reconciler.Event {
-	ch := make(chan reconciler.Event, 1024)
+// Events implements engine.Engine.
+func (f *Fake) Events(ctx context.Context) <-chan engine.Event {
+	ch := make(chan engine.Event, 1024)
 	f.mu.Lock()
 	f.subs[ch] = true
 	f.mu.Unlock()
-	out := make(chan reconciler.Event)
+	out := make(chan engine.Event)
 	go func() {
 		defer close(out)
 		defer func() {
@@ -338,7 +338,7 @@ func (f *Fake) Events(ctx context.Context) <-chan reconciler.Event {
 // emit fans an event out without blocking; a subscriber that falls 1024
 // events behind loses events, as a slow Docker client would.
 func (f *Fake) emit(c *fakeContainer, action string) {
-	ev := reconciler.Event{ContainerID: c.ID, Image: c.Image, Action: action, Time: f.now()}
+	ev := engine.Event{ContainerID: c.ID, Image: c.Image, Action: action, Time: f.now()}
 	for ch := range f.subs {
 		select {
 		case ch <- ev:
@@ -379,7 +379,7 @@ func (f *Fake) AddUnmanaged(name, image string) string {
 	defer f.mu.Unlock()
 	f.next++
 	id := fmt.Sprintf("fake%060d", f.next)
-	f.containers[id] = &fakeContainer{Container: reconciler.Container{ID: id, Name: name, State: "running", Created: f.now(), Labels: map[string]string{"app": image}}}
+	f.containers[id] = &fakeContainer{Container: engine.Container{ID: id, Name: name, State: "running", Created: f.now(), Labels: map[string]string{"app": image}}}
 	return id
 }
 

@@ -1,26 +1,27 @@
-package reconcilertest
+package enginetest
 
 import (
 	"context"
 
-	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 )
 
 // fakeStats is the Fake's stats state, guarded by the Fake's mutex.
 type fakeStats struct {
-	byID     map[string]reconciler.Stats
+	byID     map[string]engine.Stats
 	dataRoot string
 }
 
 func (f *Fake) statsState() *fakeStats {
 	if f.stats == nil {
-		f.stats = &fakeStats{byID: map[string]reconciler.Stats{}, dataRoot: "/"}
+		f.stats = &fakeStats{byID: map[string]engine.Stats{}, dataRoot: "/"}
 	}
 	return f.stats
 }
 
 // SetStats sets what Stats returns for a container (by id) from now on.
-func (f *Fake) SetStats(id string, st reconciler.Stats) {
+func (f *Fake) SetStats(id string, st engine.Stats) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.statsState().byID[id] = st
@@ -33,16 +34,16 @@ func (f *Fake) SetDataRoot(path string) {
 	f.statsState().dataRoot = path
 }
 
-// Stats implements reconciler.StatsSource. It returns the stats set with
+// Stats implements stats.Source. It returns the stats set with
 // SetStats, else a sample whose memory limit is the container's (1 GiB
 // without one, as Docker reports the host's memory) and whose counters are
 // zero. FailNext("stats", err) makes it fail once.
-func (f *Fake) Stats(ctx context.Context, id string) (reconciler.Stats, error) {
+func (f *Fake) Stats(ctx context.Context, id string) (engine.Stats, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, err := f.get("stats", id)
 	if err != nil {
-		return reconciler.Stats{}, err
+		return engine.Stats{}, err
 	}
 	if st, ok := f.statsState().byID[c.ID]; ok {
 		return st, nil
@@ -51,10 +52,10 @@ func (f *Fake) Stats(ctx context.Context, id string) (reconciler.Stats, error) {
 	if limit == 0 {
 		limit = 1 << 30
 	}
-	return reconciler.Stats{Read: f.now(), MemLimit: limit}, nil
+	return engine.Stats{Read: f.now(), MemLimit: limit}, nil
 }
 
-// DataRoot implements reconciler.StatsSource. FailNext("data-root", err)
+// DataRoot implements stats.Source. FailNext("data-root", err)
 // makes it fail once.
 func (f *Fake) DataRoot(ctx context.Context) (string, error) {
 	f.mu.Lock()
@@ -65,4 +66,4 @@ func (f *Fake) DataRoot(ctx context.Context) (string, error) {
 	return f.statsState().dataRoot, nil
 }
 
-var _ reconciler.StatsSource = (*Fake)(nil)
+var _ stats.Source = (*Fake)(nil)

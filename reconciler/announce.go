@@ -1,0 +1,80 @@
+package reconciler
+
+import (
+	"context"
+
+	"github.com/orchestrator/orchestrator/reconciler/discovery"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+)
+
+// announceDone sends the discovery webhooks of a pass's successful actions.
+// One List gives the ports of every container involved.
+func (r *Reconciler) announceDone(ctx context.Context, done []Done) {
+	var due []Done
+	for _, d := range done {
+		if d.OK && d.Kind != KindRemove && r.callbackOf(d.Image) != "" {
+			due = append(due, d)
+		}
+	}
+	if len(due) == 0 {
+		return
+	}
+	cs, err := r.engine.List(ctx)
+	if err != nil {
+		r.log.Warn("webhook: list containers failed", "err", err)
+		return
+	}
+	byID := map[string]engine.Container{}
+	for _, c := range cs {
+		byID[c.ID] = c
+	}
+	for _, d := range due {
+		r.deliver(ctx, d.Image, byID[d.ID], d.ID, d.Name, string(d.Kind))
+	}
+}
+
+// Announce delivers the webhook of a container event that the API caused
+// (a PATCH to running or stopped). The delivery outlives the request that
+// caused it; its own timeout bounds it.
+func (r *Reconciler) Announce(ctx context.Context, image, containerID, event string) {
+	if r.callbackOf(image) == "" {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	cs, err := r.engine.List(ctx)
+	if err != nil {
+		r.log.Warn("webhook: list containers failed", "err", err)
+		return
+	}
+	for _, c := range cs {
+		if c.ID == containerID {
+			r.deliver(ctx, image, c, c.ID, c.Name, event)
+			return
+		}
+	}
+}
+
+func (r *Reconciler) callbackOf(image string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.desired[image].Env[discovery.Env]
+}
+
+func (r *Reconciler) deliver(ctx context.Context, image string, c engine.Container, id, name, event string) {
+	// A stopped spec's containers are created and not started: "stopped".
+	status := "running"
+	if event == string(KindStop) || event == string(KindCreate) && !c.Active() {
+		status = "stopped"
+	}
+	ports := map[string][]discovery.PortBinding{}
+	for k, bs := range c.Ports {
+		for _, b := range bs {
+			ports[k] = append(ports[k], discovery.PortBinding{HostIP: b.HostIP, HostPort: b.HostPort})
+		}
+		if bs == nil {
+			ports[k] = nil
+		}
+	}
+	r.hooks.Send(ctx, r.callbackOf(image), discovery.Body{Image: image, ContainerID: id, Name: name, Host: r.opts.Host,
+		Ports: ports, Status: status, Event: event})
+}
