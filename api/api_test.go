@@ -221,6 +221,8 @@ func TestMetrics(t *testing.T) {
 		`orchestrator_spec_replicas{image="web:v1",kind="desired"} 1`,
 		`orchestrator_spec_replicas{image="web:v1",kind="ready"} 1`,
 		`orchestrator_spec_replicas{image="web:v1",kind="running"} 1`,
+		`orchestrator_reconcile_phase_seconds_count{phase="list"}`,
+		`orchestrator_reconcile_phase_seconds_count{phase="plan"}`,
 	}
 	rt.Eventually(t, 5*time.Second, "every metric", func() (bool, string) {
 		r := e.do("GET", "/metrics", "")

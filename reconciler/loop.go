@@ -120,7 +120,7 @@ func (r *Reconciler) runPass(ctx context.Context, forceReload bool) PassResult {
 	res := PassResult{Seq: r.started, Start: r.opts.Now()}
 	r.mu.Unlock()
 	began := time.Now()
-	res.Done, res.Err = r.pass(ctx, res.Start, reload)
+	res.Done, res.Timings, res.Err = r.pass(ctx, res.Start, reload)
 	r.announceDone(ctx, res.Done)
 	took := time.Since(began)
 	// Observed before the waiters are released: whoever WaitPass answers

@@ -15,7 +15,7 @@ import (
 
 // pass is one level-triggered reconcile: load (or reuse) the directory,
 // list the containers once, plan, execute.
-func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Done, error) {
+func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Done, Timings, error) {
 	began := time.Now()
 	if reload || r.snap == nil && r.snapErr == nil {
 		r.snap, r.snapErr = r.dir.Load()
@@ -68,7 +68,7 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 	containers, err := r.engine.List(ctx)
 	if err != nil {
 		r.logChange(slog.LevelError, "engine", err.Error(), "list containers failed", "err", err)
-		return nil, fmt.Errorf("list containers: %w", err)
+		return nil, Timings{}, fmt.Errorf("list containers: %w", err)
 	}
 	r.logChange(slog.LevelInfo, "engine", "", "engine reachable")
 	in.Containers = containers
@@ -93,14 +93,16 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 		}
 		todo = append(todo, p.Actions...)
 	}
-	// The debug line splits a pass's time before its actions (make bench
-	// reports reaction time with it).
+	t := Timings{List: listed.Sub(loaded), Plan: time.Since(listed)}
+	if reload {
+		t.Load = loaded.Sub(began)
+	}
 	r.log.Debug("pass planned", "reload", reload, "specs", len(entries), "containers", len(containers), "actions", len(todo),
-		"load_ms", msBetween(began, loaded), "list_ms", msBetween(loaded, listed), "plan_ms", msBetween(listed, time.Now()))
+		"load_ms", ms(t.Load), "list_ms", ms(t.List), "plan_ms", ms(t.Plan))
 	done := r.execute(ctx, todo)
 	r.settle(ctx, done, entries, now)
 	r.updateStatus(in, entries, plan, fileErrs, autoscale, loadErr, now)
-	return done, loadErr
+	return done, t, loadErr
 }
 
 // settle logs every action and moves each acting spec's backoff.
@@ -209,5 +211,5 @@ func (r *Reconciler) logChange(level slog.Level, key, what, msg string, attrs ..
 	r.log.Log(context.Background(), level, msg, attrs...)
 }
 
-// msBetween is b-a in milliseconds, for log attributes.
-func msBetween(a, b time.Time) float64 { return float64(b.Sub(a).Microseconds()) / 1000 }
+// ms is d in milliseconds, for log attributes.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

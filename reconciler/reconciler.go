@@ -55,6 +55,15 @@ type PassResult struct {
 	Start time.Time
 	Done  []Done
 	Err   error // the pass could not run (directory or engine unusable)
+	// Timings is how long the pass took before its actions began.
+	Timings Timings
+}
+
+// Timings split a pass's time before its actions: reading the directory
+// (zero when the pass reused the last read), listing the containers, and
+// planning (metrics; make bench splits reaction time with them).
+type Timings struct {
+	Load, List, Plan time.Duration
 }
 
 // Reconciler keeps the engine equal to the state directory.

@@ -19,6 +19,7 @@ type debouncer struct {
 	kicks      chan struct{} // capacity 1: kicks coalesce, and kick never blocks
 	out        chan struct{} // capacity 1: signals coalesce, and a slow reader never blocks us
 	log        *slog.Logger
+	observer   Observer // may be nil
 }
 
 func newDebouncer(quiet, max time.Duration, out chan struct{}, log *slog.Logger) *debouncer {
@@ -71,10 +72,12 @@ func (d *debouncer) run(ctx context.Context) {
 }
 
 // emit signals without blocking: a signal still unread covers this batch too,
-// since the reader re-reads everything anyway.
-// The debug line times the debounce wait (make bench splits reaction
-// time with it).
+// since the reader re-reads everything anyway. The wait is observed for the
+// metrics (make bench splits reaction time with it) and logged at debug.
 func (d *debouncer) emit(first time.Time) {
+	if d.observer != nil {
+		d.observer.Signalled(time.Since(first))
+	}
 	if d.log != nil {
 		d.log.Debug("changes signalled", "first_change", first.Format(time.RFC3339Nano), "waited_ms", msSince(first))
 	}

@@ -21,6 +21,14 @@ type Options struct {
 	RootPoll     time.Duration // while the root is missing, default 1s
 	ForcePolling bool          // use polling only (tests of the fallback, or file systems without inotify)
 	Logger       *slog.Logger  // default: discard (inject one to see errors and the fallback)
+	// Observer, if set, hears of every signal, with how long its batch
+	// waited since its first change (metrics).
+	Observer Observer
+}
+
+// Observer hears of the watcher's signals.
+type Observer interface {
+	Signalled(waited time.Duration)
 }
 
 func (o Options) withDefaults() Options {
@@ -103,6 +111,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	d := newDebouncer(w.opts.Debounce, w.opts.MaxDelay, w.changes, w.log)
+	d.observer = w.opts.Observer
 	var wg sync.WaitGroup
 	wg.Go(func() { d.run(ctx) })
 

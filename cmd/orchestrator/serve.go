@@ -178,8 +178,8 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		}
 	}
 	dir := spec.NewDir(a.dir, opts)
-	w := watcher.New(a.dir, watcher.Options{Logger: log.With("component", "watcher")})
 	metrics := api.NewMetrics()
+	w := watcher.New(a.dir, watcher.Options{Logger: log.With("component", "watcher"), Observer: metrics})
 	// The autoscaler's recommendations are runtime state: the reconciler
 	// reads them as targets; nothing is written to the files.
 	autoscaler := autoscale.New(autoscale.Options{Logger: log.With("component", "autoscaler")})
