@@ -101,7 +101,7 @@ func (d *decoder) object(n *yaml.Node, fields []field, p path) map[string]any {
 			}
 			d.fail(n, &FieldError{Msg: msg})
 		} else {
-			d.fail(n, p.errorf("must be a mapping, got %s", describe(n)))
+			d.fail(n, p.kindErrorf("dict_type", "must be a mapping, got %s", describe(n)))
 		}
 		return nil
 	}
@@ -125,7 +125,7 @@ func (d *decoder) object(n *yaml.Node, fields []field, p path) map[string]any {
 		seen[name] = k.Line
 		f, ok := lookup(fields, name)
 		if !ok {
-			d.fail(k, fp.errorf("unknown field (known fields: %s)", names(fields)))
+			d.fail(k, fp.kindErrorf("extra_forbidden", "unknown field (known fields: %s)", names(fields)))
 			continue
 		}
 		d.lines[locKey(fp.loc)] = k.Line
@@ -136,7 +136,7 @@ func (d *decoder) object(n *yaml.Node, fields []field, p path) map[string]any {
 	for _, f := range fields {
 		if _, ok := seen[f.name]; f.required && !ok {
 			fp := p.field(f.name)
-			d.fail(n, fp.errorf("is required%s", requiredHints[fp.text]))
+			d.fail(n, fp.kindErrorf("missing", "is required%s", requiredHints[fp.text]))
 		}
 	}
 	return out
@@ -163,7 +163,7 @@ func (d *decoder) value(v *yaml.Node, f field, p path) (any, bool) {
 
 func (d *decoder) mapping(n *yaml.Node, k kind, p path) (any, bool) {
 	if n.Kind != yaml.MappingNode {
-		d.fail(n, p.errorf("must be a mapping, got %s", describe(n)))
+		d.fail(n, p.kindErrorf("dict_type", "must be a mapping, got %s", describe(n)))
 		return nil, false
 	}
 	out := map[string]any{}
@@ -216,12 +216,13 @@ func (d *decoder) scalar(n *yaml.Node, k kind, p path) (any, bool) {
 				return nil, false
 			}
 		case k == kindString && tag != "!!null":
-			d.fail(n, p.errorf("must be a string, got %s; quote it: %q", describe(n), n.Value))
+			d.fail(n, p.kindErrorf("string_type", "must be a string, got %s; quote it: %q", describe(n), n.Value))
 			return nil, false
 		}
 	}
 	want := map[kind]string{kindString: "a string", kindInt: "an integer", kindBool: "true or false"}[k]
-	d.fail(n, p.errorf("must be %s, got %s", want, describe(n)))
+	typ := map[kind]string{kindString: "string_type", kindInt: "int_parsing", kindBool: "bool_type"}[k]
+	d.fail(n, p.kindErrorf(typ, "must be %s, got %s", want, describe(n)))
 	return nil, false
 }
 

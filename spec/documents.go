@@ -126,7 +126,7 @@ func parseChunk(data []byte, c chunk) (*yaml.Node, *FieldError) {
 		if afterEnd && msg == "did not find expected <document start>" {
 			msg = `content after the "..." that ends the document (start another document with a "---" line)`
 		}
-		return nil, &FieldError{Line: line, Msg: "invalid YAML: " + msg}
+		return nil, &FieldError{Line: line, Msg: "invalid YAML: " + msg, Kind: "json_invalid"}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, nil

@@ -50,6 +50,18 @@ type FieldError struct {
 	// Loc is Field split into its parts, the way FastAPI reports "loc".
 	Loc []string
 	Msg string
+	// Kind is pydantic's name for this kind of error, which clients of the
+	// original's 422 switch on ("missing", "int_parsing", ...); set where
+	// the error is made, empty for a plain "value_error".
+	Kind string
+}
+
+// Type is the error's pydantic type: its Kind, or value_error.
+func (e *FieldError) Type() string {
+	if e.Kind == "" {
+		return "value_error"
+	}
+	return e.Kind
 }
 
 // Error prints "file:line: field: message", leaving out what is unknown.
@@ -120,4 +132,11 @@ func (p path) key(k string) path {
 // errorf builds a FieldError at p; the line is filled in later from the node index.
 func (p path) errorf(format string, args ...any) *FieldError {
 	return &FieldError{Field: p.text, Loc: p.loc, Msg: fmt.Sprintf(format, args...)}
+}
+
+// kindErrorf is errorf of a kind of pydantic's (see FieldError.Kind).
+func (p path) kindErrorf(kind, format string, args ...any) *FieldError {
+	e := p.errorf(format, args...)
+	e.Kind = kind
+	return e
 }

@@ -43,10 +43,10 @@ func Validate(s Spec, opts Options) FieldErrors {
 	validateImage(s.Image, root.field("image"), add)
 
 	if s.MinReplicas < 0 {
-		add(root.field("min_replicas").errorf("must be >= 0, got %d", s.MinReplicas))
+		add(root.field("min_replicas").kindErrorf("greater_than_equal", "must be >= 0, got %d", s.MinReplicas))
 	}
 	if s.MaxReplicas < 1 {
-		add(root.field("max_replicas").errorf("must be >= 1, got %d", s.MaxReplicas))
+		add(root.field("max_replicas").kindErrorf("greater_than_equal", "must be >= 1, got %d", s.MaxReplicas))
 	}
 	if s.MinReplicas >= 0 && s.MaxReplicas >= 1 && s.MinReplicas > s.MaxReplicas {
 		add(root.field("min_replicas").errorf("%d is greater than max_replicas %d", s.MinReplicas, s.MaxReplicas))
@@ -78,7 +78,7 @@ func Validate(s Spec, opts Options) FieldErrors {
 
 func validateImage(image string, p path, add func(*FieldError)) {
 	if image == "" {
-		add(p.errorf("is required"))
+		add(p.kindErrorf("missing", "is required"))
 		return
 	}
 	if _, err := reference.ParseNormalizedNamed(image); err != nil {
@@ -156,7 +156,7 @@ func validateResources(r Resources, opts Options, p path, add func(*FieldError))
 		}
 	}
 	if r.Status != StatusRunning && r.Status != StatusStopped && r.Status != "" {
-		add(p.field("status").errorf("must be %q or %q, got %q", StatusRunning, StatusStopped, r.Status))
+		add(p.field("status").kindErrorf("literal_error", "must be %q or %q, got %q", StatusRunning, StatusStopped, r.Status))
 	}
 }
 
@@ -171,7 +171,7 @@ func validateAutoscale(a Autoscale, p path, add func(*FieldError)) {
 		case err != nil:
 			add(sp.errorf("%q is not a duration (use e.g. 30s, 5m)", a.ScaleDownStabilization))
 		case d < 0:
-			add(sp.errorf("must be >= 0, got %s", a.ScaleDownStabilization))
+			add(sp.kindErrorf("greater_than_equal", "must be >= 0, got %s", a.ScaleDownStabilization))
 		case d > time.Hour:
 			add(sp.errorf("must be at most 1h, got %s", a.ScaleDownStabilization))
 		}
