@@ -1,10 +1,23 @@
 package api
 
+// The OpenAPI 3.0.3 document of the API, served at /openapi.json, built with
+// kin-openapi's types. Its schemas are generated from the Go types
+// (openapi_schemas.go); what is written by hand is what no type says: the
+// operations with their descriptions and examples (openapi_paths.go), the
+// shared responses and parameters (openapi_components.go), and the notes on
+// the schemas (openapi_notes.go). TestOpenAPIMatchesResponses checks every
+// operation's real answers against it.
+
 import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/orchestrator/orchestrator/api/wire"
 )
 
 // Version is the API version that /openapi.json reports in info.version.
@@ -20,17 +33,33 @@ var (
 
 // openAPIJSON is the OpenAPI document, marshalled once.
 func openAPIJSON() []byte {
-	openAPIOnce.Do(func() {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(openAPIDocument(Version)); err != nil {
-			panic("api: marshal the OpenAPI document: " + err.Error()) // plain data: unreachable
-		}
-		openAPIBody = buf.Bytes()
-	})
+	openAPIOnce.Do(func() { openAPIBody = marshalOpenAPI(openAPIDocument(Version)) })
 	return openAPIBody
+}
+
+// marshalOpenAPI is doc as indented JSON. kin-openapi's marshaller escapes
+// HTML ("<token>" as "\u003ctoken\u003e"); people read the document too, so
+// it is decoded and written again without that. Both write object keys in
+// sorted order, so nothing moves.
+func marshalOpenAPI(doc *openapi3.T) []byte {
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		panic("api: marshal the OpenAPI document: " + err.Error()) // plain data: unreachable
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // numbers stay as written
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		panic("api: read back the OpenAPI document: " + err.Error())
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		panic("api: marshal the OpenAPI document: " + err.Error())
+	}
+	return buf.Bytes()
 }
 
 // openAPI serves the OpenAPI 3 document of the API.
@@ -40,238 +69,97 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(openAPIJSON()) // the client went away: nothing to tell it
 }
 
-// The types below are the parts of OpenAPI 3.0.3 that the document uses.
-// Field order is the order of the output, so the document reads top-down.
-
-type oaDocument struct {
-	OpenAPI    string                 `json:"openapi"`
-	Info       oaInfo                 `json:"info"`
-	Servers    []oaServer             `json:"servers"`
-	Tags       []oaTag                `json:"tags"`
-	Security   []oaSecurityReq        `json:"security"`
-	Paths      map[string]*oaPathItem `json:"paths"`
-	Components oaComponents           `json:"components"`
-}
-
-type oaInfo struct {
-	Title       string `json:"title"`
-	Version     string `json:"version"`
-	Description string `json:"description,omitempty"`
-}
-
-type oaServer struct {
-	URL         string `json:"url"`
-	Description string `json:"description,omitempty"`
-}
-
-type oaTag struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-}
-
-type oaSecurityReq map[string][]string
-
-type oaComponents struct {
-	Schemas         map[string]*oaSchema         `json:"schemas"`
-	Responses       map[string]*oaResponse       `json:"responses"`
-	Parameters      map[string]*oaParameter      `json:"parameters"`
-	Headers         map[string]*oaHeader         `json:"headers"`
-	SecuritySchemes map[string]*oaSecurityScheme `json:"securitySchemes"`
-}
-
-type oaSecurityScheme struct {
-	Type         string `json:"type"`
-	Scheme       string `json:"scheme"`
-	BearerFormat string `json:"bearerFormat,omitempty"`
-	Description  string `json:"description,omitempty"`
-}
-
-type oaPathItem struct {
-	Get    *oaOperation `json:"get,omitempty"`
-	Put    *oaOperation `json:"put,omitempty"`
-	Post   *oaOperation `json:"post,omitempty"`
-	Patch  *oaOperation `json:"patch,omitempty"`
-	Delete *oaOperation `json:"delete,omitempty"`
-}
-
-type oaOperation struct {
-	Tags        []string               `json:"tags"`
-	Summary     string                 `json:"summary"`
-	Description string                 `json:"description,omitempty"`
-	OperationID string                 `json:"operationId"`
-	Parameters  []*oaParameter         `json:"parameters,omitempty"`
-	RequestBody *oaRequestBody         `json:"requestBody,omitempty"`
-	Responses   map[string]*oaResponse `json:"responses"`
-	// Security overrides the document's; an empty list is "no auth".
-	Security *[]oaSecurityReq `json:"security,omitempty"`
-}
-
-type oaParameter struct {
-	Ref         string    `json:"$ref,omitempty"`
-	Name        string    `json:"name,omitempty"`
-	In          string    `json:"in,omitempty"`
-	Description string    `json:"description,omitempty"`
-	Required    bool      `json:"required,omitempty"`
-	Schema      *oaSchema `json:"schema,omitempty"`
-	Example     any       `json:"example,omitempty"`
-}
-
-type oaRequestBody struct {
-	Description string             `json:"description,omitempty"`
-	Required    bool               `json:"required"`
-	Content     map[string]oaMedia `json:"content"`
-}
-
-type oaMedia struct {
-	Schema  *oaSchema `json:"schema"`
-	Example any       `json:"example,omitempty"`
-}
-
-type oaResponse struct {
-	Ref         string               `json:"$ref,omitempty"`
-	Description string               `json:"description,omitempty"`
-	Headers     map[string]*oaHeader `json:"headers,omitempty"`
-	Content     map[string]oaMedia   `json:"content,omitempty"`
-}
-
-type oaHeader struct {
-	Ref         string    `json:"$ref,omitempty"`
-	Description string    `json:"description,omitempty"`
-	Required    bool      `json:"required,omitempty"`
-	Schema      *oaSchema `json:"schema,omitempty"`
-}
-
-// oaSchema is an OpenAPI 3.0 Schema Object (a JSON Schema dialect).
-type oaSchema struct {
-	Ref         string `json:"$ref,omitempty"`
-	Title       string `json:"title,omitempty"`
-	Type        string `json:"type,omitempty"`
-	Format      string `json:"format,omitempty"`
-	Description string `json:"description,omitempty"`
-	Nullable    bool   `json:"nullable,omitempty"`
-	Enum        []any  `json:"enum,omitempty"`
-	Default     any    `json:"default,omitempty"`
-	Minimum     *int   `json:"minimum,omitempty"`
-	Maximum     *int   `json:"maximum,omitempty"`
-	MinLength   *int   `json:"minLength,omitempty"`
-	Pattern     string `json:"pattern,omitempty"`
-	Example     any    `json:"example,omitempty"`
-	// Properties keep their order in the output.
-	Properties           oaProps     `json:"properties,omitempty"`
-	Required             []string    `json:"required,omitempty"`
-	AdditionalProperties any         `json:"additionalProperties,omitempty"` // bool or *oaSchema
-	Items                *oaSchema   `json:"items,omitempty"`
-	AnyOf                []*oaSchema `json:"anyOf,omitempty"`
-	OneOf                []*oaSchema `json:"oneOf,omitempty"`
-}
-
-// oaProp is one property of an object schema.
-type oaProp struct {
-	name   string
-	schema *oaSchema
-}
-
-// oaProps is an object's properties, marshalled in order.
-type oaProps []oaProp
-
-func (ps oaProps) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(p.name)
-		if err != nil {
-			return nil, err
-		}
-		v, err := json.Marshal(p.schema)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
+// openAPIDocument is the whole document. Every route of Handler is in it;
+// TestOpenAPICoversRouter checks both ways.
+func openAPIDocument(version string) *openapi3.T {
+	s := newSchemaSet()
+	paths := openAPIPaths(s) // before the components: the operations add the schemas of their bodies
+	return &openapi3.T{
+		OpenAPI: "3.0.3",
+		Info: &openapi3.Info{
+			Title:   "Orchestrator",
+			Version: version,
+			Description: "A GitOps-style Docker container orchestrator. The desired state is the spec files of a state " +
+				"directory; this API is the REST API of the original FastAPI orchestrator over those files: every write " +
+				"is a file write followed by a reconcile pass.\n\n" +
+				"Errors have the original's shape, `{\"detail\": \"...\"}`, plus a stable `code` for clients that must " +
+				"not parse English (`HTTPError`; docs/design.md §12). Validation errors are 422 with FastAPI's list as " +
+				"the detail (`HTTPValidationError`). An unknown path is 404 `{\"detail\": \"Not Found\", \"code\": " +
+				"\"not_found\"}`, and a known path with a method it does not serve is 405 `{\"detail\": \"Method Not " +
+				"Allowed\", \"code\": \"method_not_allowed\"}` (components/responses NotFound and MethodNotAllowed). A " +
+				"request body over 1 MiB (1048576 bytes) is 413, on any path.\n\n" +
+				"When the server runs with a token (`--token` or `ORCHESTRATOR_TOKEN`), every endpoint but " +
+				"`GET /health` needs `Authorization: Bearer <token>`, else 401. Without a token, no endpoint needs one.",
+		},
+		Servers: openapi3.Servers{{URL: "/", Description: "this server"}},
+		Tags: openapi3.Tags{
+			{Name: "containers", Description: "The original endpoints that start and act on containers."},
+			{Name: "images", Description: "Specs (the desired state, one per image) and their containers."},
+			{Name: "meta", Description: "Liveness, metrics and this documentation."},
+		},
+		Security:   openapi3.SecurityRequirements{{"bearerAuth": {}}},
+		Paths:      paths,
+		Components: openAPIComponents(s),
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
 }
 
-// Schema helpers: short constructors for the document's literals.
+// Helpers for the operations' literals.
 
-func intp(n int) *int { return &n }
-
-func prop(name string, s *oaSchema) oaProp { return oaProp{name, s} }
-
-func ref(name string) *oaSchema { return &oaSchema{Ref: "#/components/schemas/" + name} }
-
-func str(desc string) *oaSchema { return &oaSchema{Type: "string", Description: desc} }
-
-func boolean(desc string) *oaSchema { return &oaSchema{Type: "boolean", Description: desc} }
-
-func integer(desc string) *oaSchema { return &oaSchema{Type: "integer", Description: desc} }
-
-func arrayOf(items *oaSchema, desc string) *oaSchema {
-	return &oaSchema{Type: "array", Items: items, Description: desc}
+func respRef(name string) *openapi3.ResponseRef {
+	return &openapi3.ResponseRef{Ref: "#/components/responses/" + name}
 }
 
-// object is an object schema with its properties in order; required names
-// the properties that are always there.
-func object(title, desc string, required []string, props ...oaProp) *oaSchema {
-	return &oaSchema{Type: "object", Title: title, Description: desc, Properties: props, Required: required}
+func paramRef(name string) *openapi3.ParameterRef {
+	return &openapi3.ParameterRef{Ref: "#/components/parameters/" + name}
 }
 
-// closed forbids unknown fields, as the request models do (422 extra_forbidden).
-func closed(s *oaSchema) *oaSchema {
-	s.AdditionalProperties = false
-	return s
+func jsonContent(schema *openapi3.SchemaRef, example any) openapi3.Content {
+	media := &openapi3.MediaType{Schema: schema}
+	if example != nil {
+		media.Example = toJSON(example)
+	}
+	return openapi3.Content{"application/json": media}
 }
 
-func constTrue(desc string) *oaSchema {
-	return &oaSchema{Type: "boolean", Enum: []any{true}, Description: desc}
+func response(desc string, content openapi3.Content) *openapi3.ResponseRef {
+	return &openapi3.ResponseRef{Value: &openapi3.Response{Description: &desc, Content: content}}
 }
 
-// Response helpers.
-
-func respRef(name string) *oaResponse { return &oaResponse{Ref: "#/components/responses/" + name} }
-
-func jsonResponse(desc string, schema *oaSchema, example any) *oaResponse {
-	return &oaResponse{Description: desc, Content: map[string]oaMedia{"application/json": {Schema: schema, Example: example}}}
+// jsonResponse is a JSON answer whose body is a T: its schema is T's, and
+// the example, a T, cannot have another shape.
+func jsonResponse[T any](s *schemaSet, desc string, example T) *openapi3.ResponseRef {
+	return response(desc, jsonContent(schemaOf[T](s), example))
 }
 
-// detailResponse is an error with the original's {"detail": "..."} body.
-func detailResponse(desc, example string) *oaResponse {
-	return jsonResponse(desc, ref("HTTPError"), map[string]string{"detail": example})
+// detailResponse is an error answer: an HTTPError with a string detail.
+func detailResponse(s *schemaSet, desc string, code wire.Code, detail string) *openapi3.ResponseRef {
+	return jsonResponse(s, desc, wire.Error{Detail: detail, Code: code})
 }
 
 // withETag adds the ETag header of the spec's revision to a response.
-func withETag(r *oaResponse) *oaResponse {
-	if r.Headers == nil {
-		r.Headers = map[string]*oaHeader{}
+func withETag(r *openapi3.ResponseRef) *openapi3.ResponseRef {
+	if r.Value.Headers == nil {
+		r.Value.Headers = openapi3.Headers{}
 	}
-	r.Headers["ETag"] = &oaHeader{Ref: "#/components/headers/ETag"}
+	r.Value.Headers["ETag"] = &openapi3.HeaderRef{Ref: "#/components/headers/ETag"}
 	return r
 }
 
-func paramRef(name string) *oaParameter { return &oaParameter{Ref: "#/components/parameters/" + name} }
-
-// responses merges response sets: later ones win.
-func responses(sets ...map[string]*oaResponse) map[string]*oaResponse {
-	out := map[string]*oaResponse{}
-	for _, set := range sets {
-		for code, r := range set {
-			out[code] = r
-		}
+// responses are an operation's answers by status.
+func responses(rs map[int]*openapi3.ResponseRef) *openapi3.Responses {
+	out := openapi3.NewResponses()
+	for code, r := range rs {
+		out.Set(strconv.Itoa(code), r)
 	}
 	return out
 }
 
-// authed are the responses of every endpoint but /health: a token may be
-// required, and a handler may fail unexpectedly.
-func authed(rs map[string]*oaResponse) map[string]*oaResponse {
-	return responses(map[string]*oaResponse{"401": respRef("Unauthorized")}, rs)
+// authed are the responses of an endpoint behind the token: 401 is one.
+func authed(rs map[int]*openapi3.ResponseRef) *openapi3.Responses {
+	rs[http.StatusUnauthorized] = respRef("Unauthorized")
+	return responses(rs)
 }
 
-func jsonBody(desc string, schema *oaSchema, example any) *oaRequestBody {
-	return &oaRequestBody{Description: desc, Required: true, Content: map[string]oaMedia{"application/json": {Schema: schema, Example: example}}}
+func jsonBody(desc string, schema *openapi3.SchemaRef, example any) *openapi3.RequestBodyRef {
+	return &openapi3.RequestBodyRef{Value: &openapi3.RequestBody{Description: desc, Required: true, Content: jsonContent(schema, example)}}
 }

@@ -148,7 +148,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// statuses is the reconciler's status of every spec (DESIGN.md §7).
+// statuses is the reconciler's status of every spec (docs/design.md §7).
 func (s *Server) statuses(w http.ResponseWriter, r *http.Request) error {
 	out := wire.StatusList{Specs: []wire.Status{}, Errors: s.rec.Errors()}
 	for _, st := range s.rec.Statuses() {

@@ -4,7 +4,7 @@ import (
 	"time"
 )
 
-// Backoff bounds for a failing spec (DESIGN.md §7).
+// Backoff bounds for a failing spec (docs/design.md §7).
 const (
 	backoffMin = 5 * time.Millisecond
 	backoffMax = 5 * time.Minute

@@ -9,7 +9,7 @@ import (
 	"github.com/orchestrator/orchestrator/spec"
 )
 
-// rank orders containers of one spec for removal (DESIGN.md §4): not
+// rank orders containers of one spec for removal (docs/design.md §4): not
 // running first, then unhealthy, then outdated (a hash other than current),
 // then most restarts, then newest.
 func rank(cs []engine.Container, current string) []engine.Container {

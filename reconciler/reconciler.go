@@ -40,7 +40,7 @@ type Options struct {
 	// Observer, if set, hears of every pass (metrics).
 	Observer Observer
 	// Autoscaler, if set, recommends the running target of the autoscaled
-	// specs (DESIGN.md §9); its Run calls Nudge when one moves.
+	// specs (docs/design.md §9); its Run calls Nudge when one moves.
 	Autoscaler *autoscale.Autoscaler
 }
 

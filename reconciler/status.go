@@ -8,7 +8,7 @@ import (
 	"github.com/orchestrator/orchestrator/spec"
 )
 
-// Health of a spec (DESIGN.md §7).
+// Health of a spec (docs/design.md §7).
 const (
 	Healthy     = "Healthy"
 	Progressing = "Progressing"

@@ -207,7 +207,7 @@ func (s Spec) CanonicalPorts() map[string]int {
 	return out
 }
 
-// Hash is the spec hash of DESIGN.md §5, stored in the
+// Hash is the spec hash of docs/design.md §5, stored in the
 // orchestrator.spec-hash label of every container.
 func (s Spec) Hash() string {
 	in := hashInput{Image: s.Image, Env: s.Env, NanoCPUs: s.NanoCPUs(), Memory: s.MemoryBytes(), Health: s.Health}

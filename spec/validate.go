@@ -33,7 +33,7 @@ func (o Options) hostCPUs() int {
 // envName is a POSIX environment variable name, which every shell can read.
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// Validate checks every rule of DESIGN.md §2 and returns all violations.
+// Validate checks every rule of docs/design.md §2 and returns all violations.
 // The errors carry field paths but no file or line.
 func Validate(s Spec, opts Options) FieldErrors {
 	var errs FieldErrors

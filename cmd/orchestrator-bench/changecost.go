@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/orchestrator/orchestrator/api/wire"
 )
 
 // stoppedSpec is a padding spec: stopped, so its target is 0 and it has no
@@ -89,25 +93,46 @@ func measureChange(ctx context.Context, b *bench, i, to int) (Counts, time.Durat
 	return b.px.snapshot().Sub(before), time.Since(start), nil
 }
 
-// waitSpecs reads serve's log until a pass has planned with want specs:
+// waitSpecs polls GET /status until serve's last pass had want specs:
 // serve has read every file.
 func (b *bench) waitSpecs(ctx context.Context, want int, within time.Duration) error {
 	deadline := time.After(within)
 	for {
-		if _, err := b.log.read(); err != nil {
+		var st wire.StatusList
+		if err := getJSON(ctx, b.hc, b.srv.url()+"/status", &st); err != nil {
 			return err
 		}
-		if b.log.specs == want {
+		if len(st.Specs) == want {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-deadline:
-			return fmt.Errorf("serve planned with %d specs, not %d, within %s (log %s)", b.log.specs, want, within, b.log.path)
+			return fmt.Errorf("GET /status: %d specs, not %d, within %s; errors %q (log %s)", len(st.Specs), want, within, st.Errors, b.logPath)
 		case <-time.After(50 * time.Millisecond): // poll interval
 		}
 	}
+}
+
+// getJSON GETs u and decodes its JSON body into v.
+func getJSON(ctx context.Context, hc *http.Client, u string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fmt.Errorf("request: %w", err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("GET %s: decode: %w", u, err)
+	}
+	return nil
 }
 
 // specFiles counts the spec files in dir (one spec each).

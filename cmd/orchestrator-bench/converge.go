@@ -15,6 +15,8 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
 	"github.com/docker/go-connections/nat"
+
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
 
 // appSpec is the spec the scenarios scale: the demo server with a random
@@ -116,8 +118,8 @@ func watchStarts(ctx context.Context, cli *client.Client, instance, image string
 	f := filters.NewArgs(
 		filters.Arg("type", string(events.ContainerEventType)),
 		filters.Arg("event", string(events.ActionStart)),
-		filters.Arg("label", labelInstance+"="+instance),
-		filters.Arg("label", labelImage+"="+image),
+		filters.Arg("label", engine.LabelInstance+"="+instance),
+		filters.Arg("label", engine.LabelImage+"="+image),
 	)
 	msgs, _ := cli.Events(ctx, events.ListOptions{Filters: f, Since: fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())})
 	return msgs, stop
@@ -179,7 +181,7 @@ func createStart(ctx context.Context, cli *client.Client, instance string, n, pa
 					Image: benchImage, Env: []string{"PORT=8080"},
 					ExposedPorts: nat.PortSet{"8080/tcp": {}},
 					Labels: map[string]string{
-						labelManagedBy: "orchestrator", labelImage: benchImage, labelInstance: instance,
+						engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: benchImage, engine.LabelInstance: instance,
 					},
 				},
 				&container.HostConfig{

@@ -13,15 +13,12 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
+
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
 
-// Labels the orchestrator stamps on its containers (see reconciler/engine.go).
-const (
-	labelManagedBy = "orchestrator.managed-by"
-	labelInstance  = "orchestrator.instance"
-	labelImage     = "orchestrator.image"
-	instancePrefix = "bench-"
-)
+// instancePrefix starts the instance label of every run's serve: bench-<pid>.
+const instancePrefix = "bench-"
 
 // newClient connects to the engine of DOCKER_HOST, negotiating the API version.
 func newClient(ctx context.Context) (*client.Client, error) {
@@ -36,8 +33,8 @@ func newClient(ctx context.Context) (*client.Client, error) {
 // countRunning counts the running containers of instance and image.
 func countRunning(ctx context.Context, cli *client.Client, instance, image string) (int, error) {
 	f := filters.NewArgs(
-		filters.Arg("label", labelInstance+"="+instance),
-		filters.Arg("label", labelImage+"="+image),
+		filters.Arg("label", engine.LabelInstance+"="+instance),
+		filters.Arg("label", engine.LabelImage+"="+image),
 		filters.Arg("status", "running"),
 	)
 	list, err := cli.ContainerList(ctx, container.ListOptions{Filters: f})
@@ -55,7 +52,7 @@ const removeWorkers = 8
 // satisfies match, removeWorkers at a time, and returns how many it
 // removed.
 func removeInstances(ctx context.Context, cli *client.Client, match func(instance string) bool) (int, error) {
-	list, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", labelManagedBy))})
+	list, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", engine.LabelManagedBy))})
 	if err != nil {
 		return 0, fmt.Errorf("list containers: %w", err)
 	}
@@ -82,7 +79,7 @@ func removeInstances(ctx context.Context, cli *client.Client, match func(instanc
 		}()
 	}
 	for _, c := range list {
-		if match(c.Labels[labelInstance]) {
+		if match(c.Labels[engine.LabelInstance]) {
 			ids <- c.ID
 		}
 	}

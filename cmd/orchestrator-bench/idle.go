@@ -10,6 +10,8 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
 
 // idleReplicas is the count of every idle spec: no room to scale, so no
@@ -93,7 +95,7 @@ func runIdle(ctx context.Context, b *bench) (int, error) {
 // no other spec's container than keep's does. The poll is slow on purpose:
 // a list of 400 containers is work for the engine that serve is waiting on.
 func waitIdleRunning(ctx context.Context, b *bench, want int, within time.Duration) error {
-	f := filters.NewArgs(filters.Arg("label", labelInstance+"="+b.run), filters.Arg("status", "running"))
+	f := filters.NewArgs(filters.Arg("label", engine.LabelInstance+"="+b.run), filters.Arg("status", "running"))
 	deadline := time.Now().Add(within)
 	logAt := time.Now().Add(15 * time.Second)
 	for {
@@ -103,7 +105,7 @@ func waitIdleRunning(ctx context.Context, b *bench, want int, within time.Durati
 		}
 		idle, other := 0, 0
 		for _, c := range list {
-			switch img := c.Labels[labelImage]; {
+			switch img := c.Labels[engine.LabelImage]; {
 			case strings.HasPrefix(img, "orchestrator-bench:idle-"):
 				idle++
 			case img != keepImage:

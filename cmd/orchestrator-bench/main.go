@@ -56,9 +56,9 @@ type bench struct {
 	cli      *client.Client
 	hc       *http.Client
 	srv      *server
-	px       *proxy    // serve's engine calls go through it
-	log      *serveLog // serve's log
-	tags     []string  // image tags this run made, removed at the end
+	px       *proxy   // serve's engine calls go through it
+	logPath  string   // serve's log, for a human when something fails
+	tags     []string // image tags this run made, removed at the end
 	rows     []Row
 }
 
@@ -153,11 +153,11 @@ func run() error {
 	if b.px, err = startProxy(filepath.Join(b.tmp, "engine.sock"), engineSocket()); err != nil {
 		return err
 	}
-	b.log = &serveLog{path: filepath.Join(os.TempDir(), b.run+"-serve.log")}
-	if b.srv, err = startServe(ctx, bin, b.dir, b.run, "unix://"+b.px.sock, b.log.path, strings.Fields(*serveArgs)); err != nil {
+	b.logPath = filepath.Join(os.TempDir(), b.run+"-serve.log")
+	if b.srv, err = startServe(ctx, bin, b.dir, b.run, "unix://"+b.px.sock, b.logPath, strings.Fields(*serveArgs)); err != nil {
 		return err
 	}
-	slog.Info("serve is up", "addr", b.srv.addr, "instance", b.run, "log", b.log.path)
+	slog.Info("serve is up", "addr", b.srv.addr, "instance", b.run, "log", b.logPath)
 	want := map[string]bool{}
 	for _, name := range strings.Split(*only, ",") {
 		want[strings.TrimSpace(name)] = true

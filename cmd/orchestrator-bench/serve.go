@@ -33,8 +33,10 @@ func buildOrchestrator(ctx context.Context, tmp string) (string, error) {
 
 // startServe runs bin serve on dir with the instance label, talking to the
 // engine at dockerHost (the counting proxy) and logging JSON at debug level
-// to logPath (the reaction scenario reads its debug lines), and waits until
-// its API answers GET /health.
+// to logPath, and waits until its API answers GET /health. The benchmark
+// reads nothing of the log (its facts come from /metrics and the API); it
+// is for a human when a run fails, and debug level tells them most. Debug
+// is also the level the published numbers were measured at.
 func startServe(ctx context.Context, bin, dir, instance, dockerHost, logPath string, extra []string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {

@@ -1,6 +1,6 @@
 // Command orchestrator is the command line of the file-driven container
 // orchestrator. Its desired state is a directory of spec files
-// (DESIGN.md §2, §3); the verbs here validate spec files and edit that
+// (docs/design.md §2, §3); the verbs here validate spec files and edit that
 // directory the way kubectl edits a cluster: validate, apply, delete, get
 // and diff.
 package main

@@ -14,7 +14,7 @@ import (
 	"github.com/orchestrator/orchestrator/spec"
 )
 
-// The autoscaler's fixed rules (DESIGN.md §9), the HPA's defaults.
+// The autoscaler's fixed rules (docs/design.md §9), the HPA's defaults.
 const (
 	// AutoscaleTolerance: a usage ratio within 10 % of the target keeps the
 	// current count.

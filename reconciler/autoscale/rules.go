@@ -11,7 +11,7 @@ import (
 	"github.com/orchestrator/orchestrator/spec"
 )
 
-// The autoscaler's calculation (DESIGN.md §9): the HPA's replica count from
+// The autoscaler's calculation (docs/design.md §9): the HPA's replica count from
 // the usage, then its scale-down stabilization, its scale-up rate limit and
 // the spec's bounds.
 

@@ -64,7 +64,7 @@ func specFor(specs map[string]spec.Spec, image string) *spec.Spec {
 	return nil
 }
 
-// Probe tells whether c's server is alive (DESIGN.md §8). Docker's own
+// Probe tells whether c's server is alive (docs/design.md §8). Docker's own
 // HEALTHCHECK verdict, healthy or unhealthy, wins when the image has one.
 // Otherwise it probes 127.0.0.1 at the host port published for the spec's
 // health port (by default the spec's first TCP port, in sorted canonical

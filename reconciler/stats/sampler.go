@@ -44,8 +44,8 @@ type Options struct {
 	Logger   *slog.Logger
 }
 
-// ContainerHealth is one element of GET /images/{image}/health. A value the
-// sampler cannot measure is nil (JSON null). Pointer and map fields are
+// Health is what the sampler knows of one container: the body of an
+// element of GET /images/{image}/health. A value it cannot measure is nil. Pointer and map fields are
 // shared between callers: read them, never modify them.
 type Health struct {
 	ContainerID string
@@ -81,7 +81,7 @@ type Usage struct {
 
 // Sampler samples the stats of managed running containers in the
 // background, probes their servers, and serves the results from a cache
-// (DESIGN.md §8): every container, or with a Lease only those someone looks
+// (docs/design.md §8): every container, or with a Lease only those someone looks
 // at. A request never makes an engine call itself; the first read of an
 // image outside the lease waits for the round it asks for.
 type Sampler struct {
@@ -117,7 +117,7 @@ type sampleEntry struct {
 	lastErr  string        // the last sampling error logged, to log each once
 }
 
-// NewSampler returns a sampler of src. specs returns the specs in force by
+// New returns a sampler of src. specs returns the specs in force by
 // image (for probe targets and CPU limits); it may be nil.
 func New(src Source, specs func() map[string]spec.Spec, opts Options) *Sampler {
 	if opts.Interval <= 0 {
@@ -197,46 +197,6 @@ func (s *Sampler) WaitRound(ctx context.Context) error {
 			return nil
 		}
 	}
-}
-
-// Read returns image's health for a request. With a Lease it also keeps
-// the image sampled for the lease; an image that was not being sampled is
-// sampled now, and Read waits for that round (at most until ctx ends), so
-// even the first answer has memory, liveness and disk filled in. CPU needs
-// a second sample: it follows a round later.
-func (s *Sampler) Read(ctx context.Context, image string) []Health {
-	if s.opts.Lease <= 0 {
-		return s.Health(image)
-	}
-	now := s.opts.Now()
-	s.mu.Lock()
-	last, seen := s.reads[image]
-	// A lease that ran out may have been dropped by the round now running,
-	// whatever the last round covered.
-	warm := s.sampled[image] && seen && now.Sub(last) < s.opts.Lease
-	if warm {
-		s.reads[image] = now
-	}
-	s.mu.Unlock()
-	// Only a cold read looks the image up among the specs: the warm path,
-	// every request under load, stays a map read.
-	if !warm && s.known(image) {
-		s.mu.Lock()
-		s.reads[image] = now
-		s.mu.Unlock()
-		_ = s.WaitRound(ctx) // on timeout, what is known so far
-	}
-	return s.Health(image)
-}
-
-// known reports whether image has a spec in force: a read of any other name
-// answers at once, and costs no round.
-func (s *Sampler) known(image string) bool {
-	if s.specs == nil {
-		return true
-	}
-	_, ok := s.specs()[image]
-	return ok
 }
 
 // Health returns the cached health of image's containers, sorted by name.
@@ -321,32 +281,6 @@ func (s *Sampler) sample(ctx context.Context) error {
 	return nil
 }
 
-// wanted is the set of images to sample now: nil for all (no Lease), else
-// the autoscaled specs' and those read within the Lease. Expired reads are
-// forgotten, and so are their containers' samples: CPU after a lapse comes
-// from two new samples, not from one taken minutes ago.
-func (s *Sampler) wanted(specs map[string]spec.Spec, now time.Time) map[string]bool {
-	if s.opts.Lease <= 0 {
-		return nil
-	}
-	want := map[string]bool{}
-	for image, sp := range specs {
-		if sp.Autoscaled() {
-			want[image] = true
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for image, t := range s.reads {
-		if now.Sub(t) < s.opts.Lease {
-			want[image] = true
-		} else {
-			delete(s.reads, image)
-		}
-	}
-	return want
-}
-
 // publish makes a round's results the cache.
 func (s *Sampler) publish(health map[string][]Health, usage map[string][]Usage, sampled map[string]bool) {
 	s.mu.Lock()
@@ -426,42 +360,6 @@ func (s *Sampler) logSampleError(c engine.Container, e *sampleEntry, err error) 
 	}
 	e.lastErr = err.Error()
 	s.log.Log(context.Background(), level, "stats sampler: sample failed", "container", c.Name, "id", shortID(c.ID), "err", err)
-}
-
-// cpuPercent is the docker CLI's formula over two samples:
-// Δcpu_usage.total_usage / Δsystem_cpu_usage × online_cpus × 100, with
-// online_cpus falling back to len(percpu_usage), then to the host's CPUs.
-// It is nil when the system counter did not move or the counters reset.
-func cpuPercent(prev, cur engine.Stats, hostCPUs int) *float64 {
-	if cur.SystemCPU <= prev.SystemCPU || cur.CPUTotal < prev.CPUTotal {
-		return nil
-	}
-	cpus := float64(cur.OnlineCPUs)
-	if cpus == 0 {
-		cpus = float64(cur.PercpuLen)
-	}
-	if cpus == 0 {
-		cpus = float64(hostCPUs)
-	}
-	if cpus == 0 {
-		return nil
-	}
-	v := float64(cur.CPUTotal-prev.CPUTotal) / float64(cur.SystemCPU-prev.SystemCPU) * cpus * 100
-	return &v
-}
-
-// memPercent is the docker CLI's formula: (usage − inactive_file when that
-// is present and below usage) / limit × 100; nil without a limit.
-func memPercent(st engine.Stats) *float64 {
-	if st.MemLimit == 0 {
-		return nil
-	}
-	used := st.MemUsage
-	if st.InactiveFile > 0 && st.InactiveFile < used {
-		used -= st.InactiveFile
-	}
-	v := float64(used) / float64(st.MemLimit) * 100
-	return &v
 }
 
 // shortID is a container id as docker ps prints it.
