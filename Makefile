@@ -19,10 +19,17 @@ build:
 test:
 	$(GO) test -race -count=1 ./...
 
+# staticcheck, pinned; `go run` builds it once into the module cache.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+# gofmt, go vet, staticcheck, and the import rules of docs/architecture.md
+# (.ci/check-imports: only the Docker adapter reaches the Docker SDK).
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	bash .ci/check-imports
 
 # The demo image: a static Go binary in an image FROM scratch.
 demo-image:

@@ -168,7 +168,8 @@ func (s *Server) putImage(w http.ResponseWriter, r *http.Request, image string) 
 		s.rec.Trigger()
 	}
 	setETag(w, res.Revision)
-	writeJSON(w, http.StatusOK, wire.Written{Image: image, Result: res.Result, Revision: res.Revision, Source: res.Source.String()})
+	writeJSON(w, http.StatusOK, wire.Written{Image: image, Result: res.Result, Revision: res.Revision, Source: res.Source.String(),
+		Warnings: s.imageWarnings(r.Context(), image)})
 	return nil
 }
 
@@ -273,4 +274,15 @@ func checkPathImage(image string) error {
 		}
 	}
 	return nil
+}
+
+// imageWarnings says when image is not on the engine: the spec is written
+// all the same (the file is the desired state), but it fails until the
+// image can be pulled, and the writer should know now. An engine that
+// cannot be asked says nothing.
+func (s *Server) imageWarnings(ctx context.Context, image string) []string {
+	if ok, err := s.engine.HasImage(ctx, image); err != nil || ok {
+		return nil
+	}
+	return []string{"image not present on the engine: serve will try to pull it, and the spec fails until it can"}
 }

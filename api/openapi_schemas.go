@@ -61,7 +61,7 @@ func schemaOf[T any](s *schemaSet) *openapi3.SchemaRef {
 func (s *schemaSet) ref(t reflect.Type) *openapi3.SchemaRef {
 	name := s.name(t)
 	if s.schemas[name] == nil {
-		s.reflect(t)
+		s.reflectType(t)
 	}
 	return schemaRef(name)
 }
@@ -87,8 +87,8 @@ func (s *schemaSet) name(t reflect.Type) string {
 	return name
 }
 
-// reflect adds the schema of t and of every named type it uses.
-func (s *schemaSet) reflect(t reflect.Type) {
+// reflectType adds the schema of t and of every named type it uses.
+func (s *schemaSet) reflectType(t reflect.Type) {
 	r := &jsonschema.Reflector{
 		Anonymous: true,   // no $id: the schemas live in this document
 		Namer:     s.name, // the document's names, checked for clashes
@@ -146,12 +146,16 @@ func goFacts(sch *openapi3.Schema, t reflect.Type) {
 	}
 	for _, f := range jsonFields(t) {
 		p := sch.Properties[f.name]
-		if p == nil || p.Value == nil {
-			continue // a $ref: OpenAPI 3.0 cannot make it nullable without allOf
+		nullable := f.typ.Kind() == reflect.Pointer && !f.omitempty
+		switch {
+		case p == nil:
+			continue
+		case p.Value == nil && nullable:
+			panic(fmt.Sprintf("api: %v.%s may be null, which OpenAPI 3.0 cannot say of a $ref: make it omitempty", t, f.name))
+		case p.Value == nil:
+			continue // a $ref: its component has the facts
 		}
-		if f.typ.Kind() == reflect.Pointer && !f.omitempty {
-			p.Value.Nullable = true
-		}
+		p.Value.Nullable = nullable
 		switch deref(f.typ).Kind() {
 		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 			p.Value.Min = openapi3.Ptr(0.0)
@@ -201,8 +205,8 @@ func (s *schemaSet) addCut(name, from string, fields []string) {
 // addValidationError adds HTTPValidationError, the error body of a 422:
 // wire.Error, with FastAPI's list of issues as its detail.
 func (s *schemaSet) addValidationError() {
-	base := s.ref(reflect.TypeFor[wire.Error]())
-	v := *s.schemas[strings.TrimPrefix(base.Ref, schemaPrefix)].Value
+	schemaOf[wire.Error](s) // reflected first
+	v := *s.schemas[s.name(reflect.TypeFor[wire.Error]())].Value
 	v.Properties = maps.Clone(v.Properties)
 	v.Properties["detail"] = &openapi3.SchemaRef{Value: &openapi3.Schema{
 		Type: &openapi3.Types{openapi3.TypeArray}, Title: "Detail", Items: schemaOf[wire.Issue](s),

@@ -26,6 +26,9 @@ type PutResult struct {
 	Result   Result
 	Revision string
 	Source   Source
+	// Warnings are what the store noticed that does not stop the write:
+	// a server says when the image is not on its engine.
+	Warnings []string
 }
 
 // ErrConflict: the image is written in more than one document.

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // In these tests time is virtual (testing/synctest): time.Sleep advances the
@@ -149,5 +151,22 @@ func TestDebounceCoalescesForSlowReader(t *testing.T) {
 		}
 		cancel()
 		<-done // run returns on cancel
+	})
+}
+
+// The tests of the event loop check kicks, not signals (see probe in
+// helpers_test.go), on the strength of this: the debouncer signals only a
+// batch that a kick started, once per batch.
+func TestDebounceSignalsOnlyAfterKicks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d, _, stop := runDebouncer(t)
+		time.Sleep(time.Hour) // no kick: no signal
+		d.kick()
+		time.Sleep(time.Hour) // one kick: one signal, and no more
+		got := stop()
+		want := []time.Duration{time.Hour + testQuiet}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("signals (-want +got):\n%s", diff)
+		}
 	})
 }

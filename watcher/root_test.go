@@ -3,7 +3,9 @@ package watcher
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 )
 
 // swapLink points link at target atomically, as git-sync does: a new link
@@ -32,37 +34,37 @@ func TestSymlinkRootSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts, logs := testOptions(t)
-	w := start(t, root, opts, nil)
+	p := startProbe(t, root, opts, nil)
 
 	// Before the swap the old target counts.
 	writeFile(t, filepath.Join(v1, "web.yaml"), specYAML("web:1b"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 
 	swapLink(t, "rev-2", root)
-	waitChange(t, w, timeout)
+	p.waitKick(t)
 	mustLog(t, logs, "state directory root moved")
-	settle(t, w, 2*opts.MaxDelay)
+	p.settle(t)
 
 	// The old target is no longer the state directory: writes there are
 	// not changes (git-sync deletes it next anyway).
 	writeFile(t, filepath.Join(v1, "web.yaml"), specYAML("web:1c"))
 	writeFile(t, filepath.Join(v1, "sub", "api.yaml"), specYAML("api:1c"))
-	expectNoChange(t, w, 4*opts.Debounce+opts.MaxDelay)
+	p.expectNoKick(t)
 
 	// The new one is, subdirectories included.
 	writeFile(t, filepath.Join(v2, "web.yaml"), specYAML("web:2b"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 	writeFile(t, filepath.Join(v2, "sub", "api.yaml"), specYAML("api:2b"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 
 	// git-sync removes the old worktree: nothing to do with us.
 	if err := os.RemoveAll(v1); err != nil {
 		t.Fatal(err)
 	}
-	expectNoChange(t, w, 4*opts.Debounce+opts.MaxDelay)
+	p.expectNoKick(t)
 }
 
 func TestConfigMapStyleSwap(t *testing.T) {
@@ -95,22 +97,22 @@ func TestRootRemovedAndRecreated(t *testing.T) {
 	root := filepath.Join(base, "state")
 	writeFile(t, filepath.Join(root, "web.yaml"), specYAML("web:1"))
 	opts, logs := testOptions(t)
-	w := start(t, root, opts, nil)
+	p := startProbe(t, root, opts, nil)
 
 	if err := os.RemoveAll(root); err != nil {
 		t.Fatal(err)
 	}
 	mustLog(t, logs, "state directory root missing")
-	settle(t, w, 2*opts.MaxDelay)
+	p.settle(t)
 
 	writeFile(t, filepath.Join(root, "web.yaml"), specYAML("web:2"))
-	waitChange(t, w, timeout)
+	p.waitKick(t)
 	mustLog(t, logs, "state directory root is back")
-	settle(t, w, 2*opts.MaxDelay)
+	p.settle(t)
 
 	// Watched again, not just noticed.
 	writeFile(t, filepath.Join(root, "web.yaml"), specYAML("web:3"))
-	waitChange(t, w, timeout)
+	p.waitKick(t)
 }
 
 func TestRootAndParentRemovedAndRecreated(t *testing.T) {
@@ -121,27 +123,35 @@ func TestRootAndParentRemovedAndRecreated(t *testing.T) {
 	root := filepath.Join(base, "p", "state")
 	writeFile(t, filepath.Join(root, "web.yaml"), specYAML("web:1"))
 	opts, logs := testOptions(t)
-	w := start(t, root, opts, nil)
+	p := startProbe(t, root, opts, nil)
 
 	if err := os.RemoveAll(filepath.Join(base, "p")); err != nil {
 		t.Fatal(err)
 	}
 	mustLog(t, logs, "state directory root missing")
-	settle(t, w, 2*opts.MaxDelay)
+	p.settle(t)
 
 	writeFile(t, filepath.Join(root, "web.yaml"), specYAML("web:2"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 	writeFile(t, filepath.Join(root, "web.yaml"), specYAML("web:3"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 
-	// The parent is watched again: a second removal shows at once too.
+	// The parent is watched again (the root ticker adds it back)...
+	parent := filepath.Dir(root)
+	for deadline := time.Now().Add(timeout); !slices.Contains(p.fsw.Load().WatchList(), parent); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not watched again within %v", parent, timeout)
+		}
+		time.Sleep(time.Millisecond) // polling fsnotify's watch list, bounded by the deadline
+	}
+	// ...so a second removal shows at once too.
 	if err := os.RemoveAll(root); err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(root, "web.yaml"), specYAML("web:4"))
-	waitChange(t, w, timeout)
+	p.waitKick(t)
 }
 
 func TestRootMissingAtStart(t *testing.T) {
@@ -149,12 +159,12 @@ func TestRootMissingAtStart(t *testing.T) {
 	base := t.TempDir()
 	root := filepath.Join(base, "state")
 	opts, logs := testOptions(t)
-	w := start(t, root, opts, nil)
+	p := startProbe(t, root, opts, nil)
 	mustLog(t, logs, "state directory root missing")
 
 	writeFile(t, filepath.Join(root, "web.yaml"), specYAML("web:1"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 	writeFile(t, filepath.Join(root, "web.yaml"), specYAML("web:2"))
-	waitChange(t, w, timeout)
+	p.waitKick(t)
 }

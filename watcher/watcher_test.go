@@ -10,24 +10,46 @@ import (
 )
 
 // These tests use real files and real inotify. Timeouts are generous (the
-// machine is small and noisy); they bound waiting, they do not pace it.
+// machine is small and noisy); they bound waiting, they do not pace it. No
+// test waits for a quiet period to show that nothing happened: most check
+// the event loop's kicks after a barrier (probe and sync in helpers_test.go).
 const timeout = 3 * time.Second
 
+// TestWriteEmitsOneChange is about real time (the truncate and the write of
+// one file must fall within one debounce period), and so is
+// TestBurstOf200FilesEmitsFewChangesAfterTheLastWrite: they do not run in
+// parallel with the other tests, which never wait and keep the CPU busy.
 func TestWriteEmitsOneChange(t *testing.T) {
-	t.Parallel()
 	root := t.TempDir()
 	writeFile(t, filepath.Join(root, "web.yaml"), specYAML("web:1"))
 	opts, _ := testOptions(t)
 	opts.Debounce = 50 * time.Millisecond // truncate and write must fall in one batch, even on a busy machine
-	w := start(t, root, opts, nil)
+	p := startProbe(t, root, opts, nil)
+	parked, release := p.runDebouncer(t)
 
 	writeFile(t, filepath.Join(root, "web.yaml"), specYAML("web:2"))
-	waitChange(t, w, timeout)
-	expectNoChange(t, w, 2*opts.MaxDelay)
+	// The debouncer is held inside its first signal: the batch is closed,
+	// and it does not read d.kicks until released. A kick from now on would
+	// start a second batch, a second change; it would wait in d.kicks. Once
+	// sync returns, every kick the write causes has been made, so an empty
+	// d.kicks means that the write makes exactly one change.
+	select {
+	case <-parked:
+	case <-time.After(timeout):
+		t.Fatalf("no change signalled within %v", timeout)
+	}
+	p.sync(t)
+	select {
+	case <-p.d.kicks:
+		t.Fatal("the write was noticed again after its batch was closed: a second change would follow")
+	default:
+	}
+	release()
+	waitChange(t, p.w, timeout)
 }
 
+// Not parallel: see TestWriteEmitsOneChange.
 func TestBurstOf200FilesEmitsFewChangesAfterTheLastWrite(t *testing.T) {
-	t.Parallel()
 	root := t.TempDir()
 	opts, _ := testOptions(t)
 	opts.Debounce, opts.MaxDelay = 0, 0 // the real defaults: 50ms, 500ms
@@ -105,7 +127,7 @@ func TestVimRenameSave(t *testing.T) {
 	web := filepath.Join(root, "web.yaml")
 	writeFile(t, web, specYAML("web:1"))
 	opts, _ := testOptions(t)
-	w := start(t, root, opts, nil)
+	p := startProbe(t, root, opts, nil)
 
 	// vim probes the directory with "4913", writes a swap file, then
 	// renames a fresh file over the old one.
@@ -118,14 +140,14 @@ func TestVimRenameSave(t *testing.T) {
 	if err := os.Rename(filepath.Join(root, "web.yaml.swp"), web); err != nil {
 		t.Fatal(err)
 	}
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 
 	// The watch is on the directory, not on the replaced file: writes to
 	// the new web.yaml still count.
 	writeFile(t, web, specYAML("web:3"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 
 	// vim's other way, backupcopy=no: rename to a backup, write anew,
 	// delete the backup.
@@ -136,14 +158,14 @@ func TestVimRenameSave(t *testing.T) {
 	if err := os.Remove(web + "~"); err != nil {
 		t.Fatal(err)
 	}
-	waitChange(t, w, timeout)
+	p.waitKick(t)
 }
 
 func TestIgnoredAndNonSpecFilesDoNotEmit(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	opts, _ := testOptions(t)
-	w := start(t, root, opts, nil)
+	p := startProbe(t, root, opts, nil)
 
 	tmp := filepath.Join(root, ".orchestrator-123.tmp")
 	writeFile(t, tmp, specYAML("web:1"))
@@ -151,13 +173,13 @@ func TestIgnoredAndNonSpecFilesDoNotEmit(t *testing.T) {
 	writeFile(t, filepath.Join(root, "web.yaml.swp"), "swap")
 	writeFile(t, filepath.Join(root, "#web.yaml#"), "emacs")
 	writeFile(t, filepath.Join(root, ".git", "HEAD"), "ref: refs/heads/main")
-	expectNoChange(t, w, 4*opts.Debounce+opts.MaxDelay)
+	p.expectNoKick(t)
 
 	// The atomic rename of our own temp file onto a spec name does count.
 	if err := os.Rename(tmp, filepath.Join(root, "web.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	waitChange(t, w, timeout)
+	p.waitKick(t)
 }
 
 func TestRemoveAndChmodEmit(t *testing.T) {
@@ -166,33 +188,33 @@ func TestRemoveAndChmodEmit(t *testing.T) {
 	web := filepath.Join(root, "web.yaml")
 	writeFile(t, web, specYAML("web:1"))
 	opts, _ := testOptions(t)
-	w := start(t, root, opts, nil)
+	p := startProbe(t, root, opts, nil)
 
 	if err := os.Chmod(web, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 	if err := os.Remove(web); err != nil {
 		t.Fatal(err)
 	}
-	waitChange(t, w, timeout)
+	p.waitKick(t)
 }
 
 func TestNewSubdirectoryIsWatched(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	opts, _ := testOptions(t)
-	w := start(t, root, opts, nil)
+	p := startProbe(t, root, opts, nil)
 
 	// The file is made right after the directory, most likely before its
 	// watch: the directory's own event must cover it.
 	writeFile(t, filepath.Join(root, "team", "web.yaml"), specYAML("web:1"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 
 	writeFile(t, filepath.Join(root, "team", "api.yaml"), specYAML("api:1"))
-	waitChange(t, w, timeout)
+	p.waitKick(t)
 }
 
 func TestNestedDirectories(t *testing.T) {
@@ -200,30 +222,30 @@ func TestNestedDirectories(t *testing.T) {
 	root := t.TempDir()
 	writeFile(t, filepath.Join(root, "a", "b", "old.yaml"), specYAML("old:1"))
 	opts, _ := testOptions(t)
-	w := start(t, root, opts, nil)
+	p := startProbe(t, root, opts, nil)
 
 	// An existing nested directory is watched from the start.
 	writeFile(t, filepath.Join(root, "a", "b", "old.yaml"), specYAML("old:2"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 
 	// mkdir -p of several levels at once: only the top one's event can
 	// arrive before the others exist; the deepest must be watched anyway.
 	writeFile(t, filepath.Join(root, "x", "y", "z", "web.yaml"), specYAML("web:1"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 	writeFile(t, filepath.Join(root, "x", "y", "z", "web.yaml"), specYAML("web:2"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 
 	// A directory renamed within the tree is watched under its new name.
 	if err := os.Rename(filepath.Join(root, "x"), filepath.Join(root, "moved")); err != nil {
 		t.Fatal(err)
 	}
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 	writeFile(t, filepath.Join(root, "moved", "y", "z", "web.yaml"), specYAML("web:3"))
-	waitChange(t, w, timeout)
+	p.waitKick(t)
 }
 
 func TestGitCheckoutLikeReplacement(t *testing.T) {
@@ -235,7 +257,7 @@ func TestGitCheckoutLikeReplacement(t *testing.T) {
 		}
 	}
 	opts, _ := testOptions(t)
-	w := start(t, root, opts, nil)
+	p := startProbe(t, root, opts, nil)
 
 	// What a branch switch does: files replaced (git writes a temp file and
 	// renames it), files removed, a directory removed, a directory added.
@@ -257,21 +279,21 @@ func TestGitCheckoutLikeReplacement(t *testing.T) {
 	for i := range 10 {
 		writeFile(t, filepath.Join(root, "new", "sub", fmt.Sprintf("s%d.yaml", i)), specYAML(fmt.Sprintf("new%d:1", i)))
 	}
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 
 	// The directory that came with the checkout is watched.
 	writeFile(t, filepath.Join(root, "new", "sub", "s0.yaml"), specYAML("new0:2"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 
 	// And the removed one is forgotten, not a stale watch: made again, it
 	// is watched again.
 	writeFile(t, filepath.Join(root, "old", "s0.yaml"), specYAML("old0:2"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 	writeFile(t, filepath.Join(root, "old", "s1.yaml"), specYAML("old1:2"))
-	waitChange(t, w, timeout)
+	p.waitKick(t)
 }
 
 func TestSymlinkedSubdirectoryIsFollowed(t *testing.T) {
@@ -285,19 +307,19 @@ func TestSymlinkedSubdirectoryIsFollowed(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts, _ := testOptions(t)
-	w := start(t, root, opts, nil)
+	p := startProbe(t, root, opts, nil)
 
 	writeFile(t, filepath.Join(shared, "db.yaml"), specYAML("db:2"))
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 
 	// Removing the link removes its files from the tree: a change, and the
 	// target is no longer watched.
 	if err := os.Remove(filepath.Join(root, "shared")); err != nil {
 		t.Fatal(err)
 	}
-	waitChange(t, w, timeout)
-	settle(t, w, 2*opts.MaxDelay)
+	p.waitKick(t)
+	p.settle(t)
 	writeFile(t, filepath.Join(shared, "db.yaml"), specYAML("db:3"))
-	expectNoChange(t, w, 4*opts.Debounce+opts.MaxDelay)
+	p.expectNoKick(t)
 }

@@ -173,6 +173,9 @@ type Written struct {
 	Result   spec.Result `json:"result"` // created, configured or unchanged
 	Revision string      `json:"revision"`
 	Source   string      `json:"source"`
+	// Warnings say what does not stop the write: the image is not on the
+	// server's engine (the file is the desired state all the same).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Preview is PUT /images/{image}?dry_run=true: the file before and after.

@@ -14,10 +14,13 @@ import (
 	"github.com/orchestrator/orchestrator/api/wire"
 )
 
-// stoppedSpec is a padding spec: stopped, so its target is 0 and it has no
-// container, but serve loads, validates and plans it on every pass.
+// stoppedSpec is the i-th padding spec: stopped, so serve keeps one
+// created container of it that never runs (a stopped spec's containers
+// exist, since issue 17). Once that exists the spec costs no engine call,
+// but serve loads, validates and plans it on every pass. Its image is a
+// local tag: a missing one would be pulled, and retried, forever.
 func stoppedSpec(i int) string {
-	return fmt.Sprintf("image: orchestrator-bench:stopped-%04d\nmin_replicas: 2\nmax_replicas: 2\nenv: {PORT: \"8080\"}\nports: {\"8080/tcp\": 0}\nresources: {cpu: 100m, memory: 32m, status: stopped}\n", i)
+	return fmt.Sprintf("image: %s\nmin_replicas: 1\nmax_replicas: 1\nenv: {PORT: \"8080\"}\nports: {\"8080/tcp\": 0}\nresources: {cpu: 100m, memory: 32m, status: stopped}\n", stoppedImage(i))
 }
 
 // change is a single-line edit of an idle spec: min_replicas from → to.
@@ -32,7 +35,11 @@ type change struct{ from, to int }
 func runChangeCost(ctx context.Context, b *bench) error {
 	stopped := 0
 	for k, size := range []int{b.changeSmall, b.changeLarge} {
+		start := time.Now()
 		for ; b.idleSpecs+stopped < size; stopped++ {
+			if err := b.tag(ctx, stoppedImage(stopped)); err != nil {
+				return err
+			}
 			if err := writeFile(filepath.Join(b.dir, fmt.Sprintf("stopped-%04d.yaml", stopped)), stoppedSpec(stopped)); err != nil {
 				return err
 			}
@@ -41,9 +48,12 @@ func runChangeCost(ctx context.Context, b *bench) error {
 		if err != nil {
 			return err
 		}
-		if err := b.waitSpecs(ctx, files, time.Minute); err != nil {
+		// Serve creates the stopped specs' containers, --parallelism at a
+		// time: a generous limit, since this wait times nothing.
+		if err := b.waitSynced(ctx, files, 10*time.Minute); err != nil {
 			return err
 		}
+		slog.Info("change cost: every spec synced", "files", files, "stopped_specs", stopped, "took", time.Since(start).Round(time.Millisecond))
 		if _, err := b.px.waitQuiet(ctx, time.Second, serveMinReady+time.Second, 30*time.Second); err != nil {
 			return err
 		}
@@ -93,24 +103,31 @@ func measureChange(ctx context.Context, b *bench, i, to int) (Counts, time.Durat
 	return b.px.snapshot().Sub(before), time.Since(start), nil
 }
 
-// waitSpecs polls GET /status until serve's last pass had want specs:
-// serve has read every file.
-func (b *bench) waitSpecs(ctx context.Context, want int, within time.Duration) error {
+// waitSynced polls GET /status until serve's last pass had want specs,
+// every one synced: serve has read every file, and made the stopped specs'
+// containers.
+func (b *bench) waitSynced(ctx context.Context, want int, within time.Duration) error {
 	deadline := time.After(within)
 	for {
 		var st wire.StatusList
 		if err := getJSON(ctx, b.hc, b.srv.url()+"/status", &st); err != nil {
 			return err
 		}
-		if len(st.Specs) == want {
+		synced := 0
+		for _, s := range st.Specs {
+			if s.Synced {
+				synced++
+			}
+		}
+		if len(st.Specs) == want && synced == want {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-deadline:
-			return fmt.Errorf("GET /status: %d specs, not %d, within %s; errors %q (log %s)", len(st.Specs), want, within, st.Errors, b.logPath)
-		case <-time.After(50 * time.Millisecond): // poll interval
+			return fmt.Errorf("GET /status: %d specs, %d synced, not %d, within %s; errors %q (log %s)", len(st.Specs), synced, want, within, st.Errors, b.logPath)
+		case <-time.After(100 * time.Millisecond): // poll interval: /status encodes every spec
 		}
 	}
 }

@@ -14,8 +14,8 @@ import (
 // benchImage is the FROM-scratch demo HTTP server the benchmark runs; keepImage
 // is a second tag of it, for the spec that keeps the watched dir non-empty.
 // A spec's identity is its image string, so every further spec runs its own
-// tag of the same image: reactionImage, and idleImage(i); those tags are
-// the run's own and are removed at the end.
+// tag of the same image: reactionImage, idleImage(i) and stoppedImage(i);
+// those tags are the run's own and are removed at the end.
 const (
 	benchImage    = "orchestrator-bench:latest"
 	keepImage     = "orchestrator-bench:keep"
@@ -24,6 +24,9 @@ const (
 
 // idleImage is the tag of the idle scenario's i-th spec.
 func idleImage(i int) string { return fmt.Sprintf("orchestrator-bench:idle-%03d", i) }
+
+// stoppedImage is the tag of the change cost's i-th padding spec.
+func stoppedImage(i int) string { return fmt.Sprintf("orchestrator-bench:stopped-%04d", i) }
 
 // buildImage builds examples/demo as a static binary into a temp dir and the
 // image FROM scratch around it, as the Makefile's demo-image target does.

@@ -49,7 +49,7 @@ The state directory must exist.`,
   # Show what would happen, and write nothing
   orchestrator apply -f web.yaml --dir state/ --dry-run`,
 		Args: cobra.NoArgs,
-		RunE: withCode(exitFailure, func(*cobra.Command, []string) error {
+		RunE: withCode(exitFailure, func(cmd *cobra.Command, _ []string) error {
 			st, err := a.openStore()
 			if err != nil {
 				return err
@@ -68,6 +68,8 @@ The state directory must exist.`,
 				}
 				return nil
 			}
+			check, release := a.imageCheck(cmd.Context(), st)
+			defer release()
 			for _, d := range docs {
 				res, err := st.Put(d.Spec, "")
 				if err != nil {
@@ -75,6 +77,9 @@ The state directory must exist.`,
 					return fmt.Errorf("%s: %w", d.Spec.Image, err)
 				}
 				fmt.Fprintf(a.stdout, "%s %s\n", d.Spec.Image, res.Result)
+				for _, w := range append(res.Warnings, check(cmd.Context(), d.Spec.Image)...) {
+					fmt.Fprintf(a.stderr, "warning: %s: %s\n", d.Spec.Image, w)
+				}
 			}
 			return nil
 		}),

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -128,5 +130,35 @@ func TestApplyUnsafeImage(t *testing.T) {
 	}
 	if tree := readTree(t, "."); len(tree) != 0 {
 		t.Errorf("files written: %v", tree)
+	}
+}
+
+// fakeImages is an engine's image store for apply's check.
+type fakeImages map[string]bool
+
+func (f fakeImages) HasImage(_ context.Context, image string) (bool, error) { return f[image], nil }
+
+// apply of an image the engine does not have writes the spec (the file is
+// the desired state) and warns, with --dir from this machine's engine and
+// through a server from the server's.
+func TestApplyWarnsOfAMissingImage(t *testing.T) {
+	inTempDir(t)
+	mkdir(t, "state")
+	writeFiles(t, map[string]string{
+		"in/web.yaml":   "image: shop/web:1.0\nresources: {}\n",
+		"in/ghost.yaml": "image: shop/ghost:1\nresources: {}\n",
+	})
+	warning := "warning: shop/ghost:1: image not present on this machine's engine: serve will try to pull it, and the spec fails until it can\n"
+	checkResult(t, result{0, "shop/ghost:1 created\nshop/web:1.0 created\n", warning},
+		cliWith(t, fakeImages{"shop/web:1.0": true}, nil, "", "apply", "-f", "in", "--dir", "state"))
+	if _, err := os.Stat("state/shop_ghost_1.yaml"); err != nil {
+		t.Errorf("the spec of the missing image was not written: %v", err)
+	}
+
+	s := startAPI(t, "")
+	warning = "warning: shop/ghost:1: image not present on the engine: serve will try to pull it, and the spec fails until it can\n"
+	checkResult(t, result{0, "shop/ghost:1 created\nshop/web:1.0 created\n", warning}, s.orch(t, "apply", "-f", "in"))
+	if _, err := os.Stat(filepath.Join(s.dir, "shop_ghost_1.yaml")); err != nil {
+		t.Errorf("the server did not write the spec of the missing image: %v", err)
 	}
 }

@@ -215,7 +215,7 @@ func (c *client) Put(s spec.Spec, ifMatch string) (spec.PutResult, error) {
 	if err := c.call(http.MethodPut, imagePath(s.Image, ""), requestBody(s), ifMatch, &v); err != nil {
 		return spec.PutResult{}, err
 	}
-	return spec.PutResult{Result: v.Result, Revision: v.Revision, Source: parseSource(v.Source)}, nil
+	return spec.PutResult{Result: v.Result, Revision: v.Revision, Source: parseSource(v.Source), Warnings: v.Warnings}, nil
 }
 
 // Delete is DELETE /images/{image}, with If-Match when ifMatch is set.

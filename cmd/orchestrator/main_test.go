@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,8 +22,20 @@ type result struct {
 // environment, so that the caller's ORCHESTRATOR_* variables never leak in.
 func cli(t *testing.T, env map[string]string, stdin string, args ...string) result {
 	t.Helper()
+	return cliWith(t, nil, env, stdin, args...)
+}
+
+// cliWith is cli with apply's check of this machine's images: nil checks
+// nothing, so that the tests do not depend on what the engine holds.
+func cliWith(t *testing.T, images imageLookup, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := newApp(strings.NewReader(stdin), &out, &errb, func(k string) string { return env[k] }).run(args)
+	a := newApp(strings.NewReader(stdin), &out, &errb, func(k string) string { return env[k] })
+	a.localImages = nil
+	if images != nil {
+		a.localImages = func(context.Context) (imageLookup, func(), error) { return images, func() {}, nil }
+	}
+	code := a.run(args)
 	return result{Code: code, Stdout: out.String(), Stderr: errb.String()}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -54,10 +55,14 @@ type app struct {
 	// remote is set once openStore chose the server: the server, not this
 	// machine, then bounds resources.cpu.
 	remote bool
+
+	// localImages connects to this machine's engine for apply's image
+	// check; nil checks nothing (tests).
+	localImages func(ctx context.Context) (imageLookup, func(), error)
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *app {
-	return &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	return &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, localImages: dockerImages}
 }
 
 // run executes args and returns the exit code, printing any error.
@@ -157,6 +162,7 @@ func (a *app) newRootCmd() *cobra.Command {
 		a.newDiffCmd(),
 		a.newServeCmd(),
 		a.newStatusCmd(),
+		a.newLogsCmd(),
 	)
 	return root
 }

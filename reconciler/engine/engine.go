@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -162,4 +163,15 @@ type Engine interface {
 	// DataRoot is the engine's data root (docker info DockerRootDir), where
 	// the writable layers live.
 	DataRoot(ctx context.Context) (string, error)
+	// Logs streams a container's output, stdout and stderr interleaved as
+	// plain text, from opts.Tail lines back; with opts.Follow it goes on
+	// until the container stops or ctx ends. Closing the reader ends the
+	// stream. An unknown id wraps ErrNotFound.
+	Logs(ctx context.Context, id string, opts LogOptions) (io.ReadCloser, error)
+}
+
+// LogOptions select what Logs streams.
+type LogOptions struct {
+	Follow bool
+	Tail   int // the last Tail lines; negative for all
 }

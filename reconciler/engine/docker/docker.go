@@ -25,6 +25,7 @@ import (
 type Engine struct {
 	cli         *client.Client
 	instance    string
+	anyInstance bool
 	pullTimeout time.Duration
 
 	mu      sync.Mutex
@@ -47,11 +48,14 @@ type Options struct {
 	// restricts List and Events to it: several orchestrators (or tests) can
 	// share one engine without seeing each other's containers.
 	Instance string
+	// AnyInstance lists the managed containers of every instance, for a
+	// reader that acts on no spec (orchestrator logs without a server).
+	AnyInstance bool
 	// PullTimeout bounds one image pull; default 2 minutes.
 	PullTimeout time.Duration
 }
 
-// NewDocker connects to the engine of DOCKER_HOST (or the default socket),
+// New connects to the engine of DOCKER_HOST (or the default socket),
 // negotiating the API version: the v28 SDK against a 20.10 engine (API 1.41).
 func New(ctx context.Context, opts Options) (*Engine, error) {
 	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
@@ -64,7 +68,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.PullTimeout == 0 {
 		opts.PullTimeout = 2 * time.Minute
 	}
-	return &Engine{cli: cli, instance: opts.Instance, pullTimeout: opts.PullTimeout, inspect: map[string]inspected{}}, nil
+	return &Engine{cli: cli, instance: opts.Instance, anyInstance: opts.AnyInstance, pullTimeout: opts.PullTimeout, inspect: map[string]inspected{}}, nil
 }
 
 // Close releases the client's connections.
@@ -87,7 +91,7 @@ func (d *Engine) CPUs(ctx context.Context) (int, error) {
 
 func (d *Engine) filters() filters.Args {
 	f := filters.NewArgs(filters.Arg("label", engine.LabelManagedBy+"="+engine.ManagedBy))
-	if d.instance != "" {
+	if d.instance != "" && !d.anyInstance {
 		f.Add("label", engine.LabelInstance+"="+d.instance)
 	}
 	return f
@@ -96,7 +100,7 @@ func (d *Engine) filters() filters.Args {
 // ours also drops containers of another instance, which a label filter
 // cannot express when we have none.
 func (d *Engine) ours(labels map[string]string) bool {
-	return labels[engine.LabelManagedBy] == engine.ManagedBy && labels[engine.LabelInstance] == d.instance
+	return labels[engine.LabelManagedBy] == engine.ManagedBy && (d.anyInstance || labels[engine.LabelInstance] == d.instance)
 }
 
 // List implements Engine.

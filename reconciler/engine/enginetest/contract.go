@@ -3,12 +3,12 @@ package enginetest
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
-	"github.com/orchestrator/orchestrator/reconciler/stats"
 )
 
 // Harness is an engine under contract test and the means to act on it.
@@ -165,10 +165,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("stats", func(t *testing.T) {
 		h := newHarness(t)
 		ctx := context.Background()
-		src, ok := h.Engine.(stats.Source)
-		if !ok {
-			t.Fatalf("%T does not implement stats.Source", h.Engine)
-		}
+		src := h.Engine
 		cfg := config(h, "stats-1")
 		id, err := h.Engine.Create(ctx, cfg)
 		if err != nil {
@@ -194,6 +191,71 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 			t.Errorf("Stats of a removed container = %v, want ErrNotFound", err)
 		}
 	})
+
+	t.Run("logs", func(t *testing.T) { logsContract(t, newHarness(t)) })
+}
+
+// logsContract: Logs gives what a container wrote, a tail of it, and,
+// following, ends when the container stops.
+func logsContract(t *testing.T, h Harness) {
+	ctx := context.Background()
+	id, err := h.Engine.Create(ctx, config(h, "logs-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Engine.Start(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	read := func(opts engine.LogOptions) string {
+		t.Helper()
+		rc, err := h.Engine.Logs(ctx, id, opts)
+		if err != nil {
+			t.Fatalf("Logs(%+v): %v", opts, err)
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		if err != nil {
+			t.Fatalf("Logs(%+v): read: %v", opts, err)
+		}
+		return string(b)
+	}
+	// The program writes its first line a moment after the start.
+	Eventually(t, 10*time.Second, "the start line in the log", func() (bool, string) {
+		got := read(engine.LogOptions{Tail: -1})
+		return strings.Contains(got, "msg=listening"), got
+	})
+	if got := read(engine.LogOptions{Tail: 0}); got != "" {
+		t.Errorf("Logs(Tail: 0) = %q, want nothing", got)
+	}
+	if got := read(engine.LogOptions{Tail: 1}); strings.Count(got, "\n") != 1 {
+		t.Errorf("Logs(Tail: 1) = %q, want one line", got)
+	}
+
+	// Following: the stream gives the start line, stays open while the
+	// container runs, and ends when it stops.
+	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	rc, err := h.Engine.Logs(fctx, id, engine.LogOptions{Follow: true, Tail: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	first := make([]byte, len("level=INFO"))
+	if _, err := io.ReadFull(rc, first); err != nil {
+		t.Fatalf("following: read the first line: %v", err)
+	}
+	if err := h.Engine.Stop(ctx, id, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(rc); err != nil || fctx.Err() != nil {
+		t.Errorf("following a container that stopped: %v (context: %v), want the stream to end", err, fctx.Err())
+	}
+	if err := h.Engine.Remove(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Engine.Logs(ctx, id, engine.LogOptions{Tail: -1}); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("Logs of a removed container = %v, want ErrNotFound", err)
+	}
 }
 
 // observedContract: engine.Observed over the engine never answers

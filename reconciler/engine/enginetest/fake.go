@@ -27,6 +27,7 @@ type Fake struct {
 	calls      map[string]int
 	failNext   map[string]error // op -> error for the next call
 	stats      *fakeStats       // fake_stats.go
+	logs       fakeLogs         // fake_logs.go
 
 	slow     sync.Mutex // guards delay and the in-flight gauge, apart from mu
 	delay    time.Duration
@@ -75,7 +76,8 @@ func (f *Fake) busy() {
 
 type fakeContainer struct {
 	engine.Container
-	cfg engine.Config
+	cfg  engine.Config
+	logs []string // lines written, oldest first
 }
 
 // NewFake returns an engine that has the given images.
@@ -241,6 +243,7 @@ func (f *Fake) Start(ctx context.Context, id string) error {
 		return nil
 	}
 	c.State, c.Started = "running", f.now()
+	f.logLine(c, StartLog)
 	for p, host := range c.cfg.Ports {
 		hp := host
 		if hp == 0 {
@@ -273,6 +276,7 @@ func (f *Fake) stop(c *fakeContainer) {
 	for p := range c.Ports {
 		c.Ports[p] = nil
 	}
+	f.logs.bump()
 	f.emit(c, "die")
 	f.emit(c, "stop")
 }
@@ -288,6 +292,7 @@ func (f *Fake) Remove(ctx context.Context, id string) error {
 	}
 	f.stop(c)
 	delete(f.containers, c.ID)
+	f.logs.bump()
 	f.emit(c, "destroy")
 	return nil
 }
