@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -20,6 +21,7 @@ func (s *Server) containerRoutes() chi.Router {
 	r.Get("/", s.handle(s.listContainers))
 	r.Patch("/{name_or_id}", s.handle(s.patchContainer))
 	r.Delete("/{name_or_id}", s.handle(s.deleteContainer))
+	r.Get("/{name_or_id}/logs", s.handle(s.containerLogs))
 	return r
 }
 
@@ -161,4 +163,59 @@ func pathParam(r *http.Request, name string) string {
 		return u
 	}
 	return v
+}
+
+// containerLogs streams a managed container's output as plain text, until
+// its end, or with follow until the container stops or the client goes.
+func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	follow := false
+	if v := q.Get("follow"); v != "" {
+		b, ok := parseBool(v)
+		if !ok {
+			return invalid([]any{"query", "follow"}, "bool_parsing", "Input should be a valid boolean, unable to interpret input")
+		}
+		follow = b
+	}
+	tail := -1
+	if v := q.Get("tail"); v != "" && v != "all" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return invalid([]any{"query", "tail"}, "value_error", "Input should be a number >= 0 or 'all'")
+		}
+		tail = n
+	}
+	x := pathParam(r, "name_or_id")
+	c, err := s.find(r.Context(), x)
+	if err != nil {
+		return err
+	}
+	rc, err := s.engine.Logs(r.Context(), c.ID, engine.LogOptions{Follow: follow, Tail: tail})
+	if errors.Is(err, engine.ErrNotFound) {
+		return containerNotFound(x)
+	}
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	rw := http.NewResponseController(w)
+	if follow {
+		_ = rw.SetWriteDeadline(time.Time{}) // a follow outlives the server's write timeout
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := rc.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return nil // the client went away
+			}
+			_ = rw.Flush()
+		}
+		if err != nil {
+			return nil // the stream ended; the status is sent, nothing more to say
+		}
+	}
 }
