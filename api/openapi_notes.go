@@ -42,17 +42,6 @@ var componentNames = map[reflect.Type]string{
 	reflect.TypeFor[spec.Health]():           "HealthCheck",
 }
 
-// errorCodes are every wire.Code, for the enum of the error body's code. Go
-// cannot list a type's constants, so they are listed here, once;
-// TestOpenAPIErrorCodesAreWire reads api/wire's source to keep the list
-// whole.
-var errorCodes = []wire.Code{
-	wire.CodeSpecInvalid, wire.CodeNotFound, wire.CodeMethodNotAllowed, wire.CodePrecondition,
-	wire.CodeConflict, wire.CodeBrokenFile, wire.CodeAmbiguous, wire.CodeEngineRefused,
-	wire.CodeUnauthorized, wire.CodeBodyTooLarge, wire.CodeRootMissing, wire.CodeEngineUnavailable,
-	wire.CodeImageUnavailable, wire.CodeNotConverged, wire.CodeInternal,
-}
-
 // note is what the document says of a schema or of one of its properties.
 type note struct {
 	desc    string
@@ -173,6 +162,8 @@ var schemaNotes = map[string]map[string]note{
 		"":         {desc: "What the write did."},
 		"result":   putResult,
 		"revision": {desc: "The spec's new revision: its ETag."},
+		"warnings": {desc: "What does not stop the write: the image is not present on the server's engine " +
+			"(the spec is written all the same; serve tries to pull it, and the spec fails until it can)."},
 	},
 	"PutImageDryRun": {
 		"":        {desc: "What the write would do; nothing is written."},
@@ -187,7 +178,7 @@ var schemaNotes = map[string]map[string]note{
 		"": {desc: "The body of every error: the original's detail, and a stable code for clients that must not " +
 			"parse English (docs/design.md §12)."},
 		"detail": {desc: "What went wrong.", edit: func(s *openapi3.Schema) { s.Type = &openapi3.Types{openapi3.TypeString} }},
-		"code":   {enum: enum(errorCodes...), desc: "The kind of error; each goes with one status (docs/design.md §12)."},
+		"code":   {enum: enum(wire.Codes...), desc: "The kind of error; each goes with one status (docs/design.md §12)."},
 		"errors": {desc: "The problems of a broken file (code broken_file), as data."},
 	},
 	"HTTPValidationError": {"": {desc: "A 422: FastAPI's list of issues as the detail, and the code spec_invalid."}},

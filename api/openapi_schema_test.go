@@ -118,8 +118,8 @@ func TestOpenAPIWireTypesAreInTheDocument(t *testing.T) {
 	}
 }
 
-// TestOpenAPIErrorCodesAreWire: the enum of the error body's code is every
-// wire.Code constant, read from the package's source.
+// TestOpenAPIErrorCodesAreWire: wire.Codes, and so the enum of the error
+// body's code, is every wire.Code constant, read from the package's source.
 func TestOpenAPIErrorCodesAreWire(t *testing.T) {
 	var want []string
 	for name, kind := range wireDeclarations(t) {
@@ -128,17 +128,17 @@ func TestOpenAPIErrorCodesAreWire(t *testing.T) {
 		}
 	}
 	var got []string
-	for _, c := range errorCodes {
+	for _, c := range wire.Codes {
 		got = append(got, string(c))
 	}
 	slices.Sort(want)
 	slices.Sort(got)
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("errorCodes are not wire's Code constants (-wire +errorCodes):\n%s", diff)
+		t.Errorf("wire.Codes is not every Code constant (-constants +wire.Codes):\n%s", diff)
 	}
 	enum := oaTestDoc(t).Components.Schemas["HTTPError"].Value.Properties["code"].Value.Enum
-	if len(enum) != len(errorCodes) {
-		t.Errorf("HTTPError's code has %d values, want %d", len(enum), len(errorCodes))
+	if len(enum) != len(wire.Codes) {
+		t.Errorf("HTTPError's code has %d values, want %d", len(enum), len(wire.Codes))
 	}
 }
 

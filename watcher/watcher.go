@@ -45,8 +45,8 @@ func (o Options) withDefaults() Options {
 		o.RootPoll = time.Second
 	}
 	if o.Logger == nil {
-		// Not a discarding logger: a watcher that fell back to polling or
-		// lost its root must say so somewhere.
+		// A caller that wants to hear of the fallback to polling or a lost
+		// root injects a logger (serve does); tests and embedders need not.
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o

@@ -24,6 +24,14 @@ const (
 	CodeInternal          Code = "internal"            // 500: anything else
 )
 
+// Codes are every Code, for the document's enum (Go cannot list a type's
+// constants; a test reads this package's source to keep the list whole).
+var Codes = []Code{
+	CodeSpecInvalid, CodeNotFound, CodeMethodNotAllowed, CodePrecondition, CodeConflict, CodeBrokenFile,
+	CodeAmbiguous, CodeEngineRefused, CodeUnauthorized, CodeBodyTooLarge, CodeRootMissing,
+	CodeEngineUnavailable, CodeImageUnavailable, CodeNotConverged, CodeInternal,
+}
+
 // Error is the body of every error answer: the original's detail (a string,
 // or FastAPI's list of Issue for a 422) and its Code. Errors lists the
 // problems of a broken file (CodeBrokenFile) as data.

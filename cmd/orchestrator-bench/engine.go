@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 
+	cerrdefs "github.com/containerd/errdefs"
+
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
@@ -71,7 +73,7 @@ func removeInstances(ctx context.Context, cli *client.Client, match func(instanc
 				switch {
 				case err == nil:
 					n++
-				case !client.IsErrNotFound(err):
+				case !cerrdefs.IsNotFound(err):
 					errs = append(errs, fmt.Errorf("remove %s: %w", id[:12], err))
 				}
 				mu.Unlock()

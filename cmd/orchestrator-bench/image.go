@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	cerrdefs "github.com/containerd/errdefs"
+
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 )
@@ -67,7 +69,7 @@ func removeTags(ctx context.Context, cli *client.Client, tags []string) (int, er
 	for _, ref := range tags {
 		_, err := cli.ImageRemove(ctx, ref, image.RemoveOptions{})
 		switch {
-		case client.IsErrNotFound(err):
+		case cerrdefs.IsNotFound(err):
 		case err != nil:
 			return n, fmt.Errorf("untag %s: %w", ref, err)
 		default:
