@@ -8,14 +8,13 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/orchestrator/orchestrator/reconciler/engine"
-	"github.com/orchestrator/orchestrator/reconciler/stats"
 )
 
 // dataRoots caches DockerRootDir by daemon address: it only changes when
 // the engine is reconfigured and restarted, and docker info is not cheap.
 var dataRoots sync.Map // DaemonHost() -> string
 
-// Stats implements StatsSource: one one-shot sample (stream=false and
+// Stats implements engine.Engine: one one-shot sample (stream=false and
 // one-shot=true, API >= 1.41), so the engine does not wait a second to
 // prime a previous sample; the sampler keeps its own.
 func (d *Engine) Stats(ctx context.Context, id string) (engine.Stats, error) {
@@ -52,7 +51,7 @@ func statsOf(r container.StatsResponse) engine.Stats {
 	return st
 }
 
-// DataRoot implements StatsSource: docker info's DockerRootDir, cached.
+// DataRoot implements engine.Engine: docker info's DockerRootDir, cached.
 func (d *Engine) DataRoot(ctx context.Context) (string, error) {
 	host := d.cli.DaemonHost()
 	if v, ok := dataRoots.Load(host); ok {
@@ -69,4 +68,4 @@ func (d *Engine) DataRoot(ctx context.Context) (string, error) {
 	return info.DockerRootDir, nil
 }
 
-var _ stats.Source = (*Engine)(nil)
+var _ engine.Engine = (*Engine)(nil)

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
-	"github.com/orchestrator/orchestrator/reconciler/stats"
 )
 
 // fakeStats is the Fake's stats state, guarded by the Fake's mutex.
@@ -34,7 +33,7 @@ func (f *Fake) SetDataRoot(path string) {
 	f.statsState().dataRoot = path
 }
 
-// Stats implements stats.Source. It returns the stats set with
+// Stats implements engine.Engine. It returns the stats set with
 // SetStats, else a sample whose memory limit is the container's (1 GiB
 // without one, as Docker reports the host's memory) and whose counters are
 // zero. FailNext("stats", err) makes it fail once.
@@ -55,7 +54,7 @@ func (f *Fake) Stats(ctx context.Context, id string) (engine.Stats, error) {
 	return engine.Stats{Read: f.now(), MemLimit: limit}, nil
 }
 
-// DataRoot implements stats.Source. FailNext("data-root", err)
+// DataRoot implements engine.Engine. FailNext("data-root", err)
 // makes it fail once.
 func (f *Fake) DataRoot(ctx context.Context) (string, error) {
 	f.mu.Lock()
@@ -66,4 +65,4 @@ func (f *Fake) DataRoot(ctx context.Context) (string, error) {
 	return f.statsState().dataRoot, nil
 }
 
-var _ stats.Source = (*Fake)(nil)
+var _ engine.Engine = (*Fake)(nil)
