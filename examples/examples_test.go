@@ -29,7 +29,7 @@ func TestExamplesAreValid(t *testing.T) {
 		"orchestrator-demo:cache backend.yaml:17",
 		"orchestrator-demo:latest demo.json:2",
 		"orchestrator-demo:web web.yaml:3",
-		"orchestrator-demo:worker worker.yaml:2",
+		"orchestrator-demo:worker worker.yaml:3",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("example specs (-want +got):\n%s", diff)

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -122,4 +124,47 @@ func TestServeTwoDirectoriesLeaveEachOtherAlone(t *testing.T) {
 			t.Errorf("%s: containers after the refused serves (-before +after):\n%s", inst, diff)
 		}
 	}
+}
+
+// down removes the containers of one directory's serve, and no other's;
+// while that serve runs, it refuses.
+func TestDown(t *testing.T) {
+	image := rt.BuildTestImage(t, keepImage)
+	rt.RequireDocker(t)
+	dir, other := dirWithKeep(t), dirWithKeep(t)
+	var insts []string
+	for _, d := range []string{dir, other} {
+		inst, err := defaultInstance(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt.CleanupInstance(t, inst)
+		insts = append(insts, inst)
+		writeFile(t, d, "app.yaml", specText(image, "min_replicas: 2"))
+	}
+	s := startServer(t, dir, "", withDefaultInstance())
+	startServer(t, other, "", withDefaultInstance())
+	for _, inst := range insts {
+		waitFor(t, inst, image, 60*time.Second, inst+": 2 running", exactly(2))
+	}
+	got := orch(t, "down", "--dir", dir)
+	if got.Code != 1 || !strings.Contains(got.Stderr, "is already served by another orchestrator on this host") || !strings.Contains(got.Stderr, "stop serve first") {
+		t.Errorf("down while serve runs = %+v, want refused", got)
+	}
+	s.stop()
+	var want []string // names may skip to slot 101: the other serve has the same image
+	for _, c := range containers(t, insts[0]) {
+		want = append(want, c.Name+" removed")
+	}
+	got = orch(t, "down", "--dir", dir)
+	lines := strings.Split(strings.TrimSuffix(got.Stdout, "\n"), "\n")
+	sort.Strings(lines) // removed a few at a time
+	if diff := cmp.Diff(want, lines); got.Code != 0 || len(want) != 3 || diff != "" {
+		t.Errorf("down = %+v; lines (-want +got):\n%s", got, diff)
+	}
+	if cs := containers(t, insts[0]); len(cs) != 0 {
+		t.Errorf("containers after down: %s", summary(cs))
+	}
+	waitFor(t, insts[1], image, 10*time.Second, "the other directory's untouched", exactly(2))
+	checkResult(t, result{0, "", fmt.Sprintf("no containers of instance %q\n", insts[0])}, orch(t, "down", "--dir", dir))
 }

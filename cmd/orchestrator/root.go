@@ -163,6 +163,7 @@ func (a *app) newRootCmd() *cobra.Command {
 		a.newServeCmd(),
 		a.newStatusCmd(),
 		a.newLogsCmd(),
+		a.newDownCmd(),
 	)
 	return root
 }

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
+)
+
+func (a *app) newDownCmd() *cobra.Command {
+	var instance string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "down --dir DIR [--instance NAME]",
+		Short: "Stop and remove the containers of a state directory's serve, like docker compose down",
+		Long: `Down stops and removes every container that serve of DIR manages: those
+labelled with its instance (the one derived from DIR, or --instance), and no
+other. The files stay as they are; a new serve creates the containers again.
+
+Serve must not be running on DIR: it would create them again at once. Down
+takes the same lock as serve, so it refuses while one runs.`,
+		Example: `  # After Ctrl-C on make run: remove the examples' containers
+  orchestrator down --dir examples/state`,
+		Args: cobra.NoArgs,
+		RunE: withCode(exitFailure, func(cmd *cobra.Command, _ []string) error {
+			if err := a.requireDir(); err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("instance") {
+				var err error
+				if instance, err = defaultInstance(a.dir); err != nil {
+					return err
+				}
+			}
+			release, err := lockServe(a.dir, instance)
+			if errors.Is(err, errServed) {
+				return fmt.Errorf("%w; down would fight it: stop serve first", err)
+			}
+			if err != nil {
+				return err
+			}
+			defer release()
+			e, err := docker.New(cmd.Context(), docker.Options{Instance: instance})
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			return a.down(cmd.Context(), e, instance, timeout)
+		}),
+	}
+	cmd.Flags().StringVar(&instance, "instance", "", "the serve's `NAME`, when it was started with --instance")
+	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long a container has to stop before it is killed")
+	return cmd
+}
+
+// down stops and removes the instance's containers, a few at a time, and
+// prints each one removed.
+func (a *app) down(ctx context.Context, e engine.Engine, instance string, timeout time.Duration) error {
+	cs, err := e.List(ctx)
+	if err != nil {
+		return err
+	}
+	if len(cs) == 0 {
+		fmt.Fprintf(a.stderr, "no containers of instance %q\n", instance)
+		return nil
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+	var mu sync.Mutex
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for _, c := range cs {
+		g.Go(func() error {
+			if c.Active() { // graceful; Remove forces what is left (paused, say)
+				if err := e.Stop(ctx, c.ID, timeout); err != nil && !errors.Is(err, engine.ErrNotFound) {
+					return err
+				}
+			}
+			if err := e.Remove(ctx, c.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(a.stdout, "%s removed\n", c.Name)
+			return nil
+		})
+	}
+	return g.Wait()
+}
