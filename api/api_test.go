@@ -333,7 +333,7 @@ func TestReconcileOfAFailingSpecIs500(t *testing.T) {
 		r := e.do("GET", "/status", "")
 		return strings.Contains(r.raw, "not found locally and pull failed"), r.raw
 	})
-	if r := e.do("POST", "/images/ghost:v1/reconcile", ""); r.code != 500 || r.body["detail"] != "reconcile-failed" {
+	if r := e.do("POST", "/images/ghost:v1/reconcile", ""); r.code != 500 || r.body["detail"] != "reconcile-failed" || r.body["code"] != "image_unavailable" {
 		t.Errorf("reconcile of a failing spec = %d %s", r.code, r.raw)
 	}
 }

@@ -85,7 +85,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"DELETE an unknown container", [3]string{"DELETE", "/containers/nope", ``}, nil, 404, `Container 'nope' not found`},
 		{"DELETE a container not ours", [3]string{"DELETE", "/containers/not-ours?force=true", ``}, nil, 404, `Container 'not-ours' not found`},
 		{"DELETE force not a boolean", [3]string{"DELETE", "/containers/web-v1-1?force=maybe", ``}, nil, 422, `"loc":["query","force"]`},
-		{"an unknown path", [3]string{"GET", "/nope", ""}, nil, 404, `{"detail":"Not Found","code":"not_found"}`},
+		{"an unknown path", [3]string{"GET", "/nope", ""}, nil, 404, `{"detail":"Not Found","code":"no_route"}`},
 		{"GET an unknown image", [3]string{"GET", "/images/nope:v1", ""}, nil, 404, `no spec for image 'nope:v1'`},
 		{"DELETE an unknown image", [3]string{"DELETE", "/images/nope:v1", ""}, nil, 404, `no spec for image 'nope:v1'`},
 		{"reconcile an unknown image", [3]string{"POST", "/images/nope:v1/reconcile", ""}, nil, 404, `no spec for image 'nope:v1'`},

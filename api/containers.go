@@ -190,7 +190,11 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rc, err := s.engine.Logs(r.Context(), c.ID, engine.LogOptions{Follow: follow, Tail: tail})
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	stop := context.AfterFunc(s.streams, cancel) // a shutdown ends the stream
+	defer stop()
+	rc, err := s.engine.Logs(ctx, c.ID, engine.LogOptions{Follow: follow, Tail: tail})
 	if errors.Is(err, engine.ErrNotFound) {
 		return containerNotFound(x)
 	}

@@ -151,7 +151,9 @@ func (s *Server) handle(h handler) http.HandlerFunc {
 	}
 }
 
-var errNotFound = &apiError{status: http.StatusNotFound, code: wire.CodeNotFound, detail: "Not Found"}
+// errNotFound is the router's answer to a path it does not serve: a code of
+// its own, so that a client can tell a wrong URL from a missing spec.
+var errNotFound = &apiError{status: http.StatusNotFound, code: wire.CodeNoRoute, detail: "Not Found"}
 
 var errUnauthorized = &apiError{status: http.StatusUnauthorized, code: wire.CodeUnauthorized, detail: "Not authenticated",
 	header: http.Header{"WWW-Authenticate": {`Bearer realm="orchestrator"`}}}
@@ -172,13 +174,15 @@ func containerNotFound(x string) error {
 	return errorf(http.StatusNotFound, wire.CodeNotFound, "Container '%s' not found", x)
 }
 
-// engineRefused is the original's 400 for a container action the engine
-// refused; an engine that cannot be reached is no fault of the request.
+// engineRefused is the original's 400 for a container action that failed
+// in the engine. The status stays the original's; the code says whether
+// the engine refused it or could not be reached.
 func engineRefused(err error) error {
+	code := wire.CodeEngineRefused
 	if errors.Is(err, engine.ErrUnavailable) {
-		return err
+		code = wire.CodeEngineUnavailable
 	}
-	return errorf(http.StatusBadRequest, wire.CodeEngineRefused, "%v", err)
+	return errorf(http.StatusBadRequest, code, "%v", err)
 }
 
 // slogDiscard is the logger of a server built without one.

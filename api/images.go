@@ -284,5 +284,5 @@ func (s *Server) imageWarnings(ctx context.Context, image string) []string {
 	if ok, err := s.engine.HasImage(ctx, image); err != nil || ok {
 		return nil
 	}
-	return []string{"image not present on the engine: serve will try to pull it, and the spec fails until it can"}
+	return []string{wire.ImageMissing}
 }

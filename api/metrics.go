@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -29,8 +30,12 @@ type Metrics struct {
 	recommendation *prometheus.GaugeVec // by image, autoscaled specs only
 	phases         *prometheus.HistogramVec
 	debounce       prometheus.Histogram
-	requests       *prometheus.CounterVec
-	reqDuration    *prometheus.HistogramVec
+
+	mu          sync.Mutex
+	specImages  map[string]bool // the images with per-spec series now
+	autoscaled  map[string]bool // ... and with a recommendation
+	requests    *prometheus.CounterVec
+	reqDuration *prometheus.HistogramVec
 }
 
 // NewMetrics registers the metrics in a registry of their own (with the Go
@@ -117,17 +122,39 @@ func (m *Metrics) PassDone(res reconciler.PassResult, took time.Duration, status
 	for h, n := range counts {
 		m.specs.WithLabelValues(h).Set(float64(n))
 	}
-	// Only the specs of this pass: a deleted spec's series go.
-	m.replicas.Reset()
-	m.recommendation.Reset()
+	m.specSeries(statuses)
+}
+
+// specSeries sets the per-spec gauges, and deletes the series of the specs
+// that are gone, one by one: a Reset would leave a scrape in between
+// without any, and an alert on an absent series would flap.
+func (m *Metrics) specSeries(statuses []reconciler.Status) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	specs, scaled := map[string]bool{}, map[string]bool{}
 	for _, st := range statuses {
+		specs[st.Image] = true
 		m.replicas.WithLabelValues(st.Image, "desired").Set(float64(st.Desired))
 		m.replicas.WithLabelValues(st.Image, "ready").Set(float64(st.Ready))
 		m.replicas.WithLabelValues(st.Image, "running").Set(float64(st.Running))
 		if st.Autoscale != nil {
+			scaled[st.Image] = true
 			m.recommendation.WithLabelValues(st.Image).Set(float64(st.Autoscale.Recommendation))
 		}
 	}
+	for image := range m.specImages {
+		if !specs[image] {
+			for _, kind := range []string{"desired", "ready", "running"} {
+				m.replicas.DeleteLabelValues(image, kind)
+			}
+		}
+	}
+	for image := range m.autoscaled {
+		if !scaled[image] {
+			m.recommendation.DeleteLabelValues(image)
+		}
+	}
+	m.specImages, m.autoscaled = specs, scaled
 }
 
 // Signalled implements watcher.Observer.

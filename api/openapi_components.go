@@ -79,7 +79,7 @@ func openAPIResponses(s *schemaSet) openapi3.ResponseBodies {
 
 	return openapi3.ResponseBodies{
 		"Unauthorized":     unauthorized,
-		"NotFound":         detailResponse(s, "No such path (or, for /metrics, a server without metrics).", wire.CodeNotFound, "Not Found"),
+		"NotFound":         detailResponse(s, "No such path (or, for /metrics, a server without metrics).", wire.CodeNoRoute, "Not Found"),
 		"MethodNotAllowed": notAllowed,
 		"ContainerNotFound": detailResponse(s, "No managed container has that name, id or id prefix (containers not "+
 			"managed by this orchestrator are never found).", wire.CodeNotFound, "Container 'web-1' not found"),

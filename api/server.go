@@ -68,6 +68,12 @@ type Server struct {
 	health HealthSource
 	opts   Options
 	log    *slog.Logger
+
+	// streams ends the answers that stream until their client goes (a logs
+	// follow): http.Server.Shutdown waits for every request, and these would
+	// never end by themselves. CloseStreams cancels it.
+	streams      context.Context
+	closeStreams context.CancelFunc
 }
 
 // New returns the API over dir, reconciled by rec onto engine.
@@ -82,8 +88,14 @@ func New(dir *spec.Dir, rec Reconciler, engine engine.Engine, health HealthSourc
 	if log == nil {
 		log = slogDiscard
 	}
-	return &Server{dir: dir, rec: rec, engine: engine, health: health, opts: opts, log: log}
+	streams, closeStreams := context.WithCancel(context.Background())
+	return &Server{dir: dir, rec: rec, engine: engine, health: health, opts: opts, log: log, streams: streams, closeStreams: closeStreams}
 }
+
+// CloseStreams ends every streamed answer now and later ones at once: for
+// http.Server.RegisterOnShutdown, so that a shutdown does not wait for a
+// client that follows logs.
+func (s *Server) CloseStreams() { s.closeStreams() }
 
 // Handler is the API's router: one Routes per resource, behind the
 // middleware every request goes through.

@@ -28,6 +28,7 @@ type env struct {
 	dir  string
 	fake *rt.Fake
 	rec  *reconciler.Reconciler
+	srv  *api.Server
 	url  string
 	// unmanaged are containers without our labels, which the fake's List
 	// leaves out like the real engine's filter does.
@@ -51,7 +52,8 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	srv := httptest.NewServer(api.New(d, e.rec, e.fake, nil, o).Handler())
+	e.srv = api.New(d, e.rec, e.fake, nil, o)
+	srv := httptest.NewServer(e.srv.Handler())
 	e.url = srv.URL
 	t.Cleanup(func() {
 		srv.Close()

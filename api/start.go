@@ -87,10 +87,12 @@ func wantedContainer(sp spec.Spec) func([]engine.Container) *engine.Container {
 	hash, stopped := sp.Hash(), sp.Resources.Status == spec.StatusStopped
 	return func(cs []engine.Container) *engine.Container {
 		for i, c := range cs {
-			if c.Held || c.SpecHash != hash {
+			if c.SpecHash != hash {
 				continue
 			}
-			if stopped && (c.State == "created" || c.State == "exited") || !stopped && c.State == "running" {
+			// A held container exists (the plan of a stopped spec counts
+			// it, docs/design.md §4), but runs for nobody.
+			if stopped && (c.Held || c.State == "created" || c.State == "exited") || !stopped && !c.Held && c.State == "running" {
 				return &cs[i]
 			}
 		}

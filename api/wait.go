@@ -80,6 +80,8 @@ func (p progress) code(waitErr error) wire.Code {
 	switch {
 	case p.passErr != nil:
 		return classify(p.passErr).code
+	case p.status.Cause != nil:
+		return classify(p.status.Cause).code
 	case waitErr != nil && !errors.Is(waitErr, errWaitTimeout):
 		return classify(waitErr).code
 	}

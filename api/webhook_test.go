@@ -113,6 +113,22 @@ func TestDiscoveryWebhook(t *testing.T) {
 	}
 }
 
+// The create of a stopped spec's container is announced as stopped: it is
+// created and not started.
+func TestDiscoveryWebhookOfAStoppedSpec(t *testing.T) {
+	rc := newReceiver(t)
+	e := newEnv(t)
+	r := e.do("POST", "/start/container", `{"image":"web:v1","env":{"DISCOVERY_CALLBACK":"`+rc.srv.URL+`/hook"},"resources":{"status":"stopped"}}`)
+	if r.code != 200 || r.body["status"] != "created" {
+		t.Fatalf("start stopped = %d %s", r.code, r.raw)
+	}
+	got := rc.waitFor(t, 1)
+	want := []discovery.Body{{Image: "web:v1", ContainerID: r.body["container_id"].(string), Name: "web-v1-1", Status: "stopped", Event: "create"}}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(discovery.Body{}, "Host", "Ports")); diff != "" {
+		t.Errorf("deliveries (-want +got):\n%s", diff)
+	}
+}
+
 // A receiver that fails or hangs never breaks a pass.
 func TestDiscoveryWebhookFailureIsNotFatal(t *testing.T) {
 	e := newEnv(t)

@@ -29,7 +29,9 @@ func (r *Reconciler) announceDone(ctx context.Context, done []Done) {
 		byID[c.ID] = c
 	}
 	for _, d := range due {
-		r.deliver(ctx, d.Image, byID[d.ID], d.ID, d.Name, string(d.Kind))
+		// A stopped spec's containers are created and not started.
+		stopped := d.Kind == KindStop || d.Kind == KindCreate && d.Stopped
+		r.deliver(ctx, d.Image, byID[d.ID], d.ID, d.Name, string(d.Kind), stopped)
 	}
 }
 
@@ -48,7 +50,7 @@ func (r *Reconciler) Announce(ctx context.Context, image, containerID, event str
 	}
 	for _, c := range cs {
 		if c.ID == containerID {
-			r.deliver(ctx, image, c, c.ID, c.Name, event)
+			r.deliver(ctx, image, c, c.ID, c.Name, event, event == string(KindStop))
 			return
 		}
 	}
@@ -60,10 +62,9 @@ func (r *Reconciler) callbackOf(image string) string {
 	return r.desired[image].Env[discovery.Env]
 }
 
-func (r *Reconciler) deliver(ctx context.Context, image string, c engine.Container, id, name, event string) {
-	// A stopped spec's containers are created and not started: "stopped".
+func (r *Reconciler) deliver(ctx context.Context, image string, c engine.Container, id, name, event string, stopped bool) {
 	status := "running"
-	if event == string(KindStop) || event == string(KindCreate) && !c.Active() {
+	if stopped {
 		status = "stopped"
 	}
 	ports := map[string][]discovery.PortBinding{}

@@ -133,7 +133,11 @@ func planStopped(d Desired, cs []engine.Container, n *namer) *SpecPlan {
 	hash, have := d.hash(), 0
 	for _, c := range cs {
 		switch {
-		case c.Held || c.State == "removing":
+		case c.State == "removing":
+		case c.Held: // the operator's: never stopped or removed here, but it exists
+			if c.SpecHash == hash {
+				have++
+			}
 		case c.Active() || c.State == "paused":
 			p.Actions = append(p.Actions, act(KindStop, c, "spec status is stopped"))
 			if c.SpecHash == hash {

@@ -135,6 +135,11 @@ func TestPlan(t *testing.T) {
 			want: []step{{"create", "web:v1", "new web-v1-1 (not started)"}, {"create", "web:v1", "new web-v1-2 (not started)"}},
 		},
 		{
+			name: "a held container of a stopped spec counts as one that exists, and is left alone",
+			in: Input{Desired: desired(webSpec(func(s *spec.Spec) { s.MinReplicas, s.Resources.Status = 1, spec.StatusStopped })),
+				Containers: []engine.Container{ctr(web, 1, "running", held)}},
+		},
+		{
 			name: "a stopped spec with min_replicas 0 still has one container",
 			in:   Input{Desired: desired(webSpec(func(s *spec.Spec) { s.MinReplicas, s.Resources.Status = 0, spec.StatusStopped }))},
 			want: []step{{"create", "web:v1", "new web-v1-1 (not started)"}},

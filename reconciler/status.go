@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"errors"
 	"time"
 
 	"github.com/orchestrator/orchestrator/reconciler/autoscale"
@@ -19,15 +20,19 @@ const (
 
 // Status is what the reconciler knows of one spec after its last pass.
 type Status struct {
-	Image         string
-	Synced        bool
-	Health        string
-	Desired       int
-	Ready         int
-	Running       int
-	Revision      string
-	Source        string
-	LastError     string
+	Image     string
+	Synced    bool
+	Health    string
+	Desired   int
+	Ready     int
+	Running   int
+	Revision  string
+	Source    string
+	LastError string
+	// Cause is the error behind LastError when it is one of the pass's
+	// (the spec's failing actions, or an unusable directory), for callers
+	// that classify it with errors.Is; nil otherwise.
+	Cause         error
 	Message       string // why it is not converged yet
 	LastReconcile time.Time
 	// Autoscale is the autoscaler's view of an autoscaled spec: CPU
@@ -105,15 +110,17 @@ func (r *Reconciler) updateStatus(in Input, entries map[string]spec.Entry, plan 
 	}
 	status := map[string]Status{}
 	for image, e := range entries {
-		actErr := ""
+		actErr, cause := "", error(nil)
 		if err := r.backoff.lastError(image); err != nil {
-			actErr = err.Error()
+			actErr, cause = err.Error(), err
 		}
 		fe := fileErrs[image]
 		if loadErr != nil {
 			fe = joinErr(fe, loadErr.Error())
+			cause = errors.Join(cause, loadErr)
 		}
 		st := specStatus(e, in.Desired[image], byImage[image], plan[image], fe, actErr, now, r.opts.MinReady)
+		st.Cause = cause
 		st.Autoscale = autoscale[image] // the one the pass aimed at
 		if r.pull.pulling(image) {
 			st.Message = joinErr(st.Message, "pulling image "+image)

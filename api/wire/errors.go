@@ -8,7 +8,8 @@ type Code string
 // The error codes, with the status each goes with.
 const (
 	CodeSpecInvalid       Code = "spec_invalid"        // 422: the body (or path image) breaks a rule; detail is FastAPI's list
-	CodeNotFound          Code = "not_found"           // 404: no such route, spec or managed container
+	CodeNotFound          Code = "not_found"           // 404: no such spec or managed container
+	CodeNoRoute           Code = "no_route"            // 404: no such path (FastAPI's "Not Found")
 	CodeMethodNotAllowed  Code = "method_not_allowed"  // 405
 	CodePrecondition      Code = "precondition_failed" // 412: If-Match is not the spec's revision
 	CodeConflict          Code = "conflict"            // 409: the image is defined twice in the state directory
@@ -18,7 +19,7 @@ const (
 	CodeUnauthorized      Code = "unauthorized"        // 401: a token is needed, or it is not the server's
 	CodeBodyTooLarge      Code = "body_too_large"      // 413
 	CodeRootMissing       Code = "root_missing"        // 503: the state directory is missing or unreadable
-	CodeEngineUnavailable Code = "engine_unavailable"  // 500: the engine cannot be reached or failed
+	CodeEngineUnavailable Code = "engine_unavailable"  // 500 (400 on a container PATCH or DELETE): the engine cannot be reached
 	CodeImageUnavailable  Code = "image_unavailable"   // 500: the image is not present and could not be pulled
 	CodeNotConverged      Code = "not_converged"       // 500: the passes did not get the image where the call wanted it
 	CodeInternal          Code = "internal"            // 500: anything else
@@ -27,7 +28,7 @@ const (
 // Codes are every Code, for the document's enum (Go cannot list a type's
 // constants; a test reads this package's source to keep the list whole).
 var Codes = []Code{
-	CodeSpecInvalid, CodeNotFound, CodeMethodNotAllowed, CodePrecondition, CodeConflict, CodeBrokenFile,
+	CodeSpecInvalid, CodeNotFound, CodeNoRoute, CodeMethodNotAllowed, CodePrecondition, CodeConflict, CodeBrokenFile,
 	CodeAmbiguous, CodeEngineRefused, CodeUnauthorized, CodeBodyTooLarge, CodeRootMissing,
 	CodeEngineUnavailable, CodeImageUnavailable, CodeNotConverged, CodeInternal,
 }

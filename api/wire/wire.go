@@ -167,6 +167,9 @@ type ImageDetail struct {
 	Status *Status `json:"status,omitempty"`
 }
 
+// ImageMissing is the warning of a write whose image is not on the engine.
+const ImageMissing = "image not present on the engine: serve will try to pull it, and the spec fails until it can"
+
 // Written is PUT /images/{image}.
 type Written struct {
 	Image    string      `json:"image"`

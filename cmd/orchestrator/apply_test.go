@@ -148,7 +148,7 @@ func TestApplyWarnsOfAMissingImage(t *testing.T) {
 		"in/web.yaml":   "image: shop/web:1.0\nresources: {}\n",
 		"in/ghost.yaml": "image: shop/ghost:1\nresources: {}\n",
 	})
-	warning := "warning: shop/ghost:1: image not present on this machine's engine: serve will try to pull it, and the spec fails until it can\n"
+	warning := "warning: shop/ghost:1: image not present on the engine: serve will try to pull it, and the spec fails until it can\n"
 	checkResult(t, result{0, "shop/ghost:1 created\nshop/web:1.0 created\n", warning},
 		cliWith(t, fakeImages{"shop/web:1.0": true}, nil, "", "apply", "-f", "in", "--dir", "state"))
 	if _, err := os.Stat("state/shop_ghost_1.yaml"); err != nil {

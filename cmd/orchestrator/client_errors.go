@@ -69,8 +69,9 @@ func (c *client) apiError(method, path string, status int, raw []byte) error {
 		Code   wire.Code        `json:"code"`
 		Errors []wire.FileError `json:"errors"`
 	}
-	if json.Unmarshal(raw, &body) != nil || body.Code == "" {
-		// Not this API's answer: no orchestrator (of this version) there.
+	if json.Unmarshal(raw, &body) != nil || body.Code == "" || body.Code == wire.CodeNoRoute {
+		// Not this API's answer, or no such endpoint: no orchestrator (of
+		// this version) at that URL.
 		return &serverError{fmt.Errorf("%s %s%s: %d %s: is this an orchestrator server?", method, c.base, path, status, http.StatusText(status))}
 	}
 	detail := ""

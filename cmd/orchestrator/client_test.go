@@ -273,3 +273,20 @@ func TestFieldPath(t *testing.T) {
 		}
 	}
 }
+
+// A URL that is no orchestrator's API (a wrong base path, another server)
+// is said to be so, not taken for a missing spec: the router's 404 has a
+// code of its own.
+func TestWrongServerURL(t *testing.T) {
+	s := startAPI(t, "")
+	got := orch(t, "get", "shop/web:1.0", "--server", s.url+"/api")
+	if got.Code != 1 || !strings.Contains(got.Stderr, "404 Not Found: is this an orchestrator server?") {
+		t.Errorf("get through a wrong base path = %+v", got)
+	}
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	got = orch(t, "get", "--server", plain.URL)
+	if got.Code != 1 || !strings.Contains(got.Stderr, "is this an orchestrator server?") {
+		t.Errorf("get from a server that is not an orchestrator = %+v", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/orchestrator/orchestrator/api/wire"
 	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
 )
 
@@ -48,7 +49,7 @@ func (a *app) imageCheck(ctx context.Context, st store) (check func(ctx context.
 		if ok, err := images.HasImage(ctx, image); err != nil || ok {
 			return nil
 		}
-		return []string{"image not present on this machine's engine: serve will try to pull it, and the spec fails until it can"}
+		return []string{wire.ImageMissing}
 	}
 	return check, release
 }

@@ -4,16 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
 )
@@ -59,87 +55,6 @@ func canonicalDir(dir string) (string, error) {
 		abs = filepath.Join(parent, filepath.Base(abs))
 	}
 	return abs, nil
-}
-
-// errServed: another serve holds the state directory or the instance.
-var errServed = errors.New("already served")
-
-// lockServe takes this host's locks of the state directory and of the
-// instance, so that a second serve of either refuses to start instead of
-// fighting the first over the same containers. The locks are flocks on
-// files in a runtime directory: the kernel releases them when the process
-// ends, also after kill -9. release gives them back.
-func lockServe(dir, instance string) (release func(), err error) {
-	abs, err := canonicalDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	root := lockRoot()
-	if err := os.MkdirAll(root, 0o700); err != nil {
-		return nil, fmt.Errorf("lock directory %s: %w", root, err)
-	}
-	owner := fmt.Sprintf("pid %d, state directory %s, instance %q", os.Getpid(), abs, instance)
-	var held []*os.File
-	release = func() {
-		for _, f := range held {
-			f.Close() // closing the descriptor releases its lock
-		}
-	}
-	for _, l := range []struct{ key, what string }{
-		{"dir-" + abs, "the state directory " + abs},
-		{"instance-" + instance, "the instance " + strconv.Quote(instance)},
-	} {
-		sum := sha256.Sum256([]byte(l.key))
-		path := filepath.Join(root, hex.EncodeToString(sum[:8])+".lock")
-		f, err := takeLock(path, owner)
-		if errors.Is(err, errServed) {
-			release()
-			return nil, fmt.Errorf("%s is already served by another orchestrator on this host (%s): %w; stop that one first, or give this one its own --dir or --instance", l.what, readOwner(path), errServed)
-		}
-		if err != nil {
-			release()
-			return nil, err
-		}
-		held = append(held, f)
-	}
-	return release, nil
-}
-
-// lockRoot is where the locks live: $XDG_RUNTIME_DIR/orchestrator, else a
-// directory of this user's in the temp directory.
-func lockRoot() string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		return filepath.Join(d, "orchestrator")
-	}
-	return filepath.Join(os.TempDir(), "orchestrator-"+strconv.Itoa(os.Getuid()))
-}
-
-// takeLock locks path without waiting and writes owner into it, for the
-// message of the next one who tries.
-func takeLock(path, owner string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, errServed
-		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	if err := f.Truncate(0); err == nil {
-		_, _ = f.WriteAt([]byte(owner), 0) // only a message: the lock is the flock
-	}
-	return f, nil
-}
-
-func readOwner(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil || len(b) == 0 {
-		return "owner unknown"
-	}
-	return strings.TrimSpace(string(b))
 }
 
 // logOthers says once, at start, which other orchestrators have containers

@@ -45,8 +45,9 @@ found; any other name is an error.
 With --server URL (or $ORCHESTRATOR_SERVER) the logs come through that
 server's API (GET /containers/{id}/logs), with its token. Otherwise they come
 from the Docker engine of this machine directly (DOCKER_HOST): the managed
-containers of every orchestrator, or with --dir or --instance only those of
-that directory's (or that instance's) serve.
+containers of every orchestrator, or with --dir (or $ORCHESTRATOR_DIR) or
+--instance only those of that directory's (or that instance's) serve. Flags
+win over the environment, as for every verb.
 
 -f follows: new lines are printed as they are written, until the container
 stops or Ctrl-C.`,
@@ -86,12 +87,20 @@ stops or Ctrl-C.`,
 	return cmd
 }
 
-// logSource picks the server (--server or $ORCHESTRATOR_SERVER) or the
-// engine.
+// logSource picks the server or the engine in the order of every verb
+// (flags win over the environment): --dir (the engine, that directory's
+// instance), --server, $ORCHESTRATOR_DIR, $ORCHESTRATOR_SERVER; with none,
+// the engine, every instance's managed containers.
 func (a *app) logSource(ctx context.Context, instance string, instanceSet bool) (logSource, func(), error) {
-	if a.server != "" || a.getenv(envServer) != "" {
-		if instanceSet || a.dir != "" {
-			return nil, nil, usagef("--instance and --dir are for the engine; a server shows its own containers")
+	if a.dir != "" && a.server != "" {
+		return nil, nil, usagef("give --dir (the engine) or --server, not both")
+	}
+	if a.dir == "" && a.server == "" {
+		a.dir = a.getenv(envDir)
+	}
+	if a.dir == "" && (a.server != "" || a.getenv(envServer) != "") {
+		if instanceSet {
+			return nil, nil, usagef("--instance is for the engine; a server shows its own containers")
 		}
 		c, err := a.openClient()
 		return c, func() {}, err

@@ -33,7 +33,11 @@ func (c *client) logs(ctx context.Context, id string, follow bool, tail int) (io
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := (&http.Client{Transport: c.http.Transport}).Do(req)
+	// No overall timeout (a follow lasts), but a server that never answers
+	// is not waited for.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = requestTimeout
+	resp, err := (&http.Client{Transport: tr}).Do(req)
 	if err != nil {
 		return nil, c.transportError(err)
 	}

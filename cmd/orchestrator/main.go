@@ -10,12 +10,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/orchestrator/orchestrator/api"
 )
 
 // version is set at build time: go build -ldflags "-X main.version=1.2.3".
 var version = "dev"
 
 func main() {
+	api.Version = version // once, before anything serves: the document is built on first use
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -195,7 +195,6 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	sampler := stats.New(sampled{observed}, r.Desired, stats.Options{
 		HostCPUs: opts.HostCPUs, Parallelism: 128, Lease: f.statsLease, Logger: log.With("component", "sampler"),
 	})
-	api.Version = version
 	server := api.New(dir, r, observed, sampler, api.Options{
 		Token: f.token, WaitTimeout: f.waitTimeout, Logger: log.With("component", "api"), Metrics: metrics,
 	})
@@ -218,6 +217,7 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+	srv.RegisterOnShutdown(server.CloseStreams) // a logs follow must not hold the shutdown
 	log.Info("serving", "dir", a.dir, "addr", ln.Addr().String(), "instance", instance, "host_cpus", opts.HostCPUs)
 	logOthers(ctx, dockerEngine, instance, log)
 

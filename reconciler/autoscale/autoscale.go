@@ -16,18 +16,18 @@ import (
 
 // The autoscaler's fixed rules (docs/design.md §9), the HPA's defaults.
 const (
-	// AutoscaleTolerance: a usage ratio within 10 % of the target keeps the
+	// Tolerance: a usage ratio within 10 % of the target keeps the
 	// current count.
 	Tolerance = 0.1
-	// AutoscaleUpPeriod: a scale-up goes at most to max(4, 2 × the count at
+	// UpPeriod: a scale-up goes at most to max(4, 2 × the count at
 	// the start of the period) within one period.
 	UpPeriod = 15 * time.Second
-	// AutoscaleWarmUp: a container started less than this ago has no
+	// WarmUp: a container started less than this ago has no
 	// trustworthy CPU yet (start-up work): it counts as one without a metric.
 	WarmUp = 30 * time.Second
 )
 
-// AutoscalerOptions configure an Autoscaler.
+// Options configure an Autoscaler.
 type Options struct {
 	Interval time.Duration    // between evaluations in Run; default 2s (the sampler's)
 	Now      func() time.Time // default time.Now
@@ -44,7 +44,7 @@ type Recommendation struct {
 	UtilizationPercent *float64
 }
 
-// AutoscaleStatus is the autoscaler's part of a spec's status.
+// Status is the autoscaler's part of a spec's status.
 type Status struct {
 	TargetCPUPercent   int
 	UtilizationPercent *float64 // null without data
@@ -81,7 +81,7 @@ type timedReplicas struct {
 	replicas int
 }
 
-// NewAutoscaler returns an autoscaler with no recommendations yet.
+// New returns an autoscaler with no recommendations yet.
 func New(opts Options) *Autoscaler {
 	if opts.Interval <= 0 {
 		opts.Interval = 2 * time.Second

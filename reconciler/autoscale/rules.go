@@ -125,7 +125,7 @@ type measured struct {
 
 // measure sorts the running containers: those with trustworthy data, and
 // those without (missing metric, not ready, or started less than
-// AutoscaleWarmUp ago). Containers that do not run are left out.
+// WarmUp ago). Containers that do not run are left out.
 func measure(usage []stats.Usage, now time.Time) measured {
 	var m measured
 	for _, u := range usage {

@@ -21,7 +21,7 @@ import (
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
 
-// Docker is the Engine on a real Docker engine, through the Go SDK.
+// Engine is the engine.Engine on a real Docker engine, through the Go SDK.
 type Engine struct {
 	cli         *client.Client
 	instance    string
@@ -42,7 +42,7 @@ type inspected struct {
 	started      time.Time
 }
 
-// DockerOptions configure the adapter.
+// Options configure the adapter.
 type Options struct {
 	// Instance, when set, is stamped on every container as LabelInstance and
 	// restricts List and Events to it: several orchestrators (or tests) can

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
@@ -62,6 +63,7 @@ func (f *Fake) Logs(ctx context.Context, id string, opts engine.LogOptions) (io.
 	}
 	f.mu.Unlock()
 	pr, pw := io.Pipe()
+	closed := make(chan struct{})
 	go func() { // ends with the container's run, ctx, or the reader's Close
 		for {
 			f.mu.Lock()
@@ -82,11 +84,26 @@ func (f *Fake) Logs(ctx context.Context, id string, opts engine.LogOptions) (io.
 			}
 			select {
 			case <-changed:
+			case <-closed:
+				return
 			case <-ctx.Done():
 				pw.CloseWithError(ctx.Err())
 				return
 			}
 		}
 	}()
-	return pr, nil
+	return &fakeLogStream{PipeReader: pr, closed: closed}, nil
+}
+
+// fakeLogStream wakes the follower when the reader closes, as closing the
+// engine's stream ends a follow.
+type fakeLogStream struct {
+	*io.PipeReader
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (s *fakeLogStream) Close() error {
+	s.once.Do(func() { close(s.closed) })
+	return s.PipeReader.Close()
 }
