@@ -90,12 +90,8 @@ func (r *Reconciler) Run(ctx context.Context, changes <-chan struct{}) error {
 				next = min(next, t.Sub(now))
 			}
 		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
+		// Go 1.23+ timers: Reset discards a tick not yet received, so no
+		// drain is needed.
 		timer.Reset(max(next, time.Millisecond))
 	}
 }

@@ -167,84 +167,22 @@ func imagesIn(file string, data []byte) map[string][]Source {
 // conflict with itself.
 func (d *Dir) specFiles() (string, []string, error) {
 	real, err := filepath.EvalSymlinks(d.Root)
-	if err == nil {
-		var st os.FileInfo
-		if st, err = os.Stat(real); err == nil && !st.IsDir() {
-			err = fmt.Errorf("not a directory")
-		}
-	}
 	if err != nil {
 		return "", nil, kindErrorf(ErrRootMissing, "%s: %w", d.Root, unwrapPath(err))
 	}
 	byTarget := map[string]string{} // real path of a file -> the name it is read under
-	add := func(target, relName string) {
-		prev, seen := byTarget[target]
-		own := filepath.Join(real, filepath.FromSlash(relName)) == target
-		if !seen || own || prev > relName && filepath.Join(real, filepath.FromSlash(prev)) != target {
-			byTarget[target] = relName
+	err = WalkTree(real, func(e TreeEntry) {
+		if e.Dir {
+			return
 		}
-	}
-	visited := map[string]bool{real: true}
-	var walk func(dir, rel string) error
-	walk = func(dir, rel string) error {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			if rel == "" {
-				return kindErrorf(ErrRootMissing, "%s: %w", d.Root, unwrapPath(err))
-			}
-			return nil // a subdirectory that vanished mid-walk is simply not there
+		prev, seen := byTarget[e.Target]
+		own := filepath.Join(real, filepath.FromSlash(e.Rel)) == e.Target
+		if !seen || own || prev > e.Rel && filepath.Join(real, filepath.FromSlash(prev)) != e.Target {
+			byTarget[e.Target] = e.Rel
 		}
-		for _, e := range entries {
-			name := e.Name()
-			if Ignored(name) {
-				continue
-			}
-			// dir is always a real path (the resolved root, a resolved link
-			// target, or a plain directory below one), so full is too
-			// unless it is itself a link.
-			full, relName := filepath.Join(dir, name), pathJoin(rel, name)
-			typ := e.Type()
-			if typ&fs.ModeSymlink != 0 {
-				target, err := filepath.EvalSymlinks(full)
-				if err != nil {
-					continue // dangling link
-				}
-				st, err := os.Stat(target)
-				if err != nil {
-					continue
-				}
-				if st.IsDir() {
-					if visited[target] {
-						continue
-					}
-					visited[target] = true
-					if err := walk(target, relName); err != nil {
-						return err
-					}
-					continue
-				}
-				if st.Mode().IsRegular() && IsSpecFile(name) {
-					add(target, relName)
-				}
-				continue
-			}
-			switch {
-			case typ.IsDir():
-				// A plain directory is walked even when a link led here
-				// first, so that its files get their own names; it cannot
-				// form a cycle without a link, which is checked above.
-				visited[full] = true
-				if err := walk(full, relName); err != nil {
-					return err
-				}
-			case typ.IsRegular() && IsSpecFile(name):
-				add(full, relName)
-			}
-		}
-		return nil
-	}
-	if err := walk(real, ""); err != nil {
-		return "", nil, err
+	})
+	if err != nil {
+		return "", nil, kindErrorf(ErrRootMissing, "%s: %w", d.Root, unwrapPath(err))
 	}
 	files := make([]string, 0, len(byTarget))
 	for _, rel := range byTarget {
@@ -260,6 +198,9 @@ func pathJoin(rel, name string) string {
 	}
 	return rel + "/" + name
 }
+
+// errNotDir: a root that is a file.
+var errNotDir = errors.New("not a directory")
 
 func unwrapPath(err error) error {
 	var pe *fs.PathError

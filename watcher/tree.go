@@ -2,9 +2,6 @@ package watcher
 
 import (
 	"io/fs"
-	"os"
-	"path"
-	"path/filepath"
 
 	"github.com/orchestrator/orchestrator/spec"
 )
@@ -18,68 +15,19 @@ type entry struct {
 }
 
 // walkTree visits the root and every directory and spec file under it as
-// spec.Dir reads them: ignored names skipped, symlinked files and
-// directories followed, each real directory once so that a link cycle ends.
-// Entries come in name order, so that fingerprints are stable. root must be
-// a real path (see resolveRoot); unreadable parts are left out, as spec.Dir
-// leaves them out.
+// spec.Dir reads them: the same walk (spec.WalkTree), so that the watcher
+// and the loader never disagree on which files count. Each real directory
+// is visited once (what inotify watches). root must be a real path (see
+// resolveRoot); unreadable parts are left out, as spec.Dir leaves them out.
 func walkTree(root string, visit func(entry)) {
-	fi, err := os.Stat(root)
-	if err != nil || !fi.IsDir() {
-		return
-	}
-	visited := map[string]bool{root: true}
-	visit(entry{path: root, info: fi, dir: true})
-
-	var walk func(dir, rel string)
-	walk = func(dir, rel string) {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return
+	dirs := map[string]bool{}
+	_ = spec.WalkTree(root, func(e spec.TreeEntry) { // an unreadable root: nothing to watch yet
+		if e.Dir {
+			if dirs[e.Path] {
+				return
+			}
+			dirs[e.Path] = true
 		}
-		for _, e := range entries {
-			name := e.Name()
-			if spec.Ignored(name) {
-				continue
-			}
-			full, relName := filepath.Join(dir, name), path.Join(rel, name)
-			if e.Type()&fs.ModeSymlink != 0 {
-				real, err := filepath.EvalSymlinks(full)
-				if err != nil {
-					continue // dangling
-				}
-				st, err := os.Stat(real)
-				if err != nil {
-					continue
-				}
-				switch {
-				case st.IsDir() && !visited[real]:
-					visited[real] = true
-					visit(entry{rel: relName, path: real, info: st, dir: true})
-					walk(real, relName)
-				case st.Mode().IsRegular() && spec.IsSpecFile(name):
-					visit(entry{rel: relName, path: full, info: st})
-				}
-				continue
-			}
-			switch {
-			case e.IsDir():
-				// The child of a real directory is real too.
-				st, err := e.Info()
-				if err != nil || visited[full] {
-					continue
-				}
-				visited[full] = true
-				visit(entry{rel: relName, path: full, info: st, dir: true})
-				walk(full, relName)
-			case e.Type().IsRegular() && spec.IsSpecFile(name):
-				st, err := e.Info()
-				if err != nil {
-					continue
-				}
-				visit(entry{rel: relName, path: full, info: st})
-			}
-		}
-	}
-	walk(root, "")
+		visit(entry{rel: e.Rel, path: e.Path, info: e.Info, dir: e.Dir})
+	})
 }
