@@ -42,6 +42,10 @@ type serveFlags struct {
 	allowEmpty   bool
 	statsLease   time.Duration
 	debugAddr    string
+	// listener, when set, is served instead of listening on addr: a caller
+	// that holds an open one (the tests) never races another process for a
+	// port that was free a moment before.
+	listener net.Listener
 }
 
 // sampled is what the sampler samples: the engine, with the container list
@@ -198,9 +202,11 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	server := api.New(dir, r, observed, sampler, api.Options{
 		Token: f.token, WaitTimeout: f.waitTimeout, Logger: log.With("component", "api"), Metrics: metrics,
 	})
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", f.addr, err)
+	ln := f.listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", f.addr); err != nil {
+			return fmt.Errorf("listen %s: %w", f.addr, err)
+		}
 	}
 	var debugLn net.Listener // before anything runs: a bad address stops nothing half-way
 	if f.debugAddr != "" {

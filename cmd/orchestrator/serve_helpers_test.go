@@ -38,8 +38,15 @@ func withMinReady(d time.Duration) serverOpt { return func(f *serveFlags) { f.mi
 // startServer runs serve until the test ends (or stop is called).
 func startServer(t testing.TB, dir, instance string, opts ...serverOpt) *server {
 	t.Helper()
-	s := &server{t: t, dir: dir, instance: instance, addr: freeAddr(t), log: &syncBuffer{}}
-	f := serveFlags{addr: s.addr, instance: instance, instanceSet: true, parallelism: 4, resync: 30 * time.Second, readyTimeout: time.Minute, minReady: 5 * time.Second, waitTimeout: time.Minute}
+	// An open listener, not a free port: Docker publishes ports from the
+	// same range, and could take one between a probe and serve's listen.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() }) // serve closes it, unless it failed before serving
+	s := &server{t: t, dir: dir, instance: instance, addr: ln.Addr().String(), log: &syncBuffer{}}
+	f := serveFlags{addr: s.addr, listener: ln, instance: instance, instanceSet: true, parallelism: 4, resync: 30 * time.Second, readyTimeout: time.Minute, minReady: 5 * time.Second, waitTimeout: time.Minute}
 	for _, o := range opts {
 		o(&f)
 	}
