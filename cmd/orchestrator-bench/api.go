@@ -65,23 +65,32 @@ func hammer(ctx context.Context, d time.Duration, call func(context.Context) err
 // httpGet returns a call that GETs u and reads the whole body.
 func httpGet(hc *http.Client, u string) func(context.Context) error {
 	return func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return fmt.Errorf("request: %w", err)
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return fmt.Errorf("GET %s: %w", u, err)
-		}
-		defer resp.Body.Close()
-		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-			return fmt.Errorf("GET %s: body: %w", u, err)
-		}
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("GET %s: %s", u, resp.Status)
-		}
-		return nil
+		return get(ctx, hc, u, func(body io.Reader) error {
+			_, err := io.Copy(io.Discard, body)
+			return err
+		})
 	}
+}
+
+// get GETs u, and hands read the body of a 200.
+func get(ctx context.Context, hc *http.Client, u string, read func(io.Reader) error) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fmt.Errorf("request: %w", err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, resp.Body) // the connection is reused
+		return fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	if err := read(resp.Body); err != nil {
+		return fmt.Errorf("GET %s: body: %w", u, err)
+	}
+	return nil
 }
 
 // target is an endpoint under load: a name and one call of it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -134,22 +135,7 @@ func (b *bench) waitSynced(ctx context.Context, want int, within time.Duration) 
 
 // getJSON GETs u and decodes its JSON body into v.
 func getJSON(ctx context.Context, hc *http.Client, u string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return fmt.Errorf("request: %w", err)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("GET %s: %w", u, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", u, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		return fmt.Errorf("GET %s: decode: %w", u, err)
-	}
-	return nil
+	return get(ctx, hc, u, func(body io.Reader) error { return json.NewDecoder(body).Decode(v) })
 }
 
 // specFiles counts the spec files in dir (one spec each).
