@@ -15,7 +15,10 @@ import (
 type Dir struct {
 	Root    string
 	Options Options // fixed once the Dir is in use: parsed files are cached
-	cache   *parseCache
+	// Recorder, when set, records every write before it is made (a git
+	// commit); set it before the Dir is in use.
+	Recorder Recorder
+	cache    *parseCache
 }
 
 // NewDir returns the state directory at root.

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -41,6 +42,12 @@ var ErrConflict = errors.New("image defined more than once")
 // The write is atomic (temp file, fsync, rename), and an unchanged spec
 // writes nothing.
 func (d *Dir) Put(s Spec, ifMatch string) (PutResult, error) {
+	return d.PutContext(context.Background(), s, ifMatch)
+}
+
+// PutContext is Put with a context for the Dir's Recorder, which records
+// the change (with the context's Note) before it is written.
+func (d *Dir) PutContext(ctx context.Context, s Spec, ifMatch string) (PutResult, error) {
 	unlock, err := d.lock()
 	if err != nil {
 		return PutResult{}, err
@@ -49,6 +56,9 @@ func (d *Dir) Put(s Spec, ifMatch string) (PutResult, error) {
 	ch, err := d.plan(s, ifMatch)
 	if err != nil || ch.Result == Unchanged {
 		return ch.PutResult, err
+	}
+	if err := d.record(ctx, Write{File: ch.Source.File, Data: ch.After, Image: s.Image, Result: ch.Result}); err != nil {
+		return PutResult{}, err
 	}
 	return ch.PutResult, writeAtomic(ch.path, ch.After, 0)
 }
@@ -200,6 +210,11 @@ func (d *Dir) readDocument(full string, src Source) ([]byte, chunk, Spec, error)
 // Delete removes the document that holds image, and only it: the file goes
 // when that was its last document. It returns where the document was.
 func (d *Dir) Delete(image, ifMatch string) (Source, error) {
+	return d.DeleteContext(context.Background(), image, ifMatch)
+}
+
+// DeleteContext is Delete with a context for the Dir's Recorder.
+func (d *Dir) DeleteContext(ctx context.Context, image, ifMatch string) (Source, error) {
 	unlock, err := d.lock()
 	if err != nil {
 		return Source{}, err
@@ -235,7 +250,15 @@ func (d *Dir) Delete(image, ifMatch string) (Source, error) {
 		}
 	}
 	out := removeDocument(data, src.Index)
-	if !hasDocuments(out) {
+	gone := !hasDocuments(out)
+	w := Write{File: src.File, Data: out, Image: image, Delete: true}
+	if gone {
+		w.Data = nil
+	}
+	if err := d.record(ctx, w); err != nil {
+		return Source{}, err
+	}
+	if gone {
 		// The name the user sees goes: a symlinked file loses its link, not
 		// the target that something else may also name.
 		named := filepath.Join(filepath.Dir(full), filepath.Base(src.File))
