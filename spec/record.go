@@ -1,6 +1,20 @@
 package spec
 
-import "context"
+import (
+	"context"
+	"errors"
+)
+
+// Errors of a Recorder, for errors.Is.
+var (
+	// ErrUpstreamChanged: the record moved on meanwhile (the git remote got
+	// new commits), and changed the same file: the write is refused, and
+	// can be made again on the new revision.
+	ErrUpstreamChanged = errors.New("changed upstream")
+	// ErrRecordFailed: the write could not be recorded (the remote cannot be
+	// reached, or refuses it): it is not made.
+	ErrRecordFailed = errors.New("write not recorded")
+)
 
 // Recorder records a write before it is made, such as a git commit of the
 // change pushed to a remote (docs/design.md §14). When Record fails,

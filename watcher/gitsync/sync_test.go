@@ -1,0 +1,139 @@
+package gitsync_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/orchestrator/orchestrator/watcher/gitsync"
+)
+
+// Each revision of the branch is put in place whole: a directory of its
+// own, and the state symlink swapped to it; a sync that finds nothing new
+// changes nothing.
+func TestSyncPutsEachRevisionInPlace(t *testing.T) {
+	r := newRemote(t, map[string]string{"web.yaml": "image: web:1\nresources: {}\n", "README.md": "docs\n"})
+	repo := running(t, r)
+	rev := syncNow(t, repo)
+	if rev.Subject != "first" || rev.Author != "Dev <dev@example.com>" {
+		t.Errorf("revision = %+v", rev)
+	}
+	want := map[string]string{"web.yaml": "image: web:1\nresources: {}\n", "README.md": "docs\n"}
+	if diff := cmp.Diff(want, tree(t, repo.StateDir())); diff != "" {
+		t.Errorf("state (-want +got):\n%s", diff)
+	}
+	before, _ := os.Readlink(repo.StateDir())
+	if got := syncNow(t, repo); got != rev {
+		t.Errorf("a sync with nothing new moved to %+v", got)
+	}
+	if after, _ := os.Readlink(repo.StateDir()); after != before {
+		t.Errorf("a sync with nothing new swapped the directory: %s -> %s", before, after)
+	}
+
+	// Two commits in a burst: read once, at the second.
+	r.commit("second", map[string]string{"web.yaml": "image: web:1\nmin_replicas: 2\nresources: {}\n"})
+	r.commit("third", map[string]string{"api.yaml": "image: api:1\nresources: {}\n", "README.md": ""})
+	r.push(false)
+	if got := syncNow(t, repo); got.Subject != "third" {
+		t.Errorf("revision = %+v, want third", got)
+	}
+	want = map[string]string{"web.yaml": "image: web:1\nmin_replicas: 2\nresources: {}\n", "api.yaml": "image: api:1\nresources: {}\n"}
+	if diff := cmp.Diff(want, tree(t, repo.StateDir())); diff != "" {
+		t.Errorf("state (-want +got):\n%s", diff)
+	}
+	if n := len(revDirs(t, filepath.Dir(repo.StateDir()))); n != 2 {
+		t.Errorf("%d revision directories kept, want 2 (in place, previous)", n)
+	}
+	if st := repo.Status(); st.Branch != "main" || st.LastError != "" || st.LastFetch.IsZero() || st.Revision.Subject != "third" {
+		t.Errorf("status = %+v", st)
+	}
+}
+
+// --git-path: only that sub-directory is the state directory.
+func TestSyncOfASubdirectory(t *testing.T) {
+	r := newRemote(t, map[string]string{"deploy/web.yaml": "image: web:1\nresources: {}\n", "src/main.go": "package main\n"})
+	repo := running(t, r, func(o *gitsync.Options) { o.Path = "deploy" })
+	syncNow(t, repo)
+	if diff := cmp.Diff(map[string]string{"web.yaml": "image: web:1\nresources: {}\n"}, tree(t, repo.StateDir())); diff != "" {
+		t.Errorf("state (-want +got):\n%s", diff)
+	}
+}
+
+// A force-push that rewrites history is followed.
+func TestSyncFollowsAForcePush(t *testing.T) {
+	r := newRemote(t, map[string]string{"web.yaml": "image: web:1\nresources: {}\n"})
+	repo := running(t, r)
+	syncNow(t, repo)
+	r.commit("to be rewritten", map[string]string{"web.yaml": "image: web:2\nresources: {}\n"})
+	r.push(false)
+	syncNow(t, repo)
+	// Rewrite: a new history from the first commit.
+	wt, err := r.work.Worktree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wt.Reset(&git.ResetOptions{Commit: r.first, Mode: git.HardReset}); err != nil {
+		t.Fatal(err)
+	}
+	r.commit("rewritten", map[string]string{"web.yaml": "image: web:3\nresources: {}\n"})
+	r.push(true)
+	if got := syncNow(t, repo); got.Subject != "rewritten" {
+		t.Errorf("after a force-push: %+v", got)
+	}
+	if got := tree(t, repo.StateDir())["web.yaml"]; got != "image: web:3\nresources: {}\n" {
+		t.Errorf("web.yaml = %q", got)
+	}
+}
+
+// An unreachable remote is an error in status; the revision in place
+// stays.
+func TestSyncOfAnUnreachableRemote(t *testing.T) {
+	r := newRemote(t, map[string]string{"web.yaml": "image: web:1\nresources: {}\n"})
+	repo := running(t, r)
+	syncNow(t, repo)
+	if err := os.RemoveAll(r.url[len("file://"):]); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := repo.SyncNow(ctx); err == nil {
+		t.Errorf("sync of a removed remote: no error")
+	}
+	if st := repo.Status(); st.LastError == "" || st.Revision.Subject != "first" {
+		t.Errorf("status = %+v, want the error and the first revision", st)
+	}
+	if got := tree(t, repo.StateDir())["web.yaml"]; got == "" {
+		t.Errorf("the revision in place is gone")
+	}
+
+	// A remote that is not there at all: no revision, a clear error.
+	none := gitsync.New(gitsync.Options{URL: "file://" + filepath.Join(t.TempDir(), "nothing.git"), Dir: t.TempDir()})
+	go none.Run(ctx)
+	if _, err := none.SyncNow(ctx); err == nil {
+		t.Errorf("sync of no repository: no error")
+	}
+	if _, err := os.Stat(none.StateDir()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a state directory without a revision: %v", err)
+	}
+}
+
+// A restarted Repo finds the revision in place and puts nothing anew.
+func TestSyncAfterARestart(t *testing.T) {
+	r := newRemote(t, map[string]string{"web.yaml": "image: web:1\nresources: {}\n"})
+	dir := t.TempDir()
+	first, stop := start(t, r, func(o *gitsync.Options) { o.Dir = dir })
+	syncNow(t, first)
+	stop()
+	link, _ := os.Readlink(first.StateDir())
+	second := running(t, r, func(o *gitsync.Options) { o.Dir = dir })
+	syncNow(t, second)
+	if after, _ := os.Readlink(second.StateDir()); after != link {
+		t.Errorf("a restart put the same revision in place anew: %s -> %s", link, after)
+	}
+}
