@@ -113,8 +113,7 @@ func TestSyncOfAnUnreachableRemote(t *testing.T) {
 	}
 
 	// A remote that is not there at all: no revision, a clear error.
-	none := gitsync.New(gitsync.Options{URL: "file://" + filepath.Join(t.TempDir(), "nothing.git"), Dir: t.TempDir()})
-	go none.Run(ctx)
+	none := running(t, &remote{t: t, url: "file://" + filepath.Join(t.TempDir(), "nothing.git")})
 	if _, err := none.SyncNow(ctx); err == nil {
 		t.Errorf("sync of no repository: no error")
 	}
