@@ -77,6 +77,10 @@ func classify(err error) *apiError {
 		return ae
 	case errors.As(err, &mb):
 		return tooLarge(mb.Limit)
+	case errors.Is(err, spec.ErrUpstreamChanged): // before ErrConflict: it is no spec's conflict
+		return at(http.StatusConflict, wire.CodeUpstreamChanged)
+	case errors.Is(err, spec.ErrRecordFailed):
+		return at(http.StatusServiceUnavailable, wire.CodeRecordFailed)
 	case errors.Is(err, spec.ErrConflict):
 		return at(http.StatusConflict, wire.CodeConflict)
 	case errors.Is(err, spec.ErrBrokenFile):

@@ -159,7 +159,7 @@ func (s *Server) putImage(w http.ResponseWriter, r *http.Request, image string) 
 		})
 		return nil
 	}
-	res, err := s.dir.Put(sp, ifMatch(r))
+	res, err := s.dir.PutContext(noted(r, "apply %s (PUT /images/%s)", image, image), sp, ifMatch(r))
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (s *Server) putImage(w http.ResponseWriter, r *http.Request, image string) 
 }
 
 func (s *Server) deleteImage(w http.ResponseWriter, r *http.Request, image string) error {
-	src, err := s.dir.Delete(image, ifMatch(r))
+	src, err := s.dir.DeleteContext(noted(r, "delete %s (DELETE /images/%s)", image, image), image, ifMatch(r))
 	if errors.Is(err, spec.ErrNotFound) {
 		return errorf(http.StatusNotFound, wire.CodeNotFound, "no spec for image '%s'", image)
 	}
@@ -202,7 +202,7 @@ func (s *Server) scale(w http.ResponseWriter, r *http.Request, image string) err
 	}
 	sp.MinReplicas, sp.MaxReplicas = req.MinReplicas, req.MaxReplicas
 	since := s.rec.Seq()
-	res, err := s.dir.Put(sp, ifMatch(r))
+	res, err := s.dir.PutContext(noted(r, "scale %s to min %d max %d (POST /images/%s/scale)", image, sp.MinReplicas, sp.MaxReplicas, image), sp, ifMatch(r))
 	if err != nil {
 		return err
 	}

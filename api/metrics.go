@@ -30,6 +30,8 @@ type Metrics struct {
 	recommendation *prometheus.GaugeVec // by image, autoscaled specs only
 	phases         *prometheus.HistogramVec
 	debounce       prometheus.Histogram
+	gitFetches     *prometheus.CounterVec
+	gitRevision    *prometheus.GaugeVec
 
 	mu          sync.Mutex
 	specImages  map[string]bool // the images with per-spec series now
@@ -72,6 +74,12 @@ func NewMetrics() *Metrics {
 			Name: "orchestrator_watcher_debounce_seconds", Help: "Time from a batch's first file change to the watcher's signal.",
 			Buckets: prometheus.ExponentialBuckets(0.00025, 1.25, 44),
 		}),
+		gitFetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orchestrator_git_fetch_total", Help: "Fetches of the git remote (serve --git), by result (ok or error).",
+		}, []string{"result"}),
+		gitRevision: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "orchestrator_git_revision_info", Help: "The git revision in place: 1, labelled by its commit and branch.",
+		}, []string{"commit", "branch"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "orchestrator_http_requests_total", Help: "HTTP requests, by route and status code.",
 		}, []string{"method", "route", "code"}),
@@ -80,7 +88,7 @@ func NewMetrics() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 18),
 		}, []string{"method", "route"}),
 	}
-	m.reg.MustRegister(m.passes, m.passDuration, m.actions, m.specs, m.replicas, m.recommendation, m.phases, m.debounce, m.requests, m.reqDuration,
+	m.reg.MustRegister(m.passes, m.passDuration, m.actions, m.specs, m.replicas, m.recommendation, m.phases, m.debounce, m.gitFetches, m.gitRevision, m.requests, m.reqDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, h := range []string{reconciler.Healthy, reconciler.Progressing, reconciler.Degraded, reconciler.Missing, reconciler.Stopped} {
 		m.specs.WithLabelValues(h)
@@ -155,6 +163,21 @@ func (m *Metrics) specSeries(statuses []reconciler.Status) {
 		}
 	}
 	m.specImages, m.autoscaled = specs, scaled
+}
+
+// GitFetched counts a fetch of the git remote.
+func (m *Metrics) GitFetched(err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.gitFetches.WithLabelValues(result).Inc()
+}
+
+// GitRevision notes the git revision in place.
+func (m *Metrics) GitRevision(commit, branch string) {
+	m.gitRevision.Reset() // one revision is in place at a time
+	m.gitRevision.WithLabelValues(commit, branch).Set(1)
 }
 
 // Signalled implements watcher.Observer.

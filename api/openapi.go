@@ -96,6 +96,7 @@ func openAPIDocument(version string) *openapi3.T {
 			{Name: "containers", Description: "The original endpoints that start and act on containers."},
 			{Name: "images", Description: "Specs (the desired state, one per image) and their containers."},
 			{Name: "meta", Description: "Liveness, metrics and this documentation."},
+			{Name: "git", Description: "The git remote behind the state directory, with serve --git."},
 		},
 		Security:   openapi3.SecurityRequirements{{"bearerAuth": {}}},
 		Paths:      paths,

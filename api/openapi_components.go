@@ -134,6 +134,10 @@ var (
 		Current: []wire.Container{exampleContainer, {ContainerID: "9b8c7d6e5f4a", Image: "nginx:alpine", Name: "nginx-alpine-2",
 			Status: "running", Ports: wire.Ports{"80/tcp": {{HostIP: "0.0.0.0", HostPort: "32769"}}}}},
 	}
+	exampleTime = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	exampleGit  = wire.GitStatus{URL: "ssh://git@git.example.com/shop.git", Branch: "main", Path: "deploy",
+		Revision:  wire.GitRevision{Commit: "4f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c", Subject: "web to 3 replicas", Author: "Dev <dev@example.com>", Time: &exampleTime},
+		LastFetch: &exampleTime}
 	exampleHealth = wire.ImageHealth{Image: "nginx:alpine", Health: []wire.ContainerHealth{{
 		ContainerID: exampleContainer.ContainerID, Name: exampleContainer.Name, Status: "running", Ports: examplePorts,
 		ServerAlive: openapi3.Ptr(true), CPUPercent: openapi3.Ptr(0.42), MemPercent: openapi3.Ptr(1.7),

@@ -264,6 +264,36 @@ func openAPIPaths(s *schemaSet) *openapi3.Paths {
 			}),
 		}}),
 
+		openapi3.WithPath("/git/sync", &openapi3.PathItem{Post: &openapi3.Operation{
+			Tags: []string{"git"}, OperationID: "gitSync", Summary: "Fetch the git remote now",
+			Description: "Only with `serve --git`. Fetches the followed branch and, when it moved, puts its head in place " +
+				"(the state directory is swapped to the new revision whole), then answers with the remote's status. " +
+				"`orchestrator sync` calls it.",
+			Responses: authed(map[int]*openapi3.ResponseRef{
+				200: jsonResponse(s, "The remote's status after the fetch.", exampleGit),
+				502: detailResponse(s, "The remote could not be fetched (unreachable, refused, not a repository); "+
+					"the revision in place stays.", wire.CodeGitUnavailable, "fetch ssh://git@git.example.com/shop.git: authentication required"),
+			}),
+		}}),
+
+		openapi3.WithPath(hookPath, &openapi3.PathItem{Post: &openapi3.Operation{
+			Tags: []string{"git"}, OperationID: "gitHook", Summary: "A push webhook of the git host",
+			Description: "Only with `serve --git` and `--webhook-secret-file`, and the one route open without the API " +
+				"token: the signature is its authentication. GitHub's `X-Hub-Signature-256`, Gitea's or Forgejo's " +
+				"`X-Gitea-Signature` (the HMAC-SHA256 of the body with the secret) or GitLab's `X-Gitlab-Token`. A push " +
+				"to the followed branch asks for a fetch (a burst of pushes is one fetch).",
+			Security: public,
+			RequestBody: &openapi3.RequestBodyRef{Value: &openapi3.RequestBody{Required: true, Description: "The host's push event; only its `ref` is read.",
+				Content: openapi3.Content{"application/json": &openapi3.MediaType{Schema: &openapi3.SchemaRef{Value: openapi3.NewObjectSchema()},
+					Example: map[string]string{"ref": "refs/heads/main"}}}}},
+			Responses: responses(map[int]*openapi3.ResponseRef{
+				200: jsonResponse(s, "A ping: nothing to fetch.", wire.HookAnswer{Reason: "ping"}),
+				202: jsonResponse(s, "The push is fetched (accepted), or is to another branch (the reason).", wire.HookAnswer{Accepted: true}),
+				401: detailResponse(s, "A missing or wrong signature: nothing is fetched.", wire.CodeUnauthorized, errBadSignature.detail.(string)),
+				413: respRef("PayloadTooLarge"),
+			}),
+		}}),
+
 		openapi3.WithPath("/openapi.json", &openapi3.PathItem{Get: &openapi3.Operation{
 			Tags: []string{"meta"}, OperationID: "getOpenAPI", Summary: "This OpenAPI document",
 			Responses: authed(map[int]*openapi3.ResponseRef{

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -153,7 +154,8 @@ func (c *oaChecker) route(req *http.Request, op string, code int) (*routers.Rout
 // validator: every documented operation answers 2xx at least once, and
 // every answer, errors included, is one the document lists for it.
 func TestOpenAPIMatchesResponses(t *testing.T) {
-	open := newEnv(t)
+	git := &fakeGit{}
+	open := newEnv(t, withGit(git, "hook-s3cret"))
 	locked := newEnv(t, withToken("s3cret"))
 	c := newOAChecker(t, open)
 
@@ -212,6 +214,14 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	c.call(open, "DELETE /images/{image}", "/images/nginx:alpine", "", 412, "If-Match", `"stale"`)
 	c.call(open, "DELETE /images/{image}", "/images/nginx:alpine", "", 200)
 	c.call(open, "DELETE /images/{image}", "/images/nginx:alpine", "", 404)
+
+	push := `{"ref":"refs/heads/main"}`
+	c.call(open, "POST /git/sync", "/git/sync", "", 200)
+	c.call(open, "POST /hooks/git", "/hooks/git", push, 202, "X-Hub-Signature-256", "sha256="+hmacHex("hook-s3cret", push))
+	c.call(open, "POST /hooks/git", "/hooks/git", `{"zen":"hi"}`, 200, "X-GitHub-Event", "ping", "X-Hub-Signature-256", "sha256="+hmacHex("hook-s3cret", `{"zen":"hi"}`))
+	c.call(open, "POST /hooks/git", "/hooks/git", push, 401, "X-Hub-Signature-256", "sha256=00")
+	git.err = errors.New("fetch: remote unreachable")
+	c.call(open, "POST /git/sync", "/git/sync", "", 502)
 
 	c.call(open, "GET /metrics", "/metrics", "", 200)
 	c.call(open, "GET /openapi.json", "/openapi.json", "", 200)

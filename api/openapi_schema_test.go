@@ -34,7 +34,7 @@ var wireTypes = []any{
 	wire.Started{}, wire.Action{}, wire.Replicas{}, wire.Reconciled{}, wire.Patched{}, wire.ContainerDeleted{},
 	wire.ContainerHealth{}, wire.ImageHealth{}, wire.Status{}, wire.Autoscale{}, wire.StatusList{},
 	wire.Image{}, wire.ImageList{}, wire.ImageDetail{}, wire.Written{}, wire.Preview{}, wire.ImageDeleted{},
-	wire.Error{}, wire.Issue{}, wire.FileError{},
+	wire.Error{}, wire.Issue{}, wire.FileError{}, wire.GitStatus{}, wire.GitRevision{}, wire.HookAnswer{},
 }
 
 // TestOpenAPISpecSchemaIsTheSpec: components/schemas/Spec is

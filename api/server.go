@@ -58,6 +58,12 @@ type Options struct {
 	StopTimeout time.Duration
 	Logger      *slog.Logger
 	Metrics     *Metrics // nil: no /metrics
+	// Git, when set, is the remote behind the state directory: POST
+	// /git/sync, and its status in GET /status.
+	Git GitSource
+	// WebhookSecret, when set (with Git), opens POST /hooks/git to pushes
+	// signed with it; without it the route does not exist.
+	WebhookSecret string
 }
 
 // Server is the REST API.
@@ -114,6 +120,12 @@ func (s *Server) Handler() http.Handler {
 	if s.opts.Metrics != nil {
 		r.Method(http.MethodGet, "/metrics", s.opts.Metrics.Handler())
 	}
+	if s.opts.Git != nil {
+		r.Mount("/git", s.gitRoutes())
+		if s.opts.WebhookSecret != "" {
+			r.Post(hookPath, s.handle(s.gitHook))
+		}
+	}
 	return r
 }
 
@@ -151,7 +163,8 @@ func limitBody(next http.Handler) http.Handler {
 // with its own requests, /openapi.json included).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		open := r.URL.Path == "/health" || r.Method == http.MethodGet && (r.URL.Path == "/docs" || strings.HasPrefix(r.URL.Path, "/docs/"))
+		open := r.URL.Path == "/health" || r.Method == http.MethodGet && (r.URL.Path == "/docs" || strings.HasPrefix(r.URL.Path, "/docs/")) ||
+			r.URL.Path == hookPath && s.opts.WebhookSecret != "" // its signature is its auth
 		if s.opts.Token == "" || open || checkBearer(r.Header.Get("Authorization"), s.opts.Token) {
 			next.ServeHTTP(w, r)
 			return
@@ -168,6 +181,10 @@ func (s *Server) statuses(w http.ResponseWriter, r *http.Request) error {
 	}
 	if out.Errors == nil {
 		out.Errors = []string{}
+	}
+	if s.opts.Git != nil {
+		g := gitStatusOf(s.opts.Git.Status())
+		out.Git = &g
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

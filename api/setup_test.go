@@ -39,6 +39,11 @@ type envOpt func(*api.Options)
 
 func withToken(tok string) envOpt { return func(o *api.Options) { o.Token = tok } }
 
+// withGit serves the git routes over g, the webhook with secret.
+func withGit(g api.GitSource, secret string) envOpt {
+	return func(o *api.Options) { o.Git, o.WebhookSecret = g, secret }
+}
+
 func newEnv(t *testing.T, opts ...envOpt) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir(), fake: rt.NewFake("web:v1", "api:v1", "nginx:alpine")}

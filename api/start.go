@@ -30,7 +30,7 @@ func (s *Server) startContainer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	since := s.rec.Seq()
-	res, err := s.dir.Put(sp, ifMatch(r))
+	res, err := s.dir.PutContext(noted(r, "start %s (POST /start/container)", sp.Image), sp, ifMatch(r))
 	if err != nil {
 		return err
 	}

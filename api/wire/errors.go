@@ -22,6 +22,9 @@ const (
 	CodeEngineUnavailable Code = "engine_unavailable"  // 500 (400 on a container PATCH or DELETE): the engine cannot be reached
 	CodeImageUnavailable  Code = "image_unavailable"   // 500: the image is not present and could not be pulled
 	CodeNotConverged      Code = "not_converged"       // 500: the passes did not get the image where the call wanted it
+	CodeUpstreamChanged   Code = "upstream_changed"    // 409: the git remote changed the same file meanwhile; nothing was written
+	CodeRecordFailed      Code = "record_failed"       // 503: the write could not be committed and pushed; nothing was written
+	CodeGitUnavailable    Code = "git_unavailable"     // 502: the git remote could not be fetched
 	CodeInternal          Code = "internal"            // 500: anything else
 )
 
@@ -30,7 +33,8 @@ const (
 var Codes = []Code{
 	CodeSpecInvalid, CodeNotFound, CodeNoRoute, CodeMethodNotAllowed, CodePrecondition, CodeConflict, CodeBrokenFile,
 	CodeAmbiguous, CodeEngineRefused, CodeUnauthorized, CodeBodyTooLarge, CodeRootMissing,
-	CodeEngineUnavailable, CodeImageUnavailable, CodeNotConverged, CodeInternal,
+	CodeEngineUnavailable, CodeImageUnavailable, CodeNotConverged, CodeUpstreamChanged, CodeRecordFailed,
+	CodeGitUnavailable, CodeInternal,
 }
 
 // Error is the body of every error answer: the original's detail (a string,

@@ -145,6 +145,8 @@ type Autoscale struct {
 type StatusList struct {
 	Specs  []Status `json:"specs"`
 	Errors []string `json:"errors"`
+	// Git is the remote behind the state directory, with serve --git.
+	Git *GitStatus `json:"git,omitempty"`
 }
 
 // Image is a spec as GET /images lists it: the document, its revision and
@@ -196,4 +198,30 @@ type ImageDeleted struct {
 	Deleted bool   `json:"deleted"`
 	Image   string `json:"image"`
 	Source  string `json:"source"`
+}
+
+// GitStatus is the git remote behind the state directory (serve --git):
+// GET /status's "git", and the answer of POST /git/sync.
+type GitStatus struct {
+	URL       string      `json:"url"` // without credentials
+	Branch    string      `json:"branch"`
+	Path      string      `json:"path,omitempty"`
+	Revision  GitRevision `json:"revision"` // in place; empty before the first
+	LastFetch *time.Time  `json:"last_fetch"`
+	LastError string      `json:"last_error,omitempty"`
+}
+
+// GitRevision is one commit.
+type GitRevision struct {
+	Commit  string     `json:"commit"`
+	Subject string     `json:"subject"`
+	Author  string     `json:"author"`
+	Time    *time.Time `json:"time"`
+}
+
+// HookAnswer is the answer of POST /hooks/git: whether the push is
+// fetched, and why not.
+type HookAnswer struct {
+	Accepted bool   `json:"accepted"`
+	Reason   string `json:"reason,omitempty"`
 }

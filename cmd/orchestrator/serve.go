@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/orchestrator/orchestrator/reconciler/stats"
 	"github.com/orchestrator/orchestrator/spec"
 	"github.com/orchestrator/orchestrator/watcher"
+	"github.com/orchestrator/orchestrator/watcher/gitsync"
 )
 
 // serveFlags are the flags of serve.
@@ -42,6 +44,7 @@ type serveFlags struct {
 	allowEmpty   bool
 	statsLease   time.Duration
 	debugAddr    string
+	git          gitFlags
 	// listener, when set, is served instead of listening on addr: a caller
 	// that holds an open one (the tests) never races another process for a
 	// port that was free a moment before.
@@ -91,8 +94,13 @@ endpoint but GET /health needs "Authorization: Bearer <token>".`,
   orchestrator serve --dir /srv/state --log-format json --parallelism 8 --resync 10s`,
 		Args: cobra.NoArgs,
 		RunE: withCode(exitFailure, func(cmd *cobra.Command, _ []string) error {
-			if err := a.requireDir(); err != nil {
+			if err := f.git.check(cmd.Flags()); err != nil {
 				return err
+			}
+			if f.git.url == "" { // with --git, --dir is the checkout, and has a default
+				if err := a.requireDir(); err != nil {
+					return err
+				}
 			}
 			log, err := newLogger(a.stderr, f.logFormat, f.logLevel)
 			if err != nil {
@@ -128,6 +136,7 @@ endpoint but GET /health needs "Authorization: Bearer <token>".`,
 	fl.DurationVar(&f.statsLease, "stats-lease", 5*time.Minute, "sample an image's stats for this long after its last health request (autoscaled images always); 0 samples every container all the time")
 	fl.StringVar(&f.debugAddr, "debug-addr", "", "`ADDR` to serve Go's /debug/pprof on (off by default; never expose it)")
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "let an empty state directory remove every managed container")
+	f.git.bind(fl)
 	return cmd
 }
 
@@ -149,18 +158,32 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 // serve wires the watcher, the reconciler and the HTTP server, and runs them
 // until ctx ends or one of them fails.
 func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
+	// Where the specs are: DIR, or with --git the state directory of a
+	// checkout that DIR (or a default) holds.
+	metrics := api.NewMetrics()
+	home, stateDir := a.dir, a.dir
+	var repo *gitsync.Repo
+	secret := ""
+	if f.git.url != "" {
+		var err error
+		repo, secret, err = a.gitRepo(f.git, a.dir, gitMetrics{metrics, func() string { return repo.Status().Branch }}, log.With("component", "git"))
+		if err != nil {
+			return err
+		}
+		home, stateDir = filepath.Dir(repo.StateDir()), repo.StateDir()
+	}
 	// Whose containers these are: the explicit --instance (which also
 	// prefixes names), else one derived from the directory. One serve per
 	// directory and per instance on this host.
 	instance, prefix := f.instance, f.instance
 	if !f.instanceSet {
 		var err error
-		if instance, err = defaultInstance(a.dir); err != nil {
+		if instance, err = defaultInstance(home); err != nil {
 			return err
 		}
 		prefix = ""
 	}
-	release, err := lockServe(a.dir, instance)
+	release, err := lockServe(home, instance)
 	if err != nil {
 		return err
 	}
@@ -181,9 +204,8 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 			return fmt.Errorf("docker engine unreachable: %w", err)
 		}
 	}
-	dir := spec.NewDir(a.dir, opts)
-	metrics := api.NewMetrics()
-	w := watcher.New(a.dir, watcher.Options{Logger: log.With("component", "watcher"), Observer: metrics})
+	dir := spec.NewDir(stateDir, opts)
+	w := watcher.New(stateDir, watcher.Options{Logger: log.With("component", "watcher"), Observer: metrics})
 	// The autoscaler's recommendations are runtime state: the reconciler
 	// reads them as targets; nothing is written to the files.
 	autoscaler := autoscale.New(autoscale.Options{Logger: log.With("component", "autoscaler")})
@@ -199,9 +221,12 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	sampler := stats.New(sampled{observed}, r.Desired, stats.Options{
 		HostCPUs: opts.HostCPUs, Parallelism: 128, Lease: f.statsLease, Logger: log.With("component", "sampler"),
 	})
-	server := api.New(dir, r, observed, sampler, api.Options{
-		Token: f.token, WaitTimeout: f.waitTimeout, Logger: log.With("component", "api"), Metrics: metrics,
-	})
+	apiOpts := api.Options{Token: f.token, WaitTimeout: f.waitTimeout, Logger: log.With("component", "api"), Metrics: metrics}
+	if repo != nil {
+		dir.Recorder = repo // every API write is a commit, pushed before the file is written
+		apiOpts.Git, apiOpts.WebhookSecret = gitView{repo}, secret
+	}
+	server := api.New(dir, r, observed, sampler, apiOpts)
 	ln := f.listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", f.addr); err != nil {
@@ -224,11 +249,22 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	srv.RegisterOnShutdown(server.CloseStreams) // a logs follow must not hold the shutdown
-	log.Info("serving", "dir", a.dir, "addr", ln.Addr().String(), "instance", instance, "host_cpus", opts.HostCPUs)
+	log.Info("serving", "dir", stateDir, "addr", ln.Addr().String(), "instance", instance, "host_cpus", opts.HostCPUs, "git", gitsync.Redacted(f.git.url))
 	logOthers(ctx, dockerEngine, instance, log)
 
 	// Each component runs until ctx ends or one fails, which ends the rest.
 	g, ctx := errgroup.WithContext(ctx)
+	if repo != nil {
+		g.Go(func() error { return repo.Run(ctx) })
+		// The first revision is in place before anything reads the
+		// directory; without one (the remote cannot be had) nothing is
+		// pruned, and the next sync brings it.
+		first, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		if _, err := repo.SyncNow(first); err != nil {
+			log.Warn("no revision of the git remote yet: serving without one; containers are left as they are", "err", err)
+		}
+		cancel()
+	}
 	g.Go(func() error { return w.Run(ctx) })
 	g.Go(func() error { return r.Run(ctx, w.Changes()) })
 	g.Go(func() error { return sampler.Run(ctx) })

@@ -8,17 +8,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/orchestrator/orchestrator/watcher/gitsync"
+	"github.com/orchestrator/orchestrator/watcher/gitsync/gitsynctest"
 )
 
 // Each revision of the branch is put in place whole: a directory of its
 // own, and the state symlink swapped to it; a sync that finds nothing new
 // changes nothing.
 func TestSyncPutsEachRevisionInPlace(t *testing.T) {
-	r := newRemote(t, map[string]string{"web.yaml": "image: web:1\nresources: {}\n", "README.md": "docs\n"})
+	r := gitsynctest.NewRemote(t, map[string]string{"web.yaml": "image: web:1\nresources: {}\n", "README.md": "docs\n"})
 	repo := running(t, r)
 	rev := syncNow(t, repo)
 	if rev.Subject != "first" || rev.Author != "Dev <dev@example.com>" {
@@ -37,9 +37,9 @@ func TestSyncPutsEachRevisionInPlace(t *testing.T) {
 	}
 
 	// Two commits in a burst: read once, at the second.
-	r.commit("second", map[string]string{"web.yaml": "image: web:1\nmin_replicas: 2\nresources: {}\n"})
-	r.commit("third", map[string]string{"api.yaml": "image: api:1\nresources: {}\n", "README.md": ""})
-	r.push(false)
+	r.Commit("second", map[string]string{"web.yaml": "image: web:1\nmin_replicas: 2\nresources: {}\n"})
+	r.Commit("third", map[string]string{"api.yaml": "image: api:1\nresources: {}\n", "README.md": ""})
+	r.Push(false)
 	if got := syncNow(t, repo); got.Subject != "third" {
 		t.Errorf("revision = %+v, want third", got)
 	}
@@ -57,7 +57,7 @@ func TestSyncPutsEachRevisionInPlace(t *testing.T) {
 
 // --git-path: only that sub-directory is the state directory.
 func TestSyncOfASubdirectory(t *testing.T) {
-	r := newRemote(t, map[string]string{"deploy/web.yaml": "image: web:1\nresources: {}\n", "src/main.go": "package main\n"})
+	r := gitsynctest.NewRemote(t, map[string]string{"deploy/web.yaml": "image: web:1\nresources: {}\n", "src/main.go": "package main\n"})
 	repo := running(t, r, func(o *gitsync.Options) { o.Path = "deploy" })
 	syncNow(t, repo)
 	if diff := cmp.Diff(map[string]string{"web.yaml": "image: web:1\nresources: {}\n"}, tree(t, repo.StateDir())); diff != "" {
@@ -67,22 +67,15 @@ func TestSyncOfASubdirectory(t *testing.T) {
 
 // A force-push that rewrites history is followed.
 func TestSyncFollowsAForcePush(t *testing.T) {
-	r := newRemote(t, map[string]string{"web.yaml": "image: web:1\nresources: {}\n"})
+	r := gitsynctest.NewRemote(t, map[string]string{"web.yaml": "image: web:1\nresources: {}\n"})
 	repo := running(t, r)
 	syncNow(t, repo)
-	r.commit("to be rewritten", map[string]string{"web.yaml": "image: web:2\nresources: {}\n"})
-	r.push(false)
+	r.Commit("to be rewritten", map[string]string{"web.yaml": "image: web:2\nresources: {}\n"})
+	r.Push(false)
 	syncNow(t, repo)
-	// Rewrite: a new history from the first commit.
-	wt, err := r.work.Worktree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := wt.Reset(&git.ResetOptions{Commit: r.first, Mode: git.HardReset}); err != nil {
-		t.Fatal(err)
-	}
-	r.commit("rewritten", map[string]string{"web.yaml": "image: web:3\nresources: {}\n"})
-	r.push(true)
+	r.Rewrite() // a new history from the first commit
+	r.Commit("rewritten", map[string]string{"web.yaml": "image: web:3\nresources: {}\n"})
+	r.Push(true)
 	if got := syncNow(t, repo); got.Subject != "rewritten" {
 		t.Errorf("after a force-push: %+v", got)
 	}
@@ -94,10 +87,10 @@ func TestSyncFollowsAForcePush(t *testing.T) {
 // An unreachable remote is an error in status; the revision in place
 // stays.
 func TestSyncOfAnUnreachableRemote(t *testing.T) {
-	r := newRemote(t, map[string]string{"web.yaml": "image: web:1\nresources: {}\n"})
+	r := gitsynctest.NewRemote(t, map[string]string{"web.yaml": "image: web:1\nresources: {}\n"})
 	repo := running(t, r)
 	syncNow(t, repo)
-	if err := os.RemoveAll(r.url[len("file://"):]); err != nil {
+	if err := os.RemoveAll(r.Path()); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -113,7 +106,7 @@ func TestSyncOfAnUnreachableRemote(t *testing.T) {
 	}
 
 	// A remote that is not there at all: no revision, a clear error.
-	none := running(t, &remote{t: t, url: "file://" + filepath.Join(t.TempDir(), "nothing.git")})
+	none := running(t, &gitsynctest.Remote{URL: "file://" + filepath.Join(t.TempDir(), "nothing.git")})
 	if _, err := none.SyncNow(ctx); err == nil {
 		t.Errorf("sync of no repository: no error")
 	}
@@ -124,7 +117,7 @@ func TestSyncOfAnUnreachableRemote(t *testing.T) {
 
 // A restarted Repo finds the revision in place and puts nothing anew.
 func TestSyncAfterARestart(t *testing.T) {
-	r := newRemote(t, map[string]string{"web.yaml": "image: web:1\nresources: {}\n"})
+	r := gitsynctest.NewRemote(t, map[string]string{"web.yaml": "image: web:1\nresources: {}\n"})
 	dir := t.TempDir()
 	first, stop := start(t, r, func(o *gitsync.Options) { o.Dir = dir })
 	syncNow(t, first)
