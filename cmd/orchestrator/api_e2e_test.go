@@ -29,6 +29,13 @@ func call(t *testing.T, s *server, method, path, body string) (int, map[string]a
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	return callReq(t, req)
+}
+
+// callReq sends req and decodes the JSON answer.
+func callReq(t *testing.T, req *http.Request) (int, map[string]any) {
+	t.Helper()
+	method, path := req.Method, req.URL.Path
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
