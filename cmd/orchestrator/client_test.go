@@ -290,3 +290,9 @@ func TestWrongServerURL(t *testing.T) {
 		t.Errorf("get from a server that is not an orchestrator = %+v", got)
 	}
 }
+
+// sync of a server that serves no git remote says so.
+func TestSyncNeedsAGitServer(t *testing.T) {
+	s := startAPI(t, "")
+	checkResult(t, result{1, "", "error: the orchestrator at " + s.url + " serves no git remote (start it with serve --git URL)\n"}, s.orch(t, "sync"))
+}

@@ -120,6 +120,17 @@ func TestServeFromGit(t *testing.T) {
 	}
 	waitFor(t, inst, image, 30*time.Second, "1 running: the upstream commit is in force", exactly(1))
 
+	// The CLI's sync and status name the revision in place.
+	server := "http://" + s.addr
+	got := orch(t, "sync", "--server", server)
+	want := "git: " + remote.URL + " main at " + upstream.String()[:12] + " \"app to 1 replica, by hand\" by Dev <dev@example.com>, fetched "
+	if got.Code != 0 || !strings.HasPrefix(got.Stdout, want) {
+		t.Errorf("orchestrator sync = %+v, want %q...", got, want)
+	}
+	if got := orch(t, "status", "--server", server); got.Code != 0 || !strings.HasPrefix(got.Stdout, want) {
+		t.Errorf("orchestrator status = %+v, want the git line first", got)
+	}
+
 	// A force-push rewrites the history: followed.
 	remote.Rewrite()
 	remote.Commit("rewritten: app to 2 replicas", map[string]string{"deploy/app.yaml": specText(image, "min_replicas: 2", "max_replicas: 3")})

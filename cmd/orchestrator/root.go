@@ -164,6 +164,7 @@ func (a *app) newRootCmd() *cobra.Command {
 		a.newStatusCmd(),
 		a.newLogsCmd(),
 		a.newDownCmd(),
+		a.newSyncCmd(),
 	)
 	return root
 }

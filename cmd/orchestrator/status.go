@@ -75,12 +75,16 @@ be reached.`,
 			}
 			if output == outJSON {
 				var v any = struct {
-					Specs []wire.Status `json:"specs"`
-				}{specs}
+					Specs []wire.Status   `json:"specs"`
+					Git   *wire.GitStatus `json:"git,omitempty"`
+				}{specs, body.Git}
 				if len(args) == 1 {
 					v = specs[0]
 				}
 				return writeIndented(a.stdout, v)
+			}
+			if body.Git != nil && len(args) == 0 {
+				writeGitStatus(a.stdout, *body.Git) // the revision the specs are at
 			}
 			if len(specs) == 0 {
 				fmt.Fprintf(a.stderr, "no specs on %s\n", a.server)
