@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -21,6 +22,9 @@ type GitSource interface {
 	// SyncNow fetches and puts the branch's head in place, and returns the
 	// status after it.
 	SyncNow(ctx context.Context) (GitStatus, error)
+	// LastChange is the commit that last changed a file of the state
+	// directory (slash-separated), when known.
+	LastChange(file string) (GitStatus, bool)
 }
 
 // GitStatus is what the API shows of the remote.
@@ -71,4 +75,20 @@ func gitStatusOf(st GitStatus) wire.GitStatus {
 // through which call, and the client's address, for the write's commit.
 func noted(r *http.Request, format string, args ...any) context.Context {
 	return spec.WithNote(r.Context(), spec.Note{Why: fmt.Sprintf(format, args...), Who: r.RemoteAddr})
+}
+
+// withGitRevision is st with the commit that last changed its file.
+func (s *Server) withGitRevision(st wire.Status) wire.Status {
+	if s.opts.Git == nil {
+		return st
+	}
+	file := st.Source
+	if i := strings.LastIndexByte(file, ':'); i > 0 {
+		file = file[:i]
+	}
+	if c, ok := s.opts.Git.LastChange(file); ok {
+		rev := gitStatusOf(c).Revision
+		st.GitRevision = &rev
+	}
+	return st
 }

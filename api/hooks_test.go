@@ -37,6 +37,10 @@ func (g *fakeGit) SyncNow(context.Context) (api.GitStatus, error) {
 	return g.Status(), g.err
 }
 
+func (g *fakeGit) LastChange(file string) (api.GitStatus, bool) {
+	return api.GitStatus{Commit: "4f1c2d3e", Subject: "changed " + file, Author: "Dev <dev@example.com>"}, true
+}
+
 func (g *fakeGit) count() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -121,7 +121,7 @@ func (s *Server) getImage(w http.ResponseWriter, r *http.Request, image string) 
 	}
 	out := wire.ImageDetail{Image: imageOf(e)} // no status before the first pass over the spec
 	if st, ok := s.status(image); ok {
-		ws := statusOf(st)
+		ws := s.withGitRevision(statusOf(st))
 		out.Status = &ws
 	}
 	setETag(w, e.Revision)

@@ -298,3 +298,4 @@ type oaTestGit struct{}
 func (oaTestGit) Status() GitStatus                          { return GitStatus{Branch: "main"} }
 func (oaTestGit) Sync()                                      {}
 func (oaTestGit) SyncNow(context.Context) (GitStatus, error) { return GitStatus{Branch: "main"}, nil }
+func (oaTestGit) LastChange(string) (GitStatus, bool)        { return GitStatus{}, false }

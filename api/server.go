@@ -177,7 +177,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 func (s *Server) statuses(w http.ResponseWriter, r *http.Request) error {
 	out := wire.StatusList{Specs: []wire.Status{}, Errors: s.rec.Errors()}
 	for _, st := range s.rec.Statuses() {
-		out.Specs = append(out.Specs, statusOf(st))
+		out.Specs = append(out.Specs, s.withGitRevision(statusOf(st)))
 	}
 	if out.Errors == nil {
 		out.Errors = []string{}

@@ -130,6 +130,9 @@ type Status struct {
 	// Autoscale is the autoscaler's view of an autoscaled spec; absent
 	// otherwise.
 	Autoscale *Autoscale `json:"autoscale,omitempty"`
+	// GitRevision is the commit that last changed the spec's file, with
+	// serve --git.
+	GitRevision *GitRevision `json:"git_revision,omitempty"`
 }
 
 // Autoscale is the autoscaler's part of a spec's status.

@@ -10,16 +10,21 @@ import (
 
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/client"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
 
-// reactionSpec is the reaction scenario's spec at min replicas. Room to
-// scale (max 2) with the autoscaler off: the count is min, and an edit
-// changes exactly one line.
-func reactionSpec(replicas int) string {
+// reactionSpec is the reaction scenario's spec at min replicas.
+func reactionSpec(replicas int) string { return scaleSpec(reactionImage, replicas) }
+
+// scaleSpec is a spec of image at min replicas, with room to scale (max 2)
+// and the autoscaler off: the count is min, and an edit changes exactly
+// one line. The git scenarios edit the same spec, so that their numbers
+// compare with the reaction's.
+func scaleSpec(image string, replicas int) string {
 	return fmt.Sprintf("image: %s\nmin_replicas: %d\nmax_replicas: 2\nenv: {PORT: \"8080\"}\nports: {\"8080/tcp\": 0}\nresources: {cpu: 100m, memory: 32m}\nautoscale: {enabled: false}\n",
-		reactionImage, replicas)
+		image, replicas)
 }
 
 // reactionFile is the reaction spec's file in the state dir.
@@ -38,12 +43,18 @@ type reactionEvents struct {
 }
 
 func watchReaction(ctx context.Context, b *bench) reactionEvents {
+	return watchEvents(ctx, b.cli, b.run, reactionImage)
+}
+
+// watchEvents follows the engine's events about instance's containers of
+// image (the git scenarios' serves have instances of their own).
+func watchEvents(ctx context.Context, cli *client.Client, instance, image string) reactionEvents {
 	f := filters.NewArgs(
 		filters.Arg("type", string(events.ContainerEventType)),
-		filters.Arg("label", engine.LabelInstance+"="+b.run),
-		filters.Arg("label", engine.LabelImage+"="+reactionImage),
+		filters.Arg("label", engine.LabelInstance+"="+instance),
+		filters.Arg("label", engine.LabelImage+"="+image),
 	)
-	msgs, errs := b.cli.Events(ctx, events.ListOptions{Filters: f})
+	msgs, errs := cli.Events(ctx, events.ListOptions{Filters: f})
 	return reactionEvents{msgs: msgs, errs: errs}
 }
 

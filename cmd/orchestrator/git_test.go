@@ -139,8 +139,18 @@ func TestServeFromGit(t *testing.T) {
 		t.Fatalf("sync after a force-push = %d", code)
 	}
 	waitFor(t, inst, image, 30*time.Second, "2 running after the force-push", exactly(2))
-	if code, body := call(t, s, "GET", "/status", ""); code != 200 || body["git"].(map[string]any)["revision"].(map[string]any)["subject"] != "rewritten: app to 2 replicas" {
+	code, body = call(t, s, "GET", "/status", "")
+	if code != 200 || body["git"].(map[string]any)["revision"].(map[string]any)["subject"] != "rewritten: app to 2 replicas" {
 		t.Errorf("GET /status's git = %v", body["git"])
+	}
+	// Each spec names the commit that last changed its file.
+	for _, sp := range body["specs"].([]any) {
+		st := sp.(map[string]any)
+		rev, _ := st["git_revision"].(map[string]any)
+		want := map[string]string{image: "rewritten: app to 2 replicas", keepImage: "first"}[st["image"].(string)]
+		if rev == nil || rev["subject"] != want {
+			t.Errorf("%s's git_revision = %v, want %q", st["image"], rev, want)
+		}
 	}
 }
 

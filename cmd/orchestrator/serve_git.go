@@ -136,6 +136,11 @@ func (g gitView) SyncNow(ctx context.Context) (api.GitStatus, error) {
 	return apiGitStatus(g.Repo.Status()), err
 }
 
+func (g gitView) LastChange(file string) (api.GitStatus, bool) {
+	rev, ok := g.Repo.LastChange(file)
+	return api.GitStatus{Commit: rev.Commit, Subject: rev.Subject, Author: rev.Author, Time: rev.Time}, ok
+}
+
 func apiGitStatus(st gitsync.Status) api.GitStatus {
 	return api.GitStatus{URL: st.URL, Branch: st.Branch, Path: st.Path, Commit: st.Revision.Commit, Subject: st.Revision.Subject,
 		Author: st.Revision.Author, Time: st.Revision.Time, LastFetch: st.LastFetch, LastError: st.LastError}

@@ -78,11 +78,12 @@ type Repo struct {
 	log  *slog.Logger
 	wake chan struct{}
 
-	mu     sync.Mutex // one git operation at a time: a sync or a record
-	repo   *git.Repository
-	branch string        // resolved: Options.Branch or the remote's HEAD
-	head   plumbing.Hash // the revision in place
-	rev    string        // its directory under revs/
+	mu      sync.Mutex // one git operation at a time: a sync or a record
+	repo    *git.Repository
+	branch  string        // resolved: Options.Branch or the remote's HEAD
+	head    plumbing.Hash // the revision in place
+	rev     string        // its directory under revs/
+	history lastChanges   // of head, made on first use
 
 	smu      sync.Mutex
 	status   Status

@@ -129,3 +129,28 @@ func TestSyncAfterARestart(t *testing.T) {
 		t.Errorf("a restart put the same revision in place anew: %s -> %s", link, after)
 	}
 }
+
+// Each file's last change is known, as of the revision in place.
+func TestLastChange(t *testing.T) {
+	r := gitsynctest.NewRemote(t, map[string]string{"deploy/web.yaml": "a\n", "deploy/api.yaml": "a\n", "src/x.go": "a\n"})
+	r.Commit("api changed", map[string]string{"deploy/api.yaml": "b\n"})
+	r.Commit("code changed", map[string]string{"src/x.go": "b\n"})
+	r.Push(false)
+	repo := running(t, r, func(o *gitsync.Options) { o.Path = "deploy" })
+	syncNow(t, repo)
+	for file, want := range map[string]string{"web.yaml": "first", "api.yaml": "api changed"} {
+		rev, ok := repo.LastChange(file)
+		if !ok || rev.Subject != want {
+			t.Errorf("last change of %s = %+v %v, want %q", file, rev, ok, want)
+		}
+	}
+	if _, ok := repo.LastChange("x.go"); ok {
+		t.Errorf("a file outside the path has a last change")
+	}
+	r.Commit("web changed", map[string]string{"deploy/web.yaml": "c\n"})
+	r.Push(false)
+	syncNow(t, repo)
+	if rev, _ := repo.LastChange("web.yaml"); rev.Subject != "web changed" {
+		t.Errorf("after a new revision, web.yaml's last change = %+v", rev)
+	}
+}

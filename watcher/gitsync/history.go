@@ -1,0 +1,82 @@
+package gitsync
+
+import (
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// historyDepth bounds the walk that finds each file's last change: a file
+// older than this many commits shows no revision.
+const historyDepth = 500
+
+// lastChanges is, for one head, the commit that last changed each file
+// (by its name below Path).
+type lastChanges struct {
+	head  plumbing.Hash
+	files map[string]Revision
+}
+
+// LastChange is the revision that last changed file (slash-separated,
+// relative to the state directory), as of the revision in place; false
+// when it is not known (older than the walk, or no revision in place).
+// The walk is made once per revision, on first use.
+func (r *Repo) LastChange(file string) (Revision, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.repo == nil || r.head.IsZero() {
+		return Revision{}, false
+	}
+	if r.history.head != r.head {
+		r.history = lastChanges{head: r.head, files: r.walkHistory()}
+	}
+	rev, ok := r.history.files[file]
+	return rev, ok
+}
+
+// walkHistory attributes each file below Path to the newest commit of the
+// first-parent history that changed it.
+func (r *Repo) walkHistory() map[string]Revision {
+	out := map[string]Revision{}
+	prefix := ""
+	if r.opts.Path != "" {
+		prefix = strings.TrimSuffix(r.opts.Path, "/") + "/"
+	}
+	c, err := r.repo.CommitObject(r.head)
+	for n := 0; err == nil && n < historyDepth; n++ {
+		tree, terr := c.Tree()
+		if terr != nil {
+			break
+		}
+		var parentTree *object.Tree
+		parent, perr := c.Parent(0)
+		if perr == nil {
+			parentTree, _ = parent.Tree()
+		}
+		changes, derr := object.DiffTree(parentTree, tree)
+		if derr != nil {
+			break
+		}
+		for _, ch := range changes {
+			name := ch.To.Name
+			if name == "" {
+				name = ch.From.Name
+			}
+			rel, ok := strings.CutPrefix(name, prefix)
+			if !ok {
+				continue
+			}
+			if _, seen := out[rel]; !seen {
+				out[rel] = revisionOf(c)
+			}
+		}
+		if errors.Is(perr, object.ErrParentNotFound) || errors.Is(perr, io.EOF) || perr != nil {
+			break
+		}
+		c, err = parent, nil
+	}
+	return out
+}
