@@ -50,6 +50,9 @@ type bench struct {
 	changeSmall   int           // spec files for the change cost, then...
 	changeLarge   int           // ...this many
 	changes       []change      // the changes whose cost is counted at each size
+	gitEdits      int           // pushes announced by a webhook in the git scenarios
+	gitPollEdits  int           // pushes found by polling
+	gitCalls      int           // API scale calls on each serve, with git and without
 
 	run      string // instance label of serve: bench-<pid>
 	tmp, dir string // temp root; the watched state dir
@@ -60,6 +63,12 @@ type bench struct {
 	logPath  string   // serve's log, for a human when something fails
 	tags     []string // image tags this run made, removed at the end
 	rows     []Row
+
+	bin       string   // the orchestrator built for the run
+	serveArgs []string // -serve-args, for every serve of the run
+	// onCleanup stops what scenarios started for themselves (the git
+	// scenarios' serves), first of all in the cleanup.
+	onCleanup []func()
 }
 
 func (b *bench) add(r Row) { b.rows = append(b.rows, r) }
@@ -77,7 +86,7 @@ func main() {
 
 func run() error {
 	b := &bench{}
-	quick := flag.Bool("quick", false, "small sizes, under a minute: n=10, reps=1, SDK loop 8 at a time, api with 20 containers for 1 s, 10 edits, idle 10 specs for 3 s, change cost of −1 container at 50 and 250 files")
+	quick := flag.Bool("quick", false, "small sizes, under two minutes: n=10, reps=1, SDK loop 8 at a time, api with 20 containers for 1 s, 10 edits, idle 10 specs for 3 s, change cost of −1 container at 50 and 250 files, git 10 webhook pushes, 4 polled pushes, 6 API calls")
 	out := flag.String("o", "", "also write the table as JSON to `FILE`")
 	flag.IntVar(&b.n, "n", 50, "replicas for the convergence scenario")
 	flag.IntVar(&b.reps, "reps", 3, "repetitions of the convergence and API scenarios")
@@ -88,8 +97,11 @@ func run() error {
 	flag.IntVar(&b.idleSpecs, "idle-specs", 200, "specs of 2 containers in the idle scenario")
 	flag.DurationVar(&b.idleDur, "idle-duration", 60*time.Second, "idle time measured, as 3 windows")
 	flag.IntVar(&b.reps400, "reps-idle-api", 2, "repetitions of GET /containers on the idle setup")
+	flag.IntVar(&b.gitEdits, "git-edits", 40, "pushes announced by a webhook in the git scenarios (rounded up to even: the spec ends where it began)")
+	flag.IntVar(&b.gitPollEdits, "git-poll-edits", 12, "pushes found by polling every 1 s in the git scenarios")
+	flag.IntVar(&b.gitCalls, "git-calls", 20, "API scale calls on serve --git and as many without git")
 	flag.IntVar(&b.changeLarge, "change-files", 1000, "spec files for the second change cost (the first is with the idle specs alone)")
-	only := flag.String("only", "converge,api,reaction,idle", "the scenarios to run, of `LIST` converge,api,reaction,idle (idle includes GET /containers at 400 and the change cost)")
+	only := flag.String("only", "converge,api,reaction,git,idle", "the scenarios to run, of `LIST` converge,api,reaction,git,idle (idle includes GET /containers at 400 and the change cost)")
 	serveArgs := flag.String("serve-args", "", "extra `FLAGS` for serve, e.g. \"--parallelism 8\"")
 	flag.Parse()
 	b.loopPars, b.changeSmall = []int{8, 16}, b.idleSpecs
@@ -98,7 +110,13 @@ func run() error {
 		b.n, b.reps, b.apiN, b.apiDur, b.apiDur400, b.loopPars = 10, 1, 20, time.Second, time.Second, []int{8}
 		b.edits, b.idleSpecs, b.idleDur, b.reps400 = 10, 10, 3*time.Second, 1
 		b.changeSmall, b.changeLarge, b.changes = 50, 250, []change{{2, 1}}
+		b.gitEdits, b.gitPollEdits, b.gitCalls = 10, 4, 6
 	}
+	if b.gitEdits < 1 || b.gitPollEdits < 1 || b.gitCalls < 1 {
+		return fmt.Errorf("-git-edits, -git-poll-edits and -git-calls must be at least 1")
+	}
+	b.gitEdits += b.gitEdits % 2
+	b.serveArgs = strings.Fields(*serveArgs)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
@@ -136,8 +154,7 @@ func run() error {
 	if err := b.tag(ctx, reactionImage); err != nil {
 		return err
 	}
-	bin, err := buildOrchestrator(ctx, b.tmp)
-	if err != nil {
+	if b.bin, err = buildOrchestrator(ctx, b.tmp); err != nil {
 		return err
 	}
 	// keep.yaml keeps the dir from ever being empty; max 1, since an
@@ -154,7 +171,7 @@ func run() error {
 		return err
 	}
 	b.logPath = filepath.Join(os.TempDir(), b.run+"-serve.log")
-	if b.srv, err = startServe(ctx, bin, b.dir, b.run, "unix://"+b.px.sock, b.logPath, strings.Fields(*serveArgs)); err != nil {
+	if b.srv, err = startServe(ctx, b.bin, b.dir, b.run, "unix://"+b.px.sock, b.logPath, b.serveArgs); err != nil {
 		return err
 	}
 	slog.Info("serve is up", "addr", b.srv.addr, "instance", b.run, "log", b.logPath)
@@ -165,7 +182,7 @@ func run() error {
 	scenarios := []struct {
 		name string
 		run  func(context.Context, *bench) error
-	}{{"converge", runConverge}, {"api", runAPI}, {"reaction", runReaction}, {"idle", runIdleAll}}
+	}{{"converge", runConverge}, {"api", runAPI}, {"reaction", runReaction}, {"git", runGit}, {"idle", runIdleAll}}
 	for _, s := range scenarios {
 		if !want[s.name] {
 			continue
@@ -201,9 +218,12 @@ func runIdleAll(ctx context.Context, b *bench) error {
 	return runChangeCost(ctx, b)
 }
 
-// cleanup stops serve and removes every container and tag of this run,
+// cleanup stops the serves and removes every container and tag of this run,
 // with a fresh context: the run's own may be cancelled by a signal.
 func (b *bench) cleanup() {
+	for _, stop := range b.onCleanup {
+		stop()
+	}
 	b.srv.stop()
 	b.px.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -56,3 +56,13 @@ func ratio(a, b float64) float64 {
 	}
 	return a / b
 }
+
+// verdict says whether got meets a target of at most limit, for a row's
+// note: "met", or "NOT met" in capitals, so that a miss shows in a wide
+// table. A NaN (nothing measured) meets nothing.
+func verdict(got, limit float64) string {
+	if got <= limit {
+		return "met"
+	}
+	return "NOT met"
+}

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 	"github.com/orchestrator/orchestrator/watcher/gitsync/gitsynctest"
 )
@@ -197,6 +200,69 @@ func TestServeFromGitKill9WhileSyncing(t *testing.T) {
 	for _, c := range atKill {
 		if !names[c.Name] {
 			t.Errorf("%s, made before the kill, was not adopted", c.Name)
+		}
+	}
+}
+
+// Without a remote, --git-commit makes each API write a commit of the work
+// tree that holds --dir.
+func TestServeGitCommit(t *testing.T) {
+	image := rt.BuildTestImage(t, keepImage)
+	inst := newInstance(t)
+	root := t.TempDir()
+	repo, err := git.PlainInitWithOptions(root, &git.PlainInitOptions{InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName("main")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "state")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "keep.yaml", specText(keepImage))
+	writeFile(t, dir, "app.yaml", specText(image, "min_replicas: 1", "max_replicas: 2"))
+	wt, _ := repo.Worktree()
+	if err := wt.AddGlob("state/*.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wt.Commit("first", &git.CommitOptions{Author: &object.Signature{Name: "Dev", Email: "dev@example.com", When: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, dir, inst, func(f *serveFlags) { f.git = gitFlags{commit: true, author: "Orch Test <orch@example.com>"} })
+	waitHealth(t, s)
+	if code, body := call(t, s, "POST", "/images/"+image+"/scale", `{"min_replicas": 2, "max_replicas": 2}`); code != 200 {
+		t.Fatalf("scale = %d %v", code, body)
+	}
+	head, err := repo.Head()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := repo.CommitObject(head.Hash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(c.Message, "scale "+image+" to min 2 max 2 (POST /images/") || c.Author.Name != "Orch Test" {
+		t.Errorf("HEAD after a scale: %q by %s", c.Message, c.Author.Name)
+	}
+	if st, err := wt.Status(); err != nil || !st.IsClean() {
+		t.Errorf("the work tree after a write: %v\n%s", err, st)
+	}
+}
+
+// The git flags need --git (--git-author also goes with --git-commit).
+func TestServeGitFlagsNeedGit(t *testing.T) {
+	inTempDir(t)
+	mkdir(t, "state")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--dir", "state", "--git-branch", "main"}, "error: --git-branch needs --git URL\n"},
+		{[]string{"serve", "--dir", "state", "--webhook-secret-file", "x"}, "error: --webhook-secret-file needs --git URL\n"},
+		{[]string{"serve", "--git", "file:///nowhere", "--git-commit"}, "error: --git-commit is for a --dir without a remote; with --git every write is committed and pushed\n"},
+	} {
+		got := orch(t, tc.args...)
+		if got.Code != 2 || !strings.HasPrefix(got.Stderr, tc.want) {
+			t.Errorf("%v = %+v, want usage error %q", tc.args, got, tc.want)
 		}
 	}
 }

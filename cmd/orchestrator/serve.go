@@ -205,6 +205,11 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		}
 	}
 	dir := spec.NewDir(stateDir, opts)
+	if f.git.commit {
+		if dir.Recorder, err = localRecorder(f.git, stateDir); err != nil {
+			return err
+		}
+	}
 	w := watcher.New(stateDir, watcher.Options{Logger: log.With("component", "watcher"), Observer: metrics})
 	// The autoscaler's recommendations are runtime state: the reconciler
 	// reads them as targets; nothing is written to the files.

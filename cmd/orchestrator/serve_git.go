@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/orchestrator/orchestrator/api"
+	"github.com/orchestrator/orchestrator/spec"
 	"github.com/orchestrator/orchestrator/watcher/gitsync"
 )
 
@@ -29,6 +30,7 @@ type gitFlags struct {
 	author, pushBranch       string
 	tokenFile, sshKey, hosts string
 	secretFile               string
+	commit                   bool // --git-commit: no remote, commit to the work tree of --dir
 }
 
 func (g *gitFlags) bind(fl *pflag.FlagSet) {
@@ -42,19 +44,33 @@ func (g *gitFlags) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&g.sshKey, "git-ssh-key", "", "`FILE` of a private key for an ssh remote")
 	fl.StringVar(&g.hosts, "git-known-hosts", "", "`FILE` of known hosts for an ssh remote (default ~/.ssh/known_hosts)")
 	fl.StringVar(&g.secretFile, "webhook-secret-file", "", "`FILE` holding the secret of push webhooks (POST /hooks/git; without it, no such route)")
+	fl.BoolVar(&g.commit, "git-commit", false, "without --git: commit every API write to the git work tree that holds --dir (git log is the audit trail)")
 }
 
-// check refuses git flags without --git.
+// check refuses git flags without --git (--git-author goes with
+// --git-commit too).
 func (g gitFlags) check(fl *pflag.FlagSet) error {
 	if g.url != "" {
+		if g.commit {
+			return usagef("--git-commit is for a --dir without a remote; with --git every write is committed and pushed")
+		}
 		return nil
 	}
 	for _, name := range []string{"git-branch", "git-path", "git-interval", "git-author", "git-push-branch", "git-token-file", "git-ssh-key", "git-known-hosts", "webhook-secret-file"} {
-		if fl.Changed(name) {
+		if fl.Changed(name) && !(name == "git-author" && g.commit) {
 			return usagef("--%s needs --git URL", name)
 		}
 	}
 	return nil
+}
+
+// localRecorder is --git-commit's: the work tree that holds dir.
+func localRecorder(g gitFlags, dir string) (spec.Recorder, error) {
+	author, err := parseAuthor(g.author)
+	if err != nil {
+		return nil, err
+	}
+	return gitsync.OpenLocal(dir, author)
 }
 
 // gitRepo is the Repo of --git in dir (a default when dir is ""), and the

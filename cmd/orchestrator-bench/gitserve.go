@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// gitSpecFile is the one spec file of a git scenario's remote.
+const gitSpecFile = "bench.yaml"
+
+// gitServe is a `serve --git` of a git scenario's own: its instance
+// (bench-<pid>-git-<mode>, which the run's cleanup removes), a remote and
+// a checkout in the run's temp dir, a counting proxy, and one spec of a
+// tag of its own. It lives for its scenarios only, so that no other
+// scenario shares the engine with it.
+type gitServe struct {
+	mode     string // "webhook" or "poll"
+	instance string
+	image    string
+	replicas int    // the spec's min_replicas now: the edits flip it
+	secret   string // of the webhooks; "" when it polls
+	remote   *gitRemote
+	srv      *server
+	px       *proxy
+	logPath  string
+}
+
+// startGitServe makes the remote (its spec at 1 replica), starts serve on
+// it with args (--git-interval and the like), and waits until the spec's
+// container runs and serve is quiet, min-ready pass included, as the
+// reaction scenario's setup does. webhook adds a secret file and
+// --webhook-secret-file.
+func startGitServe(ctx context.Context, b *bench, mode string, webhook bool, args ...string) (*gitServe, error) {
+	root := filepath.Join(b.tmp, "git-"+mode) // removed with b.tmp
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("git %s: %w", mode, err)
+	}
+	g := &gitServe{mode: mode, instance: b.run + "-git-" + mode, image: "orchestrator-bench:git-" + mode, replicas: 1,
+		logPath: filepath.Join(os.TempDir(), b.run+"-git-"+mode+"-serve.log")}
+	if err := b.tag(ctx, g.image); err != nil {
+		return nil, err
+	}
+	var err error
+	if g.remote, err = newGitRemote(root, map[string]string{gitSpecFile: scaleSpec(g.image, g.replicas)}); err != nil {
+		return nil, fmt.Errorf("git %s: %w", mode, err)
+	}
+	args = append([]string{"--git", g.remote.url, "--git-branch", gitBranch}, args...)
+	if webhook {
+		g.secret = rand.Text()
+		file := filepath.Join(root, "webhook-secret")
+		if err := os.WriteFile(file, []byte(g.secret+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("git %s: secret: %w", mode, err)
+		}
+		args = append(args, "--webhook-secret-file", file)
+	}
+	if g.px, err = startProxy(filepath.Join(root, "engine.sock"), engineSocket()); err != nil {
+		return nil, err
+	}
+	// Stopped by the run's cleanup too (a failure, Ctrl-C), before the
+	// containers are removed, so that it cannot heal them.
+	b.onCleanup = append(b.onCleanup, g.stop)
+	checkout := filepath.Join(root, "checkout")
+	if g.srv, err = startServe(ctx, b.bin, checkout, g.instance, "unix://"+g.px.sock, g.logPath, append(args, b.serveArgs...)); err != nil {
+		return nil, fmt.Errorf("git %s: %w", mode, err)
+	}
+	slog.Info("serve --git is up", "mode", mode, "addr", g.srv.addr, "instance", g.instance, "remote", g.remote.url, "log", g.logPath)
+	if _, err := waitRunning(ctx, b.cli, g.instance, g.image, g.replicas, 2*time.Minute); err != nil {
+		return nil, fmt.Errorf("git %s: first revision: %w (log %s)", mode, err, g.logPath)
+	}
+	if _, err := g.px.waitQuiet(ctx, 300*time.Millisecond, serveMinReady+time.Second, 30*time.Second); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// stop stops serve, then its proxy; the cleanup may call it again.
+func (g *gitServe) stop() {
+	g.srv.stop()
+	g.px.close()
+}
+
+// finish stops serve and removes its containers, so that the scenarios
+// after it have the engine to themselves.
+func (g *gitServe) finish(ctx context.Context, b *bench) error {
+	g.stop()
+	n, err := removeInstances(ctx, b.cli, func(inst string) bool { return inst == g.instance })
+	if err != nil {
+		return fmt.Errorf("git %s: remove containers: %w", g.mode, err)
+	}
+	slog.Info("serve --git stopped", "mode", g.mode, "removed", n)
+	return nil
+}
