@@ -24,6 +24,7 @@ type gitServe struct {
 	image    string
 	replicas int    // the spec's min_replicas now: the edits flip it
 	secret   string // of the webhooks; "" when it polls
+	checkout string // --dir: the clone, the revisions and the state link
 	remote   *gitRemote
 	srv      *server
 	px       *proxy
@@ -64,8 +65,8 @@ func startGitServe(ctx context.Context, b *bench, mode string, webhook bool, arg
 	// Stopped by the run's cleanup too (a failure, Ctrl-C), before the
 	// containers are removed, so that it cannot heal them.
 	b.onCleanup = append(b.onCleanup, g.stop)
-	checkout := filepath.Join(root, "checkout")
-	if g.srv, err = startServe(ctx, b.bin, checkout, g.instance, "unix://"+g.px.sock, g.logPath, append(args, b.serveArgs...)); err != nil {
+	g.checkout = filepath.Join(root, "checkout")
+	if g.srv, err = startServe(ctx, b.bin, g.checkout, g.instance, "unix://"+g.px.sock, g.logPath, append(args, b.serveArgs...)); err != nil {
 		return nil, fmt.Errorf("git %s: %w", mode, err)
 	}
 	slog.Info("serve --git is up", "mode", mode, "addr", g.srv.addr, "instance", g.instance, "remote", g.remote.url, "log", g.logPath)

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +53,7 @@ func TestServeFromGit(t *testing.T) {
 	image := rt.BuildTestImage(t, keepImage)
 	inst := newInstance(t)
 	remote := gitsynctest.NewRemote(t, map[string]string{
-		"deploy/app.yaml":  specText(image, "min_replicas: 1", "max_replicas: 3"),
+		"deploy/app.yaml":  specText(image, "min_replicas: 1", "max_replicas: 1"),
 		"deploy/keep.yaml": specText(keepImage),
 		"README.md":        "not a spec\n",
 	})
@@ -64,7 +66,7 @@ func TestServeFromGit(t *testing.T) {
 	waitFor(t, inst, image, 60*time.Second, "1 running from the first revision", exactly(1))
 
 	// A push, and the webhook: the containers follow.
-	remote.Commit("app to 2 replicas", map[string]string{"deploy/app.yaml": specText(image, "min_replicas: 2", "max_replicas: 3")})
+	remote.Commit("app to 2 replicas", map[string]string{"deploy/app.yaml": specText(image, "min_replicas: 2", "max_replicas: 2")})
 	remote.Push(false)
 	req, _ := http.NewRequest("POST", "http://"+s.addr+"/hooks/git", strings.NewReader(`{"ref":"refs/heads/main"}`))
 	req.Header.Set("X-Hub-Signature-256", "sha256=00")
@@ -97,7 +99,7 @@ func TestServeFromGit(t *testing.T) {
 	remote.Pull()
 	remote.Commit("a new spec", map[string]string{"deploy/other.yaml": "# nothing yet\n"})
 	remote.Push(false)
-	code, body = call(t, s, "POST", "/images/"+image+"/scale", `{"min_replicas": 2, "max_replicas": 3}`)
+	code, body = call(t, s, "POST", "/images/"+image+"/scale", `{"min_replicas": 2, "max_replicas": 2}`)
 	if code != 200 {
 		t.Fatalf("scale racing a commit to another file = %d %v", code, body)
 	}
@@ -109,7 +111,7 @@ func TestServeFromGit(t *testing.T) {
 
 	// An upstream commit to the same file: 409, and nothing lost.
 	remote.Pull()
-	upstream := remote.Commit("app to 1 replica, by hand", map[string]string{"deploy/app.yaml": specText(image, "min_replicas: 1", "max_replicas: 3")})
+	upstream := remote.Commit("app to 1 replica, by hand", map[string]string{"deploy/app.yaml": specText(image, "min_replicas: 1", "max_replicas: 1")})
 	remote.Push(false)
 	code, body = call(t, s, "POST", "/images/"+image+"/scale", `{"min_replicas": 3, "max_replicas": 3}`)
 	if code != 409 || body["code"] != "upstream_changed" || !strings.Contains(body["detail"].(string), "app to 1 replica, by hand") {
@@ -136,7 +138,7 @@ func TestServeFromGit(t *testing.T) {
 
 	// A force-push rewrites the history: followed.
 	remote.Rewrite()
-	remote.Commit("rewritten: app to 2 replicas", map[string]string{"deploy/app.yaml": specText(image, "min_replicas: 2", "max_replicas: 3")})
+	remote.Commit("rewritten: app to 2 replicas", map[string]string{"deploy/app.yaml": specText(image, "min_replicas: 2", "max_replicas: 2")})
 	remote.Push(true)
 	if code, _ := call(t, s, "POST", "/git/sync", ""); code != 200 {
 		t.Fatalf("sync after a force-push = %d", code)
@@ -145,6 +147,18 @@ func TestServeFromGit(t *testing.T) {
 	code, body = call(t, s, "GET", "/status", "")
 	if code != 200 || body["git"].(map[string]any)["revision"].(map[string]any)["subject"] != "rewritten: app to 2 replicas" {
 		t.Errorf("GET /status's git = %v", body["git"])
+	}
+	resp, err := http.Get("http://" + s.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`orchestrator_git_fetch_total{result="ok"}`,
+		`orchestrator_git_revision_info{branch="main",commit="` + remote.Head().Hash.String() + `"} 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 	// Each spec names the commit that last changed its file.
 	for _, sp := range body["specs"].([]any) {
@@ -265,4 +279,62 @@ func TestServeGitFlagsNeedGit(t *testing.T) {
 			t.Errorf("%v = %+v, want usage error %q", tc.args, got, tc.want)
 		}
 	}
+}
+
+// A commit with a broken file, or one that deletes every spec, changes no
+// container; the status says why; a good commit after them is applied.
+func TestServeFromGitBadCommits(t *testing.T) {
+	image := rt.BuildTestImage(t, keepImage)
+	inst := newInstance(t)
+	remote := gitsynctest.NewRemote(t, map[string]string{
+		"app.yaml": specText(image, "min_replicas: 2", "max_replicas: 2"), "keep.yaml": specText(keepImage),
+	})
+	s := startServer(t, t.TempDir(), inst, withGit(remote.URL, "", 0))
+	waitHealth(t, s)
+	before := ids(waitFor(t, inst, image, 60*time.Second, "2 running", exactly(2)))
+	sync := func(what string) {
+		t.Helper()
+		if code, body := call(t, s, "POST", "/git/sync", ""); code != 200 {
+			t.Fatalf("sync after %s = %d %v", what, code, body)
+		}
+	}
+	statusOf := func(image string) map[string]any {
+		t.Helper()
+		_, body := call(t, s, "GET", "/status", "")
+		for _, sp := range body["specs"].([]any) {
+			if st := sp.(map[string]any); st["image"] == image {
+				return st
+			}
+		}
+		return nil
+	}
+
+	remote.Commit("broken", map[string]string{"app.yaml": "image: " + image + "\nmin_replicas: [\nresources: {}\n"})
+	remote.Push(false)
+	sync("a broken file")
+	rt.Eventually(t, 30*time.Second, "the broken file in the status", func() (bool, string) {
+		st := statusOf(image)
+		msg, _ := st["last_error"].(string)
+		return strings.Contains(msg, "app.yaml:"), msg
+	})
+	if got := ids(ofImage(containers(t, inst), image)); !slices.Equal(got, before) {
+		t.Errorf("a broken file changed the containers: %v -> %v", before, got)
+	}
+
+	remote.Commit("delete everything", map[string]string{"app.yaml": "", "keep.yaml": ""})
+	remote.Push(false)
+	sync("a commit that deletes every spec")
+	rt.Eventually(t, 30*time.Second, "the empty directory in the status", func() (bool, string) {
+		_, body := call(t, s, "GET", "/status", "")
+		errs := fmt.Sprint(body["specs"])
+		return strings.Contains(errs, "holds no specs"), errs
+	})
+	if got := ids(ofImage(containers(t, inst), image)); !slices.Equal(got, before) {
+		t.Errorf("a commit that deletes every spec changed the containers: %v -> %v", before, got)
+	}
+
+	remote.Commit("fixed", map[string]string{"app.yaml": specText(image, "min_replicas: 1", "max_replicas: 1"), "keep.yaml": specText(keepImage)})
+	remote.Push(false)
+	sync("a good commit")
+	waitFor(t, inst, image, 30*time.Second, "1 running after the fix", exactly(1))
 }
