@@ -148,19 +148,12 @@ func runGitWebhook(ctx context.Context, b *bench, g *gitServe) error {
 	return nil
 }
 
-// runGitPoll is git scenario 2, on a serve of its own that polls the
+// runGitPoll is git scenario 2, on the serve of runGit that polls the
 // remote every gitPollInterval and has no webhook: b.gitPollEdits pushes,
 // spread over the interval.
-func runGitPoll(ctx context.Context, b *bench) error {
-	g, err := startGitServe(ctx, b, "poll", false, "--git-interval", gitPollInterval.String())
-	if err != nil {
-		return err
-	}
+func runGitPoll(ctx context.Context, b *bench, g *gitServe) error {
 	res, err := pushEdits(ctx, b, g, b.gitPollEdits, func(i int) time.Duration { return spread(i, gitPollInterval) })
 	if err != nil {
-		return err
-	}
-	if err := g.finish(ctx, b); err != nil {
 		return err
 	}
 	ms := durationsMs(res.totals())

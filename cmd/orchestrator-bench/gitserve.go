@@ -31,11 +31,9 @@ type gitServe struct {
 	logPath  string
 }
 
-// startGitServe makes the remote (its spec at 1 replica), starts serve on
-// it with args (--git-interval and the like), and waits until the spec's
-// container runs and serve is quiet, min-ready pass included, as the
-// reaction scenario's setup does. webhook adds a secret file and
-// --webhook-secret-file.
+// startGitServe makes the remote (its spec at 1 replica) and starts serve
+// on it with args (--git-interval and the like); settle waits for its
+// first container. webhook adds a secret file and --webhook-secret-file.
 func startGitServe(ctx context.Context, b *bench, mode string, webhook bool, args ...string) (*gitServe, error) {
 	root := filepath.Join(b.tmp, "git-"+mode) // removed with b.tmp
 	if err := os.MkdirAll(root, 0o755); err != nil {
@@ -70,13 +68,18 @@ func startGitServe(ctx context.Context, b *bench, mode string, webhook bool, arg
 		return nil, fmt.Errorf("git %s: %w", mode, err)
 	}
 	slog.Info("serve --git is up", "mode", mode, "addr", g.srv.addr, "instance", g.instance, "remote", g.remote.url, "log", g.logPath)
-	if _, err := waitRunning(ctx, b.cli, g.instance, g.image, g.replicas, 2*time.Minute); err != nil {
-		return nil, fmt.Errorf("git %s: first revision: %w (log %s)", mode, err, g.logPath)
-	}
-	if _, err := g.px.waitQuiet(ctx, 300*time.Millisecond, serveMinReady+time.Second, 30*time.Second); err != nil {
-		return nil, err
-	}
 	return g, nil
+}
+
+// settle waits until the spec's container of the first revision runs and
+// serve is quiet, min-ready pass included, as the reaction scenario's
+// setup does.
+func (g *gitServe) settle(ctx context.Context, b *bench) error {
+	if _, err := waitRunning(ctx, b.cli, g.instance, g.image, g.replicas, 2*time.Minute); err != nil {
+		return fmt.Errorf("git %s: first revision: %w (log %s)", g.mode, err, g.logPath)
+	}
+	_, err := g.px.waitQuiet(ctx, 300*time.Millisecond, serveMinReady+time.Second, 30*time.Second)
+	return err
 }
 
 // stop stops serve, then its proxy; the cleanup may call it again.

@@ -86,7 +86,7 @@ func main() {
 
 func run() error {
 	b := &bench{}
-	quick := flag.Bool("quick", false, "small sizes, under two minutes: n=10, reps=1, SDK loop 8 at a time, api with 20 containers for 1 s, 10 edits, idle 10 specs for 3 s, change cost of −1 container at 50 and 250 files, git 10 webhook pushes, 4 polled pushes, 6 API calls")
+	quick := flag.Bool("quick", false, "small sizes, under two minutes: n=10, reps=1, SDK loop 8 at a time, api with 20 containers for 1 s, 10 edits, idle 10 specs for 3 s, change cost of −1 container at 50 and 250 files, git 10 webhook pushes, 4 polled pushes, 4 API calls of each kind")
 	out := flag.String("o", "", "also write the table as JSON to `FILE`")
 	flag.IntVar(&b.n, "n", 50, "replicas for the convergence scenario")
 	flag.IntVar(&b.reps, "reps", 3, "repetitions of the convergence and API scenarios")
@@ -97,9 +97,9 @@ func run() error {
 	flag.IntVar(&b.idleSpecs, "idle-specs", 200, "specs of 2 containers in the idle scenario")
 	flag.DurationVar(&b.idleDur, "idle-duration", 60*time.Second, "idle time measured, as 3 windows")
 	flag.IntVar(&b.reps400, "reps-idle-api", 2, "repetitions of GET /containers on the idle setup")
-	flag.IntVar(&b.gitEdits, "git-edits", 40, "pushes announced by a webhook in the git scenarios (rounded up to even: the spec ends where it began)")
-	flag.IntVar(&b.gitPollEdits, "git-poll-edits", 12, "pushes found by polling every 1 s in the git scenarios")
-	flag.IntVar(&b.gitCalls, "git-calls", 20, "API scale calls on serve --git and as many without git")
+	flag.IntVar(&b.gitEdits, "git-edits", 24, "pushes announced by a webhook in the git scenarios (rounded up to even: the spec ends where it began)")
+	flag.IntVar(&b.gitPollEdits, "git-poll-edits", 8, "pushes found by polling every 1 s in the git scenarios")
+	flag.IntVar(&b.gitCalls, "git-calls", 6, "API scale calls of each kind (the count changes; no engine action) on serve --git and as many without git, rounded up to even")
 	flag.IntVar(&b.changeLarge, "change-files", 1000, "spec files for the second change cost (the first is with the idle specs alone)")
 	only := flag.String("only", "converge,api,reaction,git,idle", "the scenarios to run, of `LIST` converge,api,reaction,git,idle (idle includes GET /containers at 400 and the change cost)")
 	serveArgs := flag.String("serve-args", "", "extra `FLAGS` for serve, e.g. \"--parallelism 8\"")
@@ -110,7 +110,7 @@ func run() error {
 		b.n, b.reps, b.apiN, b.apiDur, b.apiDur400, b.loopPars = 10, 1, 20, time.Second, time.Second, []int{8}
 		b.edits, b.idleSpecs, b.idleDur, b.reps400 = 10, 10, 3*time.Second, 1
 		b.changeSmall, b.changeLarge, b.changes = 50, 250, []change{{2, 1}}
-		b.gitEdits, b.gitPollEdits, b.gitCalls = 10, 4, 6
+		b.gitEdits, b.gitPollEdits, b.gitCalls = 10, 4, 4
 	}
 	if b.gitEdits < 1 || b.gitPollEdits < 1 || b.gitCalls < 1 {
 		return fmt.Errorf("-git-edits, -git-poll-edits and -git-calls must be at least 1")
