@@ -46,16 +46,11 @@ func (r *Repo) putInPlace(commit plumbing.Hash) error {
 		return fmt.Errorf("swap to revision %s: %w", short(commit), err)
 	}
 	prev := r.rev
-	r.head, r.rev = commit, name
+	r.rev = name
 	r.prune(prev)
 	rev := revisionOf(c)
-	r.smu.Lock()
-	r.status.Revision = rev
-	r.smu.Unlock()
+	r.newHead(commit, rev)
 	r.log.Info("git revision in place", "commit", short(commit), "subject", rev.Subject, "author", rev.Author)
-	if r.opts.Observer != nil {
-		r.opts.Observer.Synced(rev)
-	}
 	return nil
 }
 

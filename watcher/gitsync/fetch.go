@@ -39,7 +39,13 @@ func (r *Repo) open(ctx context.Context) error {
 		}
 	}
 	r.repo = repo
-	r.head, r.rev = r.inPlace()
+	// After a restart, the revision the state link names is in place.
+	if head, rev := r.inPlace(); !head.IsZero() {
+		if c, err := repo.CommitObject(head); err == nil {
+			r.rev = rev
+			r.newHead(head, revisionOf(c))
+		}
+	}
 	return nil
 }
 

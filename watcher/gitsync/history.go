@@ -22,19 +22,28 @@ type lastChanges struct {
 
 // LastChange is the revision that last changed file (slash-separated,
 // relative to the state directory), as of the revision in place; false
-// when it is not known (older than the walk, or no revision in place).
-// The walk is made once per revision, on first use.
+// when it is not known (older than the walk, or no revision in place). It
+// never waits for a fetch or a push: the walk is made when a revision
+// comes in place.
 func (r *Repo) LastChange(file string) (Revision, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.repo == nil || r.head.IsZero() {
-		return Revision{}, false
-	}
-	if r.history.head != r.head {
-		r.history = lastChanges{head: r.head, files: r.walkHistory()}
-	}
+	r.smu.Lock()
+	defer r.smu.Unlock()
 	rev, ok := r.history.files[file]
 	return rev, ok
+}
+
+// newHead notes that head is the revision in place: its history for
+// LastChange, and the status. Called under mu.
+func (r *Repo) newHead(head plumbing.Hash, rev Revision) {
+	r.head = head
+	files := r.walkHistory()
+	r.smu.Lock()
+	r.history = lastChanges{head: head, files: files}
+	r.status.Revision = rev
+	r.smu.Unlock()
+	if r.opts.Observer != nil {
+		r.opts.Observer.Synced(rev)
+	}
 }
 
 // walkHistory attributes each file below Path to the newest commit of the

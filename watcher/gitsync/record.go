@@ -107,14 +107,7 @@ func (r *Repo) recorded(commit, base plumbing.Hash) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", spec.ErrRecordFailed, err)
 		}
-		r.head = commit
-		rev := revisionOf(c)
-		r.smu.Lock()
-		r.status.Revision = rev
-		r.smu.Unlock()
-		if r.opts.Observer != nil {
-			r.opts.Observer.Synced(rev)
-		}
+		r.newHead(commit, revisionOf(c))
 		return nil
 	}
 	return r.putInPlace(commit)

@@ -78,15 +78,15 @@ type Repo struct {
 	log  *slog.Logger
 	wake chan struct{}
 
-	mu      sync.Mutex // one git operation at a time: a sync or a record
-	repo    *git.Repository
-	branch  string        // resolved: Options.Branch or the remote's HEAD
-	head    plumbing.Hash // the revision in place
-	rev     string        // its directory under revs/
-	history lastChanges   // of head, made on first use
+	mu     sync.Mutex // one git operation at a time: a sync or a record
+	repo   *git.Repository
+	branch string        // resolved: Options.Branch or the remote's HEAD
+	head   plumbing.Hash // the revision in place
+	rev    string        // its directory under revs/
 
 	smu      sync.Mutex
 	status   Status
+	history  lastChanges   // of the revision in place
 	started  uint64        // syncs begun
 	finished uint64        // the last sync finished
 	lastErr  error         // its error

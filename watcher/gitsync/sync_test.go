@@ -128,6 +128,12 @@ func TestSyncAfterARestart(t *testing.T) {
 	if after, _ := os.Readlink(second.StateDir()); after != link {
 		t.Errorf("a restart put the same revision in place anew: %s -> %s", link, after)
 	}
+	if st := second.Status(); st.Revision.Subject != "first" {
+		t.Errorf("after a restart, the status names %+v, want the revision in place", st.Revision)
+	}
+	if rev, ok := second.LastChange("web.yaml"); !ok || rev.Subject != "first" {
+		t.Errorf("after a restart, web.yaml's last change = %+v %v", rev, ok)
+	}
 }
 
 // Each file's last change is known, as of the revision in place.
