@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -85,7 +86,8 @@ func (g *gitRemote) commit(name, text, msg string) error {
 }
 
 // push pushes the branch to the remote, as `git push` does. go-git's
-// file:// transport runs git-receive-pack, as the git binary's does.
+// file:// transport runs the git binary's git-receive-pack (and serve's
+// fetches its git-upload-pack): the git scenarios need git installed.
 func (g *gitRemote) push(ctx context.Context) error {
 	spec := config.RefSpec("refs/heads/" + gitBranch + ":refs/heads/" + gitBranch)
 	err := g.work.PushContext(ctx, &git.PushOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}})
@@ -95,11 +97,20 @@ func (g *gitRemote) push(ctx context.Context) error {
 	return nil
 }
 
-// head is the remote's branch, as the bare repository holds it.
-func (g *gitRemote) head() (plumbing.Hash, error) {
-	bare, err := git.PlainOpen(g.url[len("file://"):])
+// bare opens the remote's bare repository, as serve's fetches see it.
+func (g *gitRemote) bare() (*git.Repository, error) {
+	repo, err := git.PlainOpen(strings.TrimPrefix(g.url, "file://"))
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("open remote: %w", err)
+		return nil, fmt.Errorf("open remote: %w", err)
+	}
+	return repo, nil
+}
+
+// head is the remote's branch.
+func (g *gitRemote) head() (plumbing.Hash, error) {
+	bare, err := g.bare()
+	if err != nil {
+		return plumbing.ZeroHash, err
 	}
 	ref, err := bare.Reference(plumbing.NewBranchReferenceName(gitBranch), true)
 	if err != nil {
@@ -150,16 +161,16 @@ func postHook(ctx context.Context, hc *http.Client, base, secret string) error {
 	return nil
 }
 
-// commitsSince counts the remote's commits after from, up to its head:
-// how many writes reached it.
+// commitsSince counts the remote's commits after from, up to its head,
+// along first parents: how many writes reached it.
 func (g *gitRemote) commitsSince(from plumbing.Hash) (int, error) {
 	head, err := g.head()
 	if err != nil {
 		return 0, err
 	}
-	bare, err := git.PlainOpen(g.url[len("file://"):])
+	bare, err := g.bare()
 	if err != nil {
-		return 0, fmt.Errorf("open remote: %w", err)
+		return 0, err
 	}
 	n := 0
 	for h := head; h != from; n++ {

@@ -31,6 +31,77 @@ type gitServe struct {
 	logPath  string
 }
 
+// runGit is the git scenarios (issue 12): a push → the engine through a
+// webhook, then an API scale with commit and push against the same call
+// without git, on one serve --git; then a push → the engine through
+// polling, on a second one. Both start at once, so that their first
+// containers' min-ready passes run out together (6 s each otherwise); the
+// polling one meanwhile fetches its unchanged remote once a second, a
+// git-upload-pack of a few ms. Both are stopped, and their containers
+// removed, before the next scenario begins.
+func runGit(ctx context.Context, b *bench) error {
+	// Left by the scenarios before, or by main when they were not run: the
+	// run's own serve has nothing else to do in the baseline.
+	for _, f := range []string{"app.yaml", reactionFile} {
+		if err := os.Remove(filepath.Join(b.dir, f)); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("remove %s: %w", f, err)
+		}
+	}
+	// The baseline's spec starts first: its min-ready pass ends while the
+	// serve --git starts.
+	if err := b.tag(ctx, plainImage); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(b.dir, plainFile), scaleSpec(plainImage, 1)); err != nil {
+		return err
+	}
+	hook, err := startGitServe(ctx, b, "webhook", true, "--git-interval", "0")
+	if err != nil {
+		return err
+	}
+	poll, err := startGitServe(ctx, b, "poll", false, "--git-interval", gitPollInterval.String())
+	if err != nil {
+		return err
+	}
+	for _, g := range []*gitServe{hook, poll} {
+		if err := g.settle(ctx, b); err != nil {
+			return err
+		}
+	}
+	for image, want := range map[string]int{benchImage: 0, reactionImage: 0, plainImage: 1} {
+		if _, err := waitRunning(ctx, b.cli, b.run, image, want, 3*time.Minute); err != nil {
+			return fmt.Errorf("git setup: %s: %w", image, err)
+		}
+	}
+	if _, err := b.px.waitQuiet(ctx, 300*time.Millisecond, serveMinReady+time.Second, 30*time.Second); err != nil {
+		return err
+	}
+	if err := runGitWebhook(ctx, b, hook); err != nil {
+		return err
+	}
+	if err := runGitAPI(ctx, b, hook); err != nil {
+		return err
+	}
+	if err := hook.finish(ctx, b); err != nil {
+		return err
+	}
+	// The baseline's container goes before the polling scenario, which
+	// then has the engine to itself.
+	if err := os.Remove(filepath.Join(b.dir, plainFile)); err != nil {
+		return fmt.Errorf("remove %s: %w", plainFile, err)
+	}
+	if _, err := waitRunningEvery(ctx, b.cli, b.run, plainImage, 0, time.Minute, 50*time.Millisecond); err != nil {
+		return fmt.Errorf("git: remove the baseline's spec: %w", err)
+	}
+	if _, err := b.px.waitQuiet(ctx, 300*time.Millisecond, 0, 10*time.Second); err != nil {
+		return err
+	}
+	if err := runGitPoll(ctx, b, poll); err != nil {
+		return err
+	}
+	return poll.finish(ctx, b)
+}
+
 // startGitServe makes the remote (its spec at 1 replica) and starts serve
 // on it with args (--git-interval and the like); settle waits for its
 // first container. webhook adds a secret file and --webhook-secret-file.

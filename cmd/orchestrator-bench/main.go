@@ -117,6 +117,14 @@ func run() error {
 	}
 	b.gitEdits += b.gitEdits % 2
 	b.serveArgs = strings.Fields(*serveArgs)
+	want := map[string]bool{}
+	for _, name := range strings.Split(*only, ",") {
+		want[strings.TrimSpace(name)] = true
+	}
+	// Checked before anything runs, not after minutes of other scenarios.
+	if _, err := exec.LookPath("git"); want["git"] && err != nil {
+		return fmt.Errorf("the git scenarios push to a file:// remote, for which go-git runs git-receive-pack: no git here (%w); -only without git skips them", err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
@@ -175,10 +183,6 @@ func run() error {
 		return err
 	}
 	slog.Info("serve is up", "addr", b.srv.addr, "instance", b.run, "log", b.logPath)
-	want := map[string]bool{}
-	for _, name := range strings.Split(*only, ",") {
-		want[strings.TrimSpace(name)] = true
-	}
 	scenarios := []struct {
 		name string
 		run  func(context.Context, *bench) error
