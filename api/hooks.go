@@ -41,8 +41,11 @@ func (s *Server) gitHook(w http.ResponseWriter, r *http.Request) error {
 		Ref string `json:"ref"`
 	}
 	_ = json.Unmarshal(body, &push) // no ref: not a push
-	want := "refs/heads/" + s.opts.Git.Status().Branch
-	if push.Ref != want {
+	// Before the first clone worked, and without --git-branch, the branch
+	// is not known: every push may be the one to fetch.
+	branch := s.opts.Git.Status().Branch
+	want := "refs/heads/" + branch
+	if push.Ref != want && (branch != "" || !strings.HasPrefix(push.Ref, "refs/heads/")) {
 		writeJSON(w, http.StatusAccepted, wire.HookAnswer{Reason: "not a push to " + want + ": " + orNone(push.Ref)})
 		return nil
 	}

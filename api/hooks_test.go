@@ -19,9 +19,15 @@ type fakeGit struct {
 	mu    sync.Mutex
 	syncs int
 	err   error // of SyncNow
+	// unknownBranch: no clone has worked yet, and no --git-branch names
+	// the branch.
+	unknownBranch bool
 }
 
 func (g *fakeGit) Status() api.GitStatus {
+	if g.unknownBranch {
+		return api.GitStatus{URL: "file:///srv/shop.git", LastError: "clone file:///srv/shop.git: repository not found"}
+	}
 	return api.GitStatus{URL: "file:///srv/shop.git", Branch: "main", Commit: "4f1c2d3e", Subject: "first", Author: "Dev <dev@example.com>",
 		Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 }
@@ -94,6 +100,15 @@ func TestGitHook(t *testing.T) {
 			}
 		})
 	}
+	// A serve whose first clone failed does not know the branch yet: any
+	// signed push may be the one that makes the remote reachable.
+	g.unknownBranch = true
+	before := g.count()
+	sig := []string{"X-Hub-Signature-256", "sha256=" + hmacHex(secret, other)}
+	if r := e.do("POST", "/hooks/git", other, sig...); r.code != 202 || r.body["accepted"] != true || g.count() != before+1 {
+		t.Errorf("a push before any clone = %d %s; fetches %d, want 1", r.code, r.raw, g.count()-before)
+	}
+	g.unknownBranch = false
 	// The other git route needs the token like every other.
 	if r := e.do("POST", "/git/sync", ""); r.code != 401 {
 		t.Errorf("POST /git/sync without the token = %d", r.code)

@@ -1,8 +1,6 @@
 package gitsync
 
 import (
-	"errors"
-	"io"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -36,7 +34,7 @@ func (r *Repo) LastChange(file string) (Revision, bool) {
 // LastChange, and the status. Called under mu.
 func (r *Repo) newHead(head plumbing.Hash, rev Revision) {
 	r.head = head
-	files := r.walkHistory()
+	files := r.walkHistory(r.history)
 	r.smu.Lock()
 	r.history = lastChanges{head: head, files: files}
 	r.status.Revision = rev
@@ -47,8 +45,10 @@ func (r *Repo) newHead(head plumbing.Hash, rev Revision) {
 }
 
 // walkHistory attributes each file below Path to the newest commit of the
-// first-parent history that changed it.
-func (r *Repo) walkHistory() map[string]Revision {
+// first-parent history that changed it. The walk stops at prev's head: a
+// new head on top of the last (a push, our own commit) costs only its new
+// commits, whatever the length of the history.
+func (r *Repo) walkHistory(prev lastChanges) map[string]Revision {
 	out := map[string]Revision{}
 	prefix := ""
 	if r.opts.Path != "" {
@@ -56,6 +56,14 @@ func (r *Repo) walkHistory() map[string]Revision {
 	}
 	c, err := r.repo.CommitObject(r.head)
 	for n := 0; err == nil && n < historyDepth; n++ {
+		if !prev.head.IsZero() && c.Hash == prev.head {
+			for name, rev := range prev.files {
+				if _, seen := out[name]; !seen {
+					out[name] = rev
+				}
+			}
+			break
+		}
 		tree, terr := c.Tree()
 		if terr != nil {
 			break
@@ -82,7 +90,7 @@ func (r *Repo) walkHistory() map[string]Revision {
 				out[rel] = revisionOf(c)
 			}
 		}
-		if errors.Is(perr, object.ErrParentNotFound) || errors.Is(perr, io.EOF) || perr != nil {
+		if perr != nil {
 			break
 		}
 		c, err = parent, nil

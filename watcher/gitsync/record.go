@@ -2,13 +2,10 @@ package gitsync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/orchestrator/orchestrator/spec"
@@ -133,31 +130,6 @@ func (r *Repo) pushHead() (plumbing.Hash, error) {
 		return plumbing.ZeroHash, err
 	}
 	return ref.Hash(), nil
-}
-
-// push sends commit to the push branch, only if the remote's branch is
-// still lease (a lease, not a force): a remote that moved rejects it.
-func (r *Repo) push(ctx context.Context, commit, lease plumbing.Hash) error {
-	local := plumbing.NewBranchReferenceName("orchestrator-write")
-	if err := r.repo.Storer.SetReference(plumbing.NewHashReference(local, commit)); err != nil {
-		return err
-	}
-	// go-git's lease check reads the remote-tracking ref of the local
-	// branch's name: keep it at the lease.
-	if err := r.repo.Storer.SetReference(plumbing.NewHashReference(trackingRef("orchestrator-write"), lease)); err != nil {
-		return err
-	}
-	dst := plumbing.NewBranchReferenceName(r.pushBranch())
-	err := r.repo.PushContext(ctx, &git.PushOptions{
-		RemoteName:     "origin",
-		RefSpecs:       []config.RefSpec{config.RefSpec(local.String() + ":" + dst.String())},
-		Auth:           r.opts.Auth,
-		ForceWithLease: &git.ForceWithLease{RefName: dst, Hash: lease},
-	})
-	if errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return nil
-	}
-	return err
 }
 
 // commitOn makes the commit of w on parent: parent's tree with the file at

@@ -1,6 +1,7 @@
 // Package gitsynctest holds real git repositories for tests: a bare
 // repository on disk (a file:// remote) and a working clone of it that
-// commits and pushes like a person, all with go-git (no git binary).
+// commits and pushes like a person, all with go-git and gitsync's file://
+// transport (no git binary).
 package gitsynctest
 
 import (
@@ -14,6 +15,8 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	_ "github.com/orchestrator/orchestrator/watcher/gitsync" // the file:// transport: no git binary
 )
 
 // Remote is a bare repository on disk (URL, file://), and a working
