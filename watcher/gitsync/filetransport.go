@@ -35,8 +35,8 @@ func init() {
 	client.InstallProtocol("file", fileTransport{inner: server.NewClient(server.DefaultLoader)})
 }
 
-// fileTransport is the file:// transport: go-git's server for fetches, and
-// for pushes with refCAS updating the references.
+// fileTransport is the file:// transport: go-git's server side, with
+// sessions of ours around it (uploadSession, receiveSession).
 type fileTransport struct{ inner transport.Transport }
 
 func (t fileTransport) NewUploadPackSession(ep *transport.Endpoint, auth transport.AuthMethod) (transport.UploadPackSession, error) {
