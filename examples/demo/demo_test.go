@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,24 +15,65 @@ import (
 	"time"
 )
 
+// newTestServer serves the routes of a server configured as cfg.
+func newTestServer(t *testing.T, cfg config) (*server, *httptest.Server) {
+	t.Helper()
+	s, err := newServer(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("newServer(%+v): %v", cfg, err)
+	}
+	srv := httptest.NewServer(s.routes())
+	t.Cleanup(srv.Close)
+	return s, srv
+}
+
 func TestRoutes(t *testing.T) {
-	srv := httptest.NewServer(routes())
-	defer srv.Close()
+	_, srv := newTestServer(t, config{name: "web"})
 	for _, tc := range []struct {
-		path, want string
-		code       int
+		method, path, want string
+		code               int
 	}{
-		{"/healthz", "ok\n", 200},
-		{"/burn?seconds=1", "burned 1s", 200},
-		{"/", `"hostname"`, 200},
-		{"/nope", "404", 404},
+		{"GET", "/healthz", "ok\n", 200},
+		{"GET", "/burn?seconds=1", "burned 1s", 200},
+		{"GET", "/", `"hostname"`, 200},
+		{"GET", "/", `"name":"web"`, 200},
+		{"GET", "/chain", `"name":"web"`, 200},
+		{"GET", "/nope", "404", 404},
+		{"POST", "/healthz", "Method Not Allowed", 405},
+		{"GET", "/sick", "Method Not Allowed", 405},
+		// Without DATA_DIR there is no store, so its routes do not exist.
+		{"GET", "/kv/", "404", 404},
+		{"GET", "/kv/a", "404", 404},
+		{"PUT", "/kv/a", "404", 404},
+		{"GET", "/kv-starts", "404", 404},
 	} {
-		t.Run(tc.path, func(t *testing.T) {
-			code, body := get(t, srv.URL+tc.path)
+		t.Run(tc.method+tc.path, func(t *testing.T) {
+			code, body := do(t, tc.method, srv.URL+tc.path, "")
 			if code != tc.code || !strings.Contains(body, tc.want) {
-				t.Errorf("GET %s = %d %q, want %d containing %q", tc.path, code, body, tc.code, tc.want)
+				t.Errorf("%s %s = %d %q, want %d containing %q", tc.method, tc.path, code, body, tc.code, tc.want)
 			}
 		})
+	}
+}
+
+// TestHealthSwitch flips /healthz as a test of the engine's healthcheck will.
+func TestHealthSwitch(t *testing.T) {
+	_, srv := newTestServer(t, config{})
+	for i, step := range []struct {
+		method, path string
+		code         int
+	}{
+		{"GET", "/healthz", 200},
+		{"POST", "/sick", 200},
+		{"GET", "/healthz", 503},
+		{"POST", "/sick", 200}, // idempotent
+		{"GET", "/healthz", 503},
+		{"POST", "/well", 200},
+		{"GET", "/healthz", 200},
+	} {
+		if code, body := do(t, step.method, srv.URL+step.path, ""); code != step.code {
+			t.Fatalf("step %d: %s %s = %d %q, want %d", i, step.method, step.path, code, body, step.code)
+		}
 	}
 }
 
@@ -41,17 +83,13 @@ func TestImageOnEngine(t *testing.T) {
 	requireDocker(t)
 	ctx := context.Background()
 	id := fmt.Sprintf("demo-test-%d", time.Now().UnixNano())
-	tag := "orchestrator-demo-test:" + id
-	dir := t.TempDir()
-	run(t, exec.Command("go", "build", "-o", filepath.Join(dir, "demo"), "."), "CGO_ENABLED=0")
-	run(t, exec.Command("docker", "build", "-q", "-t", tag, "-f", "Dockerfile", dir))
-	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
+	tag := buildImage(t, id)
 
-	out := run(t, exec.Command("docker", "run", "-d", "--label", "orchestrator.test="+id,
+	out := runCmd(t, exec.Command("docker", "run", "-d", "--label", "orchestrator.test="+id,
 		"-e", "PORT=9090", "-p", "127.0.0.1::9090", tag))
 	cid := strings.TrimSpace(out)
 	t.Cleanup(func() { exec.Command("docker", "rm", "-f", cid).Run() })
-	hostPort := strings.TrimSpace(run(t, exec.Command("docker", "port", cid, "9090/tcp")))
+	hostPort := strings.TrimSpace(runCmd(t, exec.Command("docker", "port", cid, "9090/tcp")))
 	hostPort = strings.Split(hostPort, "\n")[0]
 
 	deadline, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -74,6 +112,18 @@ func TestImageOnEngine(t *testing.T) {
 	}
 }
 
+// buildImage builds the static binary and the demo image FROM scratch
+// around it, as the Makefile's demo-image target does, tagged for test id.
+func buildImage(t *testing.T, id string) string {
+	t.Helper()
+	tag := "orchestrator-demo-test:" + id
+	dir := t.TempDir()
+	runCmd(t, exec.Command("go", "build", "-o", filepath.Join(dir, "demo"), "."), "CGO_ENABLED=0")
+	runCmd(t, exec.Command("docker", "build", "-q", "-t", tag, "-f", "Dockerfile", dir))
+	t.Cleanup(func() { exec.Command("docker", "rmi", "-f", tag).Run() })
+	return tag
+}
+
 func requireDocker(t *testing.T) {
 	t.Helper()
 	if err := exec.Command("docker", "info").Run(); err != nil {
@@ -84,7 +134,7 @@ func requireDocker(t *testing.T) {
 	}
 }
 
-func run(t *testing.T, cmd *exec.Cmd, env ...string) string {
+func runCmd(t *testing.T, cmd *exec.Cmd, env ...string) string {
 	t.Helper()
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.Output()
@@ -98,13 +148,21 @@ func run(t *testing.T, cmd *exec.Cmd, env ...string) string {
 	return string(out)
 }
 
-func get(t *testing.T, url string) (int, string) {
+// do sends one request with body and returns the status and answer.
+func do(t *testing.T, method, url, body string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read answer: %v", method, url, err)
+	}
 	return resp.StatusCode, string(b)
 }
