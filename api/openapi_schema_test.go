@@ -278,6 +278,14 @@ func keysInSchema(t *testing.T, s *openapi3.Schema, v any, at string) {
 		t.Errorf("%s: no schema", at)
 		return
 	}
+	// A oneOf (a string or a list, as command): the branch of the value's kind.
+	for _, alt := range s.OneOf {
+		_, isList := v.([]any)
+		if alt.Value != nil && (alt.Value.Items != nil) == isList && (alt.Value.Type.Is("array") || alt.Value.Type.Is("object")) {
+			s = alt.Value
+			break
+		}
+	}
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {

@@ -156,6 +156,8 @@ func (d *decoder) value(v *yaml.Node, f field, p path) (any, bool) {
 		return m, m != nil
 	case kindStringMap, kindIntMap:
 		return d.mapping(v, f.kind, p)
+	case kindStringList, kindWords:
+		return d.list(v, f, p)
 	default:
 		return d.scalar(v, f.kind, p)
 	}
@@ -191,6 +193,38 @@ func (d *decoder) mapping(n *yaml.Node, k kind, p path) (any, bool) {
 		}
 	}
 	return out, true
+}
+
+// list reads a list of strings; a kindWords field also takes one string,
+// which its type turns into a list.
+func (d *decoder) list(n *yaml.Node, f field, p path) (any, bool) {
+	if f.kind == kindWords && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
+		words, err := f.form.fromString(n.Value)
+		if err != nil {
+			d.fail(n, p.errorf("%s", err.Error()))
+			return nil, false
+		}
+		return words, true
+	}
+	if n.Kind != yaml.SequenceNode {
+		want := "a list of strings"
+		if f.kind == kindWords {
+			want = "a string or a list of strings"
+		}
+		d.fail(n, p.kindErrorf("list_type", "must be %s, got %s", want, describe(n)))
+		return nil, false
+	}
+	out := []any{}
+	good := true
+	for i, item := range n.Content {
+		item = resolve(item)
+		ip := p.index(i)
+		d.lines[locKey(ip.loc)] = item.Line
+		v, ok := d.scalar(item, kindString, ip)
+		good = good && ok
+		out = append(out, v)
+	}
+	return out, good
 }
 
 func (d *decoder) scalar(n *yaml.Node, k kind, p path) (any, bool) {

@@ -228,3 +228,23 @@ func Ignored(name string) bool {
 		strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#") ||
 		name == "4913"
 }
+
+// FieldLine is the line of the field at loc (e.g. "volumes", "0") in the
+// document src names, read again from its file: for errors found after
+// parsing, by the engine. It is src.Line when that cannot be told.
+func (d *Dir) FieldLine(src Source, loc ...string) int {
+	data, err := os.ReadFile(filepath.Join(d.Root, filepath.FromSlash(src.File)))
+	if err != nil {
+		return src.Line
+	}
+	chunks := splitDocuments(data)
+	if src.Index < 0 || src.Index >= len(chunks) {
+		return src.Line
+	}
+	node, ferr := parseChunk(data, chunks[src.Index])
+	if ferr != nil || node == nil {
+		return src.Line
+	}
+	_, lines, _ := decodeNode(node)
+	return lines.lineOf(loc, src.Line)
+}

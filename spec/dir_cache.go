@@ -30,7 +30,7 @@ type parsedFile struct {
 func (d *Dir) parse(f string, data []byte) *parsedFile {
 	if d.cache != nil {
 		d.cache.mu.Lock()
-		if d.cache.opts != d.Options { // validation depends on them
+		if !d.cache.opts.equal(d.Options) { // validation depends on them
 			d.cache.opts, d.cache.files = d.Options, map[string]*parsedFile{}
 		}
 		p, ok := d.cache.files[f]

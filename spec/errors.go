@@ -129,6 +129,10 @@ func (p path) key(k string) path {
 	return path{text: p.text + "[" + strconv.Quote(k) + "]", loc: append(append([]string(nil), p.loc...), k)}
 }
 
+func (p path) index(i int) path {
+	return path{text: p.text + "[" + strconv.Itoa(i) + "]", loc: append(append([]string(nil), p.loc...), strconv.Itoa(i))}
+}
+
 // errorf builds a FieldError at p; the line is filled in later from the node index.
 func (p path) errorf(format string, args ...any) *FieldError {
 	return &FieldError{Field: p.text, Loc: p.loc, Msg: fmt.Sprintf(format, args...)}

@@ -15,21 +15,31 @@ import (
 type kind int
 
 const (
-	kindString    kind = iota // string, or a named string type such as Status
-	kindInt                   // int, *int
-	kindBool                  // bool, *bool
-	kindStringMap             // map[string]string
-	kindIntMap                // map[string]int
-	kindObject                // a struct or *struct: a nested mapping of fields
+	kindString     kind = iota // string, or a named string type such as Status
+	kindInt                    // int, *int
+	kindBool                   // bool, *bool
+	kindStringMap              // map[string]string
+	kindIntMap                 // map[string]int
+	kindObject                 // a struct or *struct: a nested mapping of fields
+	kindStringList             // []string: a list of strings
+	kindWords                  // a list type with a string form too (stringForm): command, healthcheck test
 )
+
+// stringForm is a list type that a document may also write as one string,
+// as compose does: Words splits it as a shell would, HealthTest makes it a
+// CMD-SHELL test.
+type stringForm interface {
+	fromString(s string) ([]string, error)
+}
 
 // field is one field of a document, reflected from one struct field.
 type field struct {
-	name     string  // the key in the document: the json tag's name
-	kind     kind    // from the Go type
-	required bool    // jsonschema:"required"
-	index    int     // the struct field's index, for reflect.Value.Field
-	fields   []field // the nested fields of a kindObject, in struct order
+	name     string     // the key in the document: the json tag's name
+	kind     kind       // from the Go type
+	required bool       // jsonschema:"required"
+	index    int        // the struct field's index, for reflect.Value.Field
+	fields   []field    // the nested fields of a kindObject, in struct order
+	form     stringForm // of a kindWords: reads the string form
 }
 
 // specFields is the field list of a Spec document, in canonical order (the
@@ -53,6 +63,9 @@ func fieldsOf(t reflect.Type) []field {
 		}
 		f := field{name: name, index: i, required: hasTagOption(sf.Tag.Get("jsonschema"), "required")}
 		f.kind, f.fields = kindOf(sf.Type, t.String()+"."+sf.Name)
+		if f.kind == kindWords {
+			f.form = reflect.Zero(sf.Type).Interface().(stringForm)
+		}
 		out = append(out, f)
 	}
 	return out
@@ -73,6 +86,13 @@ func kindOf(t reflect.Type, where string) (kind, []field) {
 		return kindBool, nil
 	case reflect.Struct:
 		return kindObject, fieldsOf(t)
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.String {
+			if t.Implements(reflect.TypeFor[stringForm]()) {
+				return kindWords, nil
+			}
+			return kindStringList, nil
+		}
 	case reflect.Map:
 		if t.Key().Kind() == reflect.String {
 			switch t.Elem().Kind() {

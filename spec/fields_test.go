@@ -79,42 +79,61 @@ func TestOneFieldDeclaredOnce(t *testing.T) {
 	}{
 		{
 			name:       "string with an enum",
-			extra:      reflect.StructField{Name: "Restart", Type: reflect.TypeFor[string](), Tag: `json:"restart,omitempty" jsonschema:"enum=no,enum=always" jsonschema_description:"When to restart."`},
-			yaml:       "restart: always\n",
+			extra:      reflect.StructField{Name: "XRestart", Type: reflect.TypeFor[string](), Tag: `json:"x_restart,omitempty" jsonschema:"enum=no,enum=always" jsonschema_description:"When to restart."`},
+			yaml:       "x_restart: always\n",
 			want:       "always",
-			wantRender: "restart: always\n",
+			wantRender: "x_restart: always\n",
 			wantSchema: map[string]any{"type": "string", "enum": []any{"no", "always"}, "description": "When to restart."},
 		},
 		{
 			name:       "optional int, lax",
-			extra:      reflect.StructField{Name: "StopGrace", Type: reflect.TypeFor[*int](), Tag: `json:"stop_grace_seconds,omitempty" jsonschema:"minimum=0,default=10"`},
-			yaml:       "stop_grace_seconds: \"30\"\n",
+			extra:      reflect.StructField{Name: "XStopGrace", Type: reflect.TypeFor[*int](), Tag: `json:"x_stop_grace_seconds,omitempty" jsonschema:"minimum=0,default=10"`},
+			yaml:       "x_stop_grace_seconds: \"30\"\n",
 			want:       newInt(30),
-			wantRender: "stop_grace_seconds: 30\n",
+			wantRender: "x_stop_grace_seconds: 30\n",
 			wantSchema: map[string]any{"type": "integer", "minimum": 0.0, "default": 10.0},
 		},
 		{
 			name:       "bool",
-			extra:      reflect.StructField{Name: "ReadOnly", Type: reflect.TypeFor[bool](), Tag: `json:"read_only,omitempty"`},
-			yaml:       "read_only: true\n",
+			extra:      reflect.StructField{Name: "XReadOnly", Type: reflect.TypeFor[bool](), Tag: `json:"x_read_only,omitempty"`},
+			yaml:       "x_read_only: true\n",
 			want:       true,
-			wantRender: "read_only: true\n",
+			wantRender: "x_read_only: true\n",
 			wantSchema: map[string]any{"type": "boolean"},
 		},
 		{
 			name:       "string map, sorted",
-			extra:      reflect.StructField{Name: "Labels", Type: reflect.TypeFor[map[string]string](), Tag: `json:"labels,omitempty"`},
-			yaml:       "labels: {b: \"2\", a: \"1\"}\n",
+			extra:      reflect.StructField{Name: "XLabels", Type: reflect.TypeFor[map[string]string](), Tag: `json:"x_labels,omitempty"`},
+			yaml:       "x_labels: {b: \"2\", a: \"1\"}\n",
 			want:       map[string]string{"a": "1", "b": "2"},
-			wantRender: "labels:\n  a: \"1\"\n  b: \"2\"\n",
+			wantRender: "x_labels:\n  a: \"1\"\n  b: \"2\"\n",
 			wantSchema: map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
 		},
 		{
+			name:       "string list",
+			extra:      reflect.StructField{Name: "XDNS", Type: reflect.TypeFor[[]string](), Tag: `json:"x_dns,omitempty"`},
+			yaml:       "x_dns: [1.1.1.1, \"8.8.8.8\"]\n",
+			want:       []string{"1.1.1.1", "8.8.8.8"},
+			wantRender: "x_dns:\n  - 1.1.1.1\n  - 8.8.8.8\n",
+			wantSchema: map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+		},
+		{
+			name:       "words, as one string",
+			extra:      reflect.StructField{Name: "XCommand", Type: reflect.TypeFor[Words](), Tag: `json:"x_command,omitempty"`},
+			yaml:       "x_command: serve --name 'the shop'\n",
+			want:       Words{"serve", "--name", "the shop"},
+			wantRender: "x_command:\n  - serve\n  - --name\n  - the shop\n",
+			wantSchema: map[string]any{"oneOf": []any{
+				map[string]any{"type": "string", "description": "split into words as a shell would, without expansion"},
+				map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+			}},
+		},
+		{
 			name:       "nested object",
-			extra:      reflect.StructField{Name: "Logging", Type: reflect.TypeFor[*testLogging](), Tag: `json:"logging,omitempty" jsonschema_description:"Where logs go."`},
-			yaml:       "logging:\n  max_mb: 5\n  driver: local\n",
+			extra:      reflect.StructField{Name: "XLogging", Type: reflect.TypeFor[*testLogging](), Tag: `json:"x_logging,omitempty" jsonschema_description:"Where logs go."`},
+			yaml:       "x_logging:\n  max_mb: 5\n  driver: local\n",
 			want:       &testLogging{Driver: "local", MaxMB: newInt(5)},
-			wantRender: "logging:\n  driver: local\n  max_mb: 5\n",
+			wantRender: "x_logging:\n  driver: local\n  max_mb: 5\n",
 			wantSchema: map[string]any{
 				"type": "object", "description": "Where logs go.", "additionalProperties": false, "required": []any{"driver"},
 				"properties": map[string]any{
@@ -147,7 +166,9 @@ func TestOneFieldDeclaredOnce(t *testing.T) {
 
 			// Unknown fields: the new field is known, in canonical order.
 			_, errs = decodeDoc(parseDoc(t, "image: x\nresources: {}\nbogus: 1\n"), fields, reflect.New(typ).Interface())
-			wantMsg := "unknown field (known fields: image, min_replicas, max_replicas, env, ports, " + name + ", resources, autoscale, health)"
+			known := names(specFields)
+			known = strings.Replace(known, "ports, ", "ports, "+name+", ", 1)
+			wantMsg := "unknown field (known fields: " + known + ")"
 			if len(errs) != 1 || errs[0].Msg != wantMsg || errs[0].Line != 3 {
 				t.Errorf("unknown field errors = %v, want line 3: %s", errs, wantMsg)
 			}
@@ -215,6 +236,8 @@ func populate(v reflect.Value) {
 		e := reflect.New(v.Type().Elem()).Elem()
 		populate(e)
 		v.SetMapIndex(reflect.ValueOf("K"), e)
+	case reflect.Slice:
+		v.Set(reflect.Append(reflect.MakeSlice(v.Type(), 0, 1), reflect.ValueOf("x").Convert(v.Type().Elem())))
 	case reflect.String:
 		v.SetString("x")
 	case reflect.Int:

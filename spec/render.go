@@ -68,7 +68,7 @@ func (r *renderer) written(v, base reflect.Value, loc []string) bool {
 // empty is the Go zero value, or an empty map: what a field that is left
 // out decodes to when it has no default of its own.
 func empty(v reflect.Value) bool {
-	return v.IsZero() || v.Kind() == reflect.Map && v.Len() == 0
+	return v.IsZero() || (v.Kind() == reflect.Map || v.Kind() == reflect.Slice) && v.Len() == 0
 }
 
 func (r *renderer) value(f field, v, base reflect.Value, loc []string) *yaml.Node {
@@ -97,6 +97,12 @@ func (r *renderer) value(f field, v, base reflect.Value, loc []string) *yaml.Nod
 			put(m, k.String(), scalar(v.MapIndex(k)))
 		}
 		return m
+	case kindStringList, kindWords:
+		seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for i := range v.Len() {
+			seq.Content = append(seq.Content, strNode(v.Index(i).String()))
+		}
+		return seq
 	}
 	return scalar(v)
 }
@@ -243,6 +249,14 @@ func equalNode(a, b *yaml.Node) bool {
 			return a.Value == b.Value
 		}
 		return va == vb
+	}
+	if a.Kind == yaml.SequenceNode && len(a.Content) == len(b.Content) {
+		for i := range a.Content {
+			if !equalNode(a.Content[i], b.Content[i]) {
+				return false
+			}
+		}
+		return true
 	}
 	if a.Kind != yaml.MappingNode || len(a.Content) != len(b.Content) {
 		return false

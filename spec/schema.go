@@ -137,4 +137,14 @@ func toOpenAPI30(m map[string]any) {
 	if ap, ok := m["additionalProperties"].(map[string]any); ok {
 		toOpenAPI30(ap)
 	}
+	if items, ok := m["items"].(map[string]any); ok {
+		toOpenAPI30(items)
+	}
+	if alts, ok := m["oneOf"].([]any); ok {
+		for _, a := range alts {
+			if am, ok := a.(map[string]any); ok {
+				toOpenAPI30(am)
+			}
+		}
+	}
 }

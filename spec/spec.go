@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -43,6 +44,7 @@ const (
 // the renderer and JSONSchema follow.
 type Spec struct {
 	Image       string            `json:"image" jsonschema:"required,minLength=1,example=nginx:alpine" jsonschema_description:"A Docker image reference ([registry/]name[:tag][@digest]): the spec's identity, one spec per image."`
+	Name        string            `json:"name,omitempty" jsonschema:"example=web" jsonschema_description:"The spec's short name: its alias on its networks, and what depends_on names. Letters, digits, _ . -; default the last part of the image's repository (shop/web:1.4 is web)."`
 	MinReplicas int               `json:"min_replicas" jsonschema:"minimum=0,default=1" jsonschema_description:"The fewest containers to run."`
 	MaxReplicas int               `json:"max_replicas" jsonschema:"minimum=1,default=5" jsonschema_description:"The most containers to run; at least min_replicas."`
 	Env         map[string]string `json:"env" jsonschema_description:"Environment variables. Names are POSIX ([A-Za-z_][A-Za-z0-9_]*). DISCOVERY_CALLBACK=<url> turns on the discovery webhook: a POST of each create, start and stop of a container of the image."`
@@ -50,6 +52,30 @@ type Spec struct {
 	Resources   Resources         `json:"resources" jsonschema:"required" jsonschema_description:"Limits and run state of every container of the spec."`
 	Autoscale   *Autoscale        `json:"autoscale,omitempty" jsonschema_description:"Extension: the CPU autoscaler, between min_replicas and max_replicas (HPA rules). It acts only when max_replicas > min_replicas."`
 	Health      *Health           `json:"health,omitempty" jsonschema_description:"Extension: how to probe a container: an HTTP GET of http_path on port, else a TCP connect to port. The port defaults to the spec's first port."`
+
+	// How a container runs, as in compose (runtime.go, docs/design.md §2).
+	Command              Words             `json:"command,omitempty" jsonschema_description:"The container's command (the image's CMD): a list, or one string split into words as a shell would. Default the image's."`
+	Entrypoint           Words             `json:"entrypoint,omitempty" jsonschema_description:"The container's entrypoint (the image's ENTRYPOINT), in the form of command. Default the image's."`
+	WorkingDir           string            `json:"working_dir,omitempty" jsonschema:"pattern=^/,example=/app" jsonschema_description:"The working directory: an absolute path."`
+	User                 string            `json:"user,omitempty" jsonschema:"example=1000:1000" jsonschema_description:"The user (and group) the command runs as: a name or id, user[:group]."`
+	Hostname             string            `json:"hostname,omitempty" jsonschema:"example=web" jsonschema_description:"The containers' hostname prefix: each one's hostname is <hostname>-<slot>. Default the engine's (the container id)."`
+	Labels               map[string]string `json:"labels,omitempty" jsonschema_description:"Labels on every container of the spec. Keys starting with orchestrator. are ours and refused."`
+	Volumes              []string          `json:"volumes,omitempty" jsonschema:"example=data:/var/lib/db" jsonschema_description:"Mounts, as in compose's short form: NAME:/path[:ro] is a named volume (created if missing, labelled as ours, kept by prune unless remove_volumes_on_prune), ./dir:/path[:ro] a bind mount of a directory next to the spec file, /host/path:/path[:ro] a bind mount of a host path that serve's --allow-bind-mounts allows."`
+	Tmpfs                []string          `json:"tmpfs,omitempty" jsonschema:"example=/run:size=64m" jsonschema_description:"tmpfs mounts: /path, or /path:options (size=64m,mode=1777)."`
+	RemoveVolumesOnPrune bool              `json:"remove_volumes_on_prune,omitempty" jsonschema_description:"When the spec is deleted, remove its named volumes too, once its last container is gone. Off: volumes keep their data."`
+	Networks             []string          `json:"networks,omitempty" jsonschema:"example=shop" jsonschema_description:"User-defined bridge networks the containers join (created if missing, labelled as ours), each with the alias name, so that the other containers of a network reach the spec by name, round-robin across replicas. Without networks, the engine's default bridge."`
+	DependsOn            []string          `json:"depends_on,omitempty" jsonschema:"example=db" jsonschema_description:"Names of specs to start first: on a fresh start, this spec's first containers wait until each of those has a ready container (at most the ready timeout)."`
+	Healthcheck          *Healthcheck      `json:"healthcheck,omitempty" jsonschema_description:"The engine's healthcheck (Docker HEALTHCHECK): its status is the containers' health, and a container is ready only when healthy."`
+	Restart              string            `json:"restart,omitempty" jsonschema:"default=unless-stopped,example=on-failure:3" jsonschema_description:"The engine's restart policy: unless-stopped, always, on-failure[:N] or no. The orchestrator still keeps min_replicas running."`
+	Logging              *Logging          `json:"logging,omitempty" jsonschema_description:"The engine's log driver and its options."`
+	StopSignal           string            `json:"stop_signal,omitempty" jsonschema:"example=SIGINT" jsonschema_description:"The signal that stops a container: a name (SIGTERM, TERM) or a number. Default the image's, else SIGTERM."`
+	StopGracePeriod      string            `json:"stop_grace_period,omitempty" jsonschema:"example=30s" jsonschema_description:"How long a container has to stop before it is killed: a Go duration, at most 1h. Default 10s."`
+	CapAdd               []string          `json:"cap_add,omitempty" jsonschema:"example=NET_ADMIN" jsonschema_description:"Linux capabilities to add (NET_ADMIN or CAP_NET_ADMIN, or ALL)."`
+	CapDrop              []string          `json:"cap_drop,omitempty" jsonschema:"example=ALL" jsonschema_description:"Linux capabilities to drop."`
+	ReadOnly             bool              `json:"read_only,omitempty" jsonschema_description:"Mount the container's root filesystem read-only."`
+	SecurityOpt          []string          `json:"security_opt,omitempty" jsonschema:"example=no-new-privileges" jsonschema_description:"The engine's security options (no-new-privileges, seccomp=..., apparmor=..., label=...)."`
+	ExtraHosts           []string          `json:"extra_hosts,omitempty" jsonschema:"example=db.local:10.0.0.5" jsonschema_description:"Entries for /etc/hosts: host:ip (or host=ip); host-gateway is the host."`
+	DNS                  []string          `json:"dns,omitempty" jsonschema:"example=1.1.1.1" jsonschema_description:"DNS servers: IP addresses."`
 }
 
 // Resources is the original Resources model. CPU and Memory may be empty,
@@ -114,6 +140,21 @@ func (s Spec) Clone() Spec {
 	if s.Health != nil {
 		h := *s.Health
 		s.Health = &h
+	}
+	s.Command, s.Entrypoint = slices.Clone(s.Command), slices.Clone(s.Entrypoint)
+	s.Labels = maps.Clone(s.Labels)
+	s.Volumes, s.Tmpfs, s.Networks, s.DependsOn = slices.Clone(s.Volumes), slices.Clone(s.Tmpfs), slices.Clone(s.Networks), slices.Clone(s.DependsOn)
+	s.CapAdd, s.CapDrop, s.SecurityOpt = slices.Clone(s.CapAdd), slices.Clone(s.CapDrop), slices.Clone(s.SecurityOpt)
+	s.ExtraHosts, s.DNS = slices.Clone(s.ExtraHosts), slices.Clone(s.DNS)
+	if s.Healthcheck != nil {
+		h := *s.Healthcheck
+		h.Test = slices.Clone(h.Test)
+		s.Healthcheck = &h
+	}
+	if s.Logging != nil {
+		l := *s.Logging
+		l.Options = maps.Clone(l.Options)
+		s.Logging = &l
 	}
 	return s
 }
@@ -180,7 +221,8 @@ func (s Spec) ScaleDownStabilization() time.Duration {
 
 // hashInput is what defines a container: changing any of it replaces
 // containers; min, max, status and autoscale are left out so that scaling
-// never recreates anything.
+// never recreates anything. The runtime fields are left out when unset
+// (omitempty), so that a spec without them hashes as before they existed.
 type hashInput struct {
 	Image    string            `json:"image"`
 	Env      map[string]string `json:"env"`
@@ -188,6 +230,51 @@ type hashInput struct {
 	NanoCPUs int64             `json:"nano_cpus"`
 	Memory   int64             `json:"memory_bytes"`
 	Health   *Health           `json:"health,omitempty"`
+	Runtime  *runtimeInput     `json:"runtime,omitempty"`
+}
+
+// runtimeInput is the part of hashInput from the runtime fields: all but
+// depends_on and remove_volumes_on_prune, which say nothing of a container.
+type runtimeInput struct {
+	Name        string            `json:"name,omitempty"`
+	Command     []string          `json:"command,omitempty"`
+	Entrypoint  []string          `json:"entrypoint,omitempty"`
+	WorkingDir  string            `json:"working_dir,omitempty"`
+	User        string            `json:"user,omitempty"`
+	Hostname    string            `json:"hostname,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Volumes     []string          `json:"volumes,omitempty"`
+	Tmpfs       []string          `json:"tmpfs,omitempty"`
+	Networks    []string          `json:"networks,omitempty"`
+	Healthcheck *Healthcheck      `json:"healthcheck,omitempty"`
+	Restart     string            `json:"restart,omitempty"`
+	Logging     *Logging          `json:"logging,omitempty"`
+	StopSignal  string            `json:"stop_signal,omitempty"`
+	StopGrace   string            `json:"stop_grace_period,omitempty"`
+	CapAdd      []string          `json:"cap_add,omitempty"`
+	CapDrop     []string          `json:"cap_drop,omitempty"`
+	ReadOnly    bool              `json:"read_only,omitempty"`
+	SecurityOpt []string          `json:"security_opt,omitempty"`
+	ExtraHosts  []string          `json:"extra_hosts,omitempty"`
+	DNS         []string          `json:"dns,omitempty"`
+}
+
+// runtimeHash is s's runtimeInput, nil when no runtime field is set.
+func (s Spec) runtimeHash() *runtimeInput {
+	in := runtimeInput{
+		Name: s.Name, Command: s.Command, Entrypoint: s.Entrypoint, WorkingDir: s.WorkingDir, User: s.User,
+		Hostname: s.Hostname, Labels: s.Labels, Volumes: s.Volumes, Tmpfs: s.Tmpfs, Networks: s.Networks,
+		Healthcheck: s.Healthcheck, Restart: s.Restart, Logging: s.Logging, StopSignal: s.StopSignal,
+		StopGrace: s.StopGracePeriod, CapAdd: s.CapAdd, CapDrop: s.CapDrop, ReadOnly: s.ReadOnly,
+		SecurityOpt: s.SecurityOpt, ExtraHosts: s.ExtraHosts, DNS: s.DNS,
+	}
+	if len(in.Labels) == 0 {
+		in.Labels = nil
+	}
+	if digest(in) == digest(runtimeInput{}) {
+		return nil
+	}
+	return &in
 }
 
 // HashVersion prefixes every spec hash, so that a change of the hashed fields
@@ -210,7 +297,7 @@ func (s Spec) CanonicalPorts() map[string]int {
 // Hash is the spec hash of docs/design.md §5, stored in the
 // orchestrator.spec-hash label of every container.
 func (s Spec) Hash() string {
-	in := hashInput{Image: s.Image, Env: s.Env, NanoCPUs: s.NanoCPUs(), Memory: s.MemoryBytes(), Health: s.Health}
+	in := hashInput{Image: s.Image, Env: s.Env, NanoCPUs: s.NanoCPUs(), Memory: s.MemoryBytes(), Health: s.Health, Runtime: s.runtimeHash()}
 	if in.Env == nil {
 		in.Env = map[string]string{}
 	}

@@ -21,6 +21,14 @@ import (
 type Options struct {
 	// HostCPUs bounds resources.cpu; 0 means the CPUs of this machine.
 	HostCPUs int
+	// BindRoots are the host directories that a bind mount of an absolute
+	// path may use (serve's --allow-bind-mounts); "/" allows any. A bind
+	// mount of a directory next to the spec file (./dir) needs none.
+	BindRoots []string
+}
+
+func (o Options) equal(p Options) bool {
+	return o.HostCPUs == p.HostCPUs && slices.Equal(o.BindRoots, p.BindRoots)
 }
 
 func (o Options) hostCPUs() int {
@@ -73,6 +81,7 @@ func Validate(s Spec, opts Options) FieldErrors {
 	if s.Health != nil {
 		validateHealth(s, root.field("health"), add)
 	}
+	validateRuntime(s, opts, root, add)
 	return errs
 }
 
