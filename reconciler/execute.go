@@ -61,6 +61,9 @@ func (r *Reconciler) execute(ctx context.Context, actions []Action) []Done {
 			if errors.Is(err, engine.ErrImageUnavailable) {
 				r.pull.forget(a.Config.Image)
 			}
+			if err != nil && a.Kind == KindCreate && (len(a.Config.Mounts) > 0 || len(a.Config.Networks) > 0) {
+				r.res.forget() // a volume or network removed by hand: made again next pass
+			}
 			out[i] = Done{Action: a, OK: err == nil, Err: err}
 		}()
 	}

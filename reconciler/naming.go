@@ -55,7 +55,8 @@ type namer struct {
 	prefix   string // of the name
 }
 
-func (n *namer) config(s spec.Spec) engine.Config {
+func (n *namer) config(d Desired) engine.Config {
+	s := d.Spec
 	prefix := NamePrefix(n.prefix, s.Image)
 	slot := 1
 	for n.taken[prefix+"-"+strconv.Itoa(slot)] {
@@ -63,7 +64,9 @@ func (n *namer) config(s spec.Spec) engine.Config {
 	}
 	name := prefix + "-" + strconv.Itoa(slot)
 	n.taken[name] = true
-	return configFor(s, n.instance, name, slot)
+	cfg := configFor(s, n.instance, name, slot)
+	runtimeConfig(&cfg, s, d.Dir, n.prefix, slot)
+	return cfg
 }
 
 // configFor is the container for spec s: its labels say whose it is and

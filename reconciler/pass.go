@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -49,7 +50,7 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 		if e.Spec.Resources.Status != spec.StatusStopped {
 			target = max(e.Spec.MinReplicas, 1)
 		}
-		in.Desired[image] = Desired{Spec: e.Spec, Target: target, Hash: e.Spec.Hash()}
+		in.Desired[image] = Desired{Spec: e.Spec, Target: target, Hash: e.Spec.Hash(), Dir: filepath.Join(r.root, filepath.Dir(filepath.FromSlash(e.Source.File)))}
 		if _, ok := r.firstSeen[image]; !ok {
 			r.firstSeen[image] = now
 		}
@@ -72,6 +73,13 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 	}
 	r.logChange(slog.LevelInfo, "engine", "", "engine reachable")
 	in.Containers = containers
+	// A spec whose volume or network cannot be made (a foreign one has its
+	// name) gets no container, and keeps those it has.
+	for image, err := range r.res.ensure(ctx, r.engine, r.dir, entries, r.opts.NamePrefix) {
+		delete(in.Desired, image)
+		in.Keep[image] = true
+		fileErrs[image] = joinErr(fileErrs[image], err.Error())
+	}
 	// The autoscaler's recommendations, clamped to each spec's min and max
 	// as they are now: a hand edit of them counts at once.
 	listed := time.Now()
@@ -101,6 +109,13 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 		"load_ms", ms(t.Load), "list_ms", ms(t.List), "plan_ms", ms(t.Plan))
 	done := r.execute(ctx, todo)
 	r.settle(ctx, done, entries, now)
+	if in.NoPrune == "" {
+		removed, err := r.res.prune(ctx, r.engine, entries, r.opts.NamePrefix)
+		for _, k := range removed {
+			r.log.Info("removed: no spec names it and no container uses it", "what", k)
+		}
+		r.logChange(slog.LevelWarn, "resources", errString(err), "volumes or networks not removed", "err", err)
+	}
 	r.updateStatus(in, entries, plan, fileErrs, autoscale, loadErr, now)
 	return done, t, loadErr
 }
@@ -213,3 +228,10 @@ func (r *Reconciler) logChange(level slog.Level, key, what, msg string, attrs ..
 
 // ms is d in milliseconds, for log attributes.
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

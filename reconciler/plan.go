@@ -41,6 +41,9 @@ type Desired struct {
 	Spec   spec.Spec
 	Target int    // running replicas wanted; 0 when stopped
 	Hash   string // Spec.Hash(), when the caller has it: a pass hashes each spec once
+	// Dir is the absolute directory of the spec's file: where its relative
+	// bind mounts (./conf) are.
+	Dir string
 }
 
 // hash is the spec's hash, computed only when the caller left it out.
@@ -152,7 +155,7 @@ func planStopped(d Desired, cs []engine.Container, n *namer) *SpecPlan {
 		}
 	}
 	for ; have < max(d.Spec.MinReplicas, 1); have++ {
-		cfg := n.config(d.Spec)
+		cfg := n.config(d)
 		p.Actions = append(p.Actions, Action{Kind: KindCreate, Image: d.Spec.Image, Name: cfg.Name, Config: cfg, Stopped: true,
 			Reason: "spec status is stopped: create, do not start"})
 	}
@@ -224,6 +227,14 @@ func planRunning(d Desired, cs []engine.Container, in Input, n *namer) *SpecPlan
 		return p
 	}
 
+	// A fresh start waits for its dependencies (depends_on).
+	if len(activeCur)+len(inactiveCur) == 0 && target > 0 {
+		if dep, until := waitsFor(d, in); dep != "" {
+			p.Wait = "waits for " + dep + " to be ready (depends_on)"
+			p.recheck(until)
+			return p
+		}
+	}
 	deficit := target - len(activeCur)
 	started := 0
 	if deficit > 0 {
@@ -272,7 +283,7 @@ func scaleUp(d Desired, inactive []engine.Container, want int, n *namer) []Actio
 		out = append(out, act(KindStart, c, "scale up: start a stopped replica"))
 	}
 	for len(out) < want {
-		cfg := n.config(d.Spec)
+		cfg := n.config(d)
 		out = append(out, Action{Kind: KindCreate, Image: d.Spec.Image, Name: cfg.Name, Config: cfg, Reason: "scale up to " + strconv.Itoa(d.Target)})
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -84,7 +85,9 @@ type Reconciler struct {
 	backoff   backoffs
 	pull      *puller
 	hooks     *discovery.Notifier
-	recheck   time.Time // a plan waits for this moment (a new container's monitor period)
+	res       *resources // the specs' volumes and networks
+	root      string     // the state directory, absolute: relative bind mounts are below it
+	recheck   time.Time  // a plan waits for this moment (a new container's monitor period)
 
 	mu       sync.Mutex
 	desired  map[string]spec.Spec // the specs in force after the last pass
@@ -128,6 +131,7 @@ func New(dir *spec.Dir, engine engine.Engine, opts Options) *Reconciler {
 		wake:     make(chan struct{}, 1),
 		lastGood: map[string]spec.Entry{}, firstSeen: map[string]time.Time{}, logged: map[string]string{},
 		backoff: backoffs{}, pull: newPuller(), hooks: discovery.NewNotifier(log.With("component", "discovery")),
+		res: newResources(), root: absolute(dir.Root),
 		status: map[string]Status{}, passDone: make(chan struct{}),
 	}
 }
@@ -195,4 +199,12 @@ func short(id string) string {
 		return id[:12]
 	}
 	return id
+}
+
+// absolute is p made absolute, or p when it cannot be.
+func absolute(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }

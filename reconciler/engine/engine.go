@@ -23,7 +23,10 @@ const (
 	LabelManagedBy = "orchestrator.managed-by"
 	LabelInstance  = "orchestrator.instance"
 	LabelSlot      = "orchestrator.slot"
-	ManagedBy      = "orchestrator"
+	// LabelRestart is the restart policy a released container returns to
+	// (SetHeld false), when the spec sets one; absent: unless-stopped.
+	LabelRestart = "orchestrator.restart"
+	ManagedBy    = "orchestrator"
 )
 
 // Errors an Engine classifies, for errors.Is.
@@ -36,6 +39,11 @@ var (
 	ErrImageUnavailable = errors.New("image unavailable")
 	// ErrUnavailable: the engine cannot be reached.
 	ErrUnavailable = errors.New("engine unavailable")
+	// ErrForeign: a volume or network of that name exists and is not ours
+	// (no managed-by label, or another instance's): never used or touched.
+	ErrForeign = errors.New("exists and is not ours")
+	// ErrInUse: a volume or network that a container still uses.
+	ErrInUse = errors.New("in use")
 )
 
 // kindError is an engine error of one of the kinds above: errors.Is
@@ -96,7 +104,9 @@ func (c Container) Stable(now time.Time, minReady time.Duration) bool {
 	return c.Ready() && c.RestartCount == 0 && !c.Started.IsZero() && now.Sub(c.Started) >= minReady
 }
 
-// Config is everything the orchestrator sets on a new container.
+// Config is everything the orchestrator sets on a new container. The
+// fields after Labels are compose's (spec runtime fields); their zero
+// values leave the engine's or the image's defaults.
 type Config struct {
 	Name        string
 	Image       string
@@ -105,6 +115,63 @@ type Config struct {
 	NanoCPUs    int64
 	MemoryBytes int64
 	Labels      map[string]string
+
+	Cmd, Entrypoint []string // nil: the image's
+	WorkingDir      string
+	User            string
+	Hostname        string
+	Mounts          []Mount
+	// Networks the container joins, with its aliases there; none: the
+	// engine's default bridge. Each must exist (EnsureNetwork).
+	Networks    []NetworkAttachment
+	Healthcheck *Healthcheck
+	Restart     RestartPolicy // zero: unless-stopped
+	LogDriver   string
+	LogOptions  map[string]string
+	StopSignal  string
+	StopTimeout time.Duration // 0: the engine's default (10s)
+	CapAdd      []string
+	CapDrop     []string
+	SecurityOpt []string
+	ExtraHosts  []string // host:ip
+	DNS         []string
+	ReadOnly    bool
+}
+
+// The kinds of Mount.
+const (
+	MountVolume = "volume" // Source is a volume's name; it must exist (EnsureVolume)
+	MountBind   = "bind"   // Source is an absolute host path
+	MountTmpfs  = "tmpfs"  // no Source; Options as docker run --tmpfs takes them
+)
+
+// Mount is one filesystem mount of a container.
+type Mount struct {
+	Type     string
+	Source   string
+	Target   string
+	ReadOnly bool
+	Options  string // tmpfs options (size=64m,mode=1777); a bind's z or Z
+}
+
+// NetworkAttachment is a network a container joins, and the names it
+// answers to there.
+type NetworkAttachment struct {
+	Name    string
+	Aliases []string
+}
+
+// Healthcheck is the engine's check of a container's health.
+type Healthcheck struct {
+	Test                           []string // CMD..., CMD-SHELL cmd, or NONE
+	Interval, Timeout, StartPeriod time.Duration
+	Retries                        int
+}
+
+// RestartPolicy is when the engine restarts a container by itself.
+type RestartPolicy struct {
+	Name       string // no, always, unless-stopped, on-failure
+	MaxRetries int    // for on-failure; 0 for no bound
 }
 
 // EventReconnect is the Action of an Event sent after the event stream was
@@ -163,6 +230,8 @@ type Engine interface {
 	// DataRoot is the engine's data root (docker info DockerRootDir), where
 	// the writable layers live.
 	DataRoot(ctx context.Context) (string, error)
+	// Resources makes and removes the volumes and networks containers use.
+	Resources
 	// Logs streams a container's output, stdout and stderr interleaved as
 	// plain text, from opts.Tail lines back; with opts.Follow it goes on
 	// until the container stops or ctx ends. Closing the reader ends the

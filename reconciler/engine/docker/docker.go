@@ -17,7 +17,6 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
-	"github.com/docker/go-connections/nat"
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
 
@@ -164,8 +163,8 @@ func (d *Engine) inspected(ctx context.Context, id, state string) (inspected, er
 	if resp.State != nil {
 		in.started, _ = time.Parse(time.RFC3339Nano, resp.State.StartedAt)
 	}
-	if resp.HostConfig != nil {
-		in.held = resp.HostConfig.RestartPolicy.Name == container.RestartPolicyDisabled
+	if resp.HostConfig != nil && resp.Config != nil {
+		in.held = held(resp.HostConfig.RestartPolicy, resp.Config.Labels)
 	}
 	d.mu.Lock()
 	d.inspect[id] = in
@@ -261,51 +260,14 @@ func (d *Engine) pull(ctx context.Context, ref string) error {
 	}
 }
 
-// Create implements Engine.
-func (d *Engine) Create(ctx context.Context, cfg engine.Config) (string, error) {
-	env := make([]string, 0, len(cfg.Env))
-	for k, v := range cfg.Env {
-		env = append(env, k+"="+v)
-	}
-	sort.Strings(env)
-	exposed, bindings := nat.PortSet{}, nat.PortMap{}
-	for key, host := range cfg.Ports {
-		p := nat.Port(key)
-		exposed[p] = struct{}{}
-		hp := ""
-		if host != 0 {
-			hp = strconv.Itoa(host)
-		}
-		bindings[p] = []nat.PortBinding{{HostPort: hp}}
-	}
-	labels := map[string]string{}
-	for k, v := range cfg.Labels {
-		labels[k] = v
-	}
-	if d.instance != "" {
-		labels[engine.LabelInstance] = d.instance
-	}
-	resp, err := d.cli.ContainerCreate(ctx,
-		&container.Config{Image: cfg.Image, Env: env, Labels: labels, ExposedPorts: exposed},
-		&container.HostConfig{
-			PortBindings:  bindings,
-			RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped},
-			Resources:     container.Resources{NanoCPUs: cfg.NanoCPUs, Memory: cfg.MemoryBytes},
-		}, nil, nil, cfg.Name)
-	switch {
-	case cerrdefs.IsConflict(err):
-		return "", engine.KindErrorf(engine.ErrNameInUse, "create %s: name in use: %w", cfg.Name, err)
-	case cerrdefs.IsNotFound(err):
-		return "", engine.KindErrorf(engine.ErrImageUnavailable, "create %s: %w", cfg.Name, err)
-	case err != nil:
-		return "", classify("create", cfg.Name, err)
-	}
-	return resp.ID, nil
-}
-
-// Start implements Engine.
+// Start implements Engine. A network the container needs and that is gone
+// is an error of the start, not a container that is gone.
 func (d *Engine) Start(ctx context.Context, id string) error {
-	return classify("start", id, d.cli.ContainerStart(ctx, id, container.StartOptions{}))
+	err := d.cli.ContainerStart(ctx, id, container.StartOptions{})
+	if cerrdefs.IsNotFound(err) && strings.Contains(err.Error(), "network") {
+		return fmt.Errorf("start %s: %w", id, err)
+	}
+	return classify("start", id, err)
 }
 
 // Stop implements Engine.
@@ -318,18 +280,6 @@ func (d *Engine) Stop(ctx context.Context, id string, timeout time.Duration) err
 func (d *Engine) Remove(ctx context.Context, id string) error {
 	defer d.forget(id)
 	return classify("remove", id, d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}))
-}
-
-// SetHeld implements Engine: held is restart policy "no", which survives an
-// orchestrator restart because it lives on the container.
-func (d *Engine) SetHeld(ctx context.Context, id string, held bool) error {
-	defer d.forget(id)
-	policy := container.RestartPolicyUnlessStopped
-	if held {
-		policy = container.RestartPolicyDisabled
-	}
-	_, err := d.cli.ContainerUpdate(ctx, id, container.UpdateConfig{RestartPolicy: container.RestartPolicy{Name: policy}})
-	return classify("update", id, err)
 }
 
 // classify wraps an SDK error of op on what with the kind it is of: an

@@ -2,6 +2,7 @@ package docker_test
 
 import (
 	"context"
+	"os/exec"
 	"testing"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
@@ -36,6 +37,14 @@ func TestDockerContract(t *testing.T) {
 				// Same image, and even our image label, but not managed-by: never ours.
 				return rt.Docker(t, "run", "-d", "--name", name, "--label", label,
 					"--label", engine.LabelImage+"="+image, image)
+			},
+			AddForeignVolume: func(t *testing.T, name string) {
+				rt.Docker(t, "volume", "create", name)
+				t.Cleanup(func() { exec.Command("docker", "volume", "rm", "-f", name).Run() })
+			},
+			AddForeignNetwork: func(t *testing.T, name string) {
+				rt.Docker(t, "network", "create", name)
+				t.Cleanup(func() { exec.Command("docker", "network", "rm", name).Run() })
 			},
 		}
 	})

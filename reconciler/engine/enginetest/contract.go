@@ -19,6 +19,10 @@ type Harness struct {
 	Prefix       string // unique per test: container names start with it
 	// AddUnmanaged runs a container of Image without our labels.
 	AddUnmanaged func(t *testing.T, name string) string
+	// AddForeignVolume and AddForeignNetwork make one by hand, without
+	// our labels, removed when the test ends.
+	AddForeignVolume  func(t *testing.T, name string)
+	AddForeignNetwork func(t *testing.T, name string)
 }
 
 // Run checks the behaviour the reconciler relies on. The fake and
@@ -41,6 +45,8 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	})
 
 	t.Run("observed", func(t *testing.T) { observedContract(t, newHarness(t)) })
+	t.Run("volumes and networks", func(t *testing.T) { resourcesContract(t, newHarness(t)) })
+	t.Run("runtime config", func(t *testing.T) { runtimeContract(t, newHarness(t)) })
 
 	t.Run("lifecycle", func(t *testing.T) {
 		h := newHarness(t)

@@ -91,10 +91,25 @@ func UniqueID(t testing.TB) string {
 	return fmt.Sprintf("t%d-%d-%s", os.Getpid()%100000, seq.Add(1), strings.Trim(name, "-"))
 }
 
-// CleanupInstance removes, when the test ends, every container labelled
-// with the instance, whoever made it.
+// CleanupInstance removes, when the test ends, every container, volume and
+// network labelled with the instance, whoever made it.
 func CleanupInstance(t testing.TB, instance string) {
-	t.Cleanup(func() { RemoveLabelled(t, "orchestrator.instance="+instance) })
+	t.Cleanup(func() {
+		label := "orchestrator.instance=" + instance
+		RemoveLabelled(t, label)
+		for _, kind := range []string{"volume", "network"} {
+			out, err := exec.Command("docker", kind, "ls", "-q", "--filter", "label="+label).Output()
+			if err != nil {
+				t.Errorf("list %ss with %s: %v", kind, label, err)
+				continue
+			}
+			if names := strings.Fields(string(out)); len(names) > 0 {
+				if out, err := exec.Command("docker", append([]string{kind, "rm"}, names...)...).CombinedOutput(); err != nil {
+					t.Errorf("remove %ss with %s: %v: %s", kind, label, err, out)
+				}
+			}
+		}
+	})
 }
 
 // RemoveLabelled force-removes every container with the label.

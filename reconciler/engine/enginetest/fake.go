@@ -28,6 +28,7 @@ type Fake struct {
 	failNext   map[string]error // op -> error for the next call
 	stats      *fakeStats       // fake_stats.go
 	logs       fakeLogs         // fake_logs.go
+	resources  *fakeResources   // fake_resources.go
 
 	slow     sync.Mutex // guards delay and the in-flight gauge, apart from mu
 	delay    time.Duration
@@ -199,6 +200,9 @@ func (f *Fake) Create(ctx context.Context, cfg engine.Config) (string, error) {
 			return "", engine.KindErrorf(engine.ErrNameInUse, "create %s: name in use", cfg.Name)
 		}
 	}
+	if n := f.missingNetwork(cfg); n != "" {
+		return "", fmt.Errorf("create %s: network %s not found", cfg.Name, n)
+	}
 	f.next++
 	id := fmt.Sprintf("fake%060d", f.next)
 	labels := map[string]string{}
@@ -243,6 +247,9 @@ func (f *Fake) Start(ctx context.Context, id string) error {
 		return nil
 	}
 	c.State, c.Started = "running", f.now()
+	if h := c.cfg.Healthcheck; h != nil && len(h.Test) > 0 && h.Test[0] != "NONE" {
+		c.Health = "healthy" // the first check passes at once
+	}
 	f.logLine(c, StartLog)
 	for p, host := range c.cfg.Ports {
 		hp := host

@@ -9,7 +9,9 @@ func TestFakeContract(t *testing.T) {
 		f := NewFake("app:v1")
 		return Harness{
 			Engine: f, Image: "app:v1", MissingImage: "nope:v1", Prefix: "fake",
-			AddUnmanaged: func(t *testing.T, name string) string { return f.AddUnmanaged(name, "app:v1") },
+			AddUnmanaged:      func(t *testing.T, name string) string { return f.AddUnmanaged(name, "app:v1") },
+			AddForeignVolume:  func(t *testing.T, name string) { f.AddForeignVolume(name) },
+			AddForeignNetwork: func(t *testing.T, name string) { f.AddForeignNetwork(name, 0) },
 		}
 	})
 }
