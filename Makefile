@@ -6,7 +6,7 @@ LDFLAGS   := -X main.version=$(VERSION)
 DEMO      := orchestrator-demo
 # One tag of the demo image per example spec: no registry is reachable, so
 # every example runs the image built here.
-DEMO_TAGS := latest web worker api cache
+DEMO_TAGS := latest web worker api cache kv
 STATE     ?= examples/state
 
 .PHONY: all build test lint run demo-image bench bench-quick bench-go fuzz clean

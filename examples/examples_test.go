@@ -26,7 +26,8 @@ func TestExamplesAreValid(t *testing.T) {
 	}
 	want := []string{
 		"orchestrator-demo:api backend.yaml:5",
-		"orchestrator-demo:cache backend.yaml:17",
+		"orchestrator-demo:cache backend.yaml:21",
+		"orchestrator-demo:kv kv.yaml:5",
 		"orchestrator-demo:latest demo.json:2",
 		"orchestrator-demo:web web.yaml:3",
 		"orchestrator-demo:worker worker.yaml:3",

@@ -18,12 +18,15 @@ import (
 func (a *app) newDownCmd() *cobra.Command {
 	var instance string
 	var timeout time.Duration
+	var volumes bool
 	cmd := &cobra.Command{
 		Use:   "down --dir DIR [--instance NAME]",
 		Short: "Stop and remove the containers of a state directory's serve, like docker compose down",
 		Long: `Down stops and removes every container that serve of DIR manages: those
 labelled with its instance (the one derived from DIR, or --instance), and no
-other. The files stay as they are; a new serve creates the containers again.
+other, then the instance's networks; with --volumes, its volumes too, and
+their data. The files stay as they are; a new serve creates the containers
+(and networks and volumes) again.
 
 Serve must not be running on DIR: it would create them again at once. Down
 takes the same lock as serve, so it refuses while one runs.`,
@@ -53,9 +56,13 @@ takes the same lock as serve, so it refuses while one runs.`,
 				return err
 			}
 			defer e.Close()
-			return a.down(cmd.Context(), e, instance, timeout)
+			if err := a.down(cmd.Context(), e, instance, timeout); err != nil {
+				return err
+			}
+			return a.downResources(cmd.Context(), e, volumes)
 		}),
 	}
+	cmd.Flags().BoolVarP(&volumes, "volumes", "v", false, "also remove the instance's volumes, and the data in them")
 	cmd.Flags().StringVar(&instance, "instance", "", "the serve's `NAME`, when it was started with --instance")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long a container has to stop before it is killed")
 	return cmd
@@ -93,4 +100,36 @@ func (a *app) down(ctx context.Context, e engine.Engine, instance string, timeou
 		})
 	}
 	return g.Wait()
+}
+
+// downResources removes the instance's networks, and with volumes its
+// volumes, as docker compose down [-v] does; each one removed is printed.
+func (a *app) downResources(ctx context.Context, e engine.Engine, volumes bool) error {
+	ns, err := e.Networks(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range ns {
+		if err := e.RemoveNetwork(ctx, n.Name); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(a.stdout, "network %s removed\n", n.Name)
+	}
+	if !volumes {
+		return errors.Join(errs...)
+	}
+	vs, err := e.Volumes(ctx)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for _, v := range vs {
+		if err := e.RemoveVolume(ctx, v.Name); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(a.stdout, "volume %s removed\n", v.Name)
+	}
+	return errors.Join(errs...)
 }

@@ -51,6 +51,9 @@ type app struct {
 	server   string // --server, else $ORCHESTRATOR_SERVER, else defaultServer
 	token    string // --token, else $ORCHESTRATOR_TOKEN
 	hostCPUs int    // --host-cpus
+	// bindRoots are the host directories a spec may bind-mount by absolute
+	// path (--allow-bind-mounts).
+	bindRoots []string
 
 	// remote is set once openStore chose the server: the server, not this
 	// machine, then bounds resources.cpu.
@@ -125,6 +128,11 @@ func (a *app) newRootCmd() *cobra.Command {
 			if a.hostCPUs < 0 {
 				return usagef("--host-cpus must be >= 0, got %d", a.hostCPUs)
 			}
+			for _, r := range a.bindRoots {
+				if !filepath.IsAbs(r) {
+					return usagef("--allow-bind-mounts takes absolute host directories, got %q", r)
+				}
+			}
 			return nil
 		},
 		Example: `  # Check spec files, then write them into the state directory
@@ -150,6 +158,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	pf.StringVar(&a.server, "server", "", "`URL` of a running orchestrator server, used when --dir is not given (env "+envServer+", default "+defaultServer+")")
 	pf.StringVar(&a.token, "token", "", "bearer `TOKEN` of the server (env "+envToken+")")
 	pf.IntVar(&a.hostCPUs, "host-cpus", 0, "`N` CPUs on the Docker host, the upper bound of resources.cpu (0: this machine's; with a server, the server checks)")
+	pf.StringSliceVar(&a.bindRoots, "allow-bind-mounts", nil, "host `DIR`s (comma-separated, or repeated) that a spec may bind-mount by absolute path; / allows any. A directory next to the spec file (./dir) needs none (with a server, the server checks)")
 	// --version without the -v shorthand, which stays free (for verbose, say).
 	root.Flags().Bool("version", false, "print the version and exit")
 	root.MarkFlagsMutuallyExclusive("dir", "server")
@@ -177,10 +186,14 @@ const unboundedCPUs = 1 << 20
 // not bounded by this machine's CPUs: the server's bound is the one that
 // counts, and it answers with a 422 that the verbs print like any error.
 func (a *app) options() spec.Options {
+	opts := spec.Options{HostCPUs: a.hostCPUs, BindRoots: a.bindRoots}
 	if a.remote && a.hostCPUs == 0 {
-		return spec.Options{HostCPUs: unboundedCPUs}
+		opts.HostCPUs = unboundedCPUs
 	}
-	return spec.Options{HostCPUs: a.hostCPUs}
+	if a.remote && len(a.bindRoots) == 0 {
+		opts.BindRoots = []string{"/"} // the server's own --allow-bind-mounts decides
+	}
+	return opts
 }
 
 // openStore resolves where the desired state is. This is the one place that
