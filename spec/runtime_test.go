@@ -137,6 +137,8 @@ func TestRuntimeFieldErrors(t *testing.T) {
 			`db.yaml:3: extra_hosts[0]: "db:nowhere": "nowhere" is not an IP address (or host-gateway)`, twoCPUs},
 		{"dns", "dns: [one.one.one.one]",
 			`db.yaml:3: dns[0]: "one.one.one.one" is not an IP address`, twoCPUs},
+		{"opt-in without a volume", "remove_volumes_on_prune: true",
+			`db.yaml:3: remove_volumes_on_prune: the spec has no named volume to remove`, twoCPUs},
 		{"a list where a list is", "networks: shop",
 			`db.yaml:3: networks: must be a list of strings, got string "shop"`, twoCPUs},
 	}

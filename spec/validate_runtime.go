@@ -165,7 +165,7 @@ func validateMounts(s Spec, opts Options, root path, add func(*FieldError)) {
 		}
 		seen(p, v, m.Target)
 	}
-	if s.RemoveVolumesOnPrune && len(s.VolumeNames()) == 0 && len(s.Volumes) > 0 {
+	if s.RemoveVolumesOnPrune && len(s.VolumeNames()) == 0 {
 		add(root.field("remove_volumes_on_prune").errorf("the spec has no named volume to remove"))
 	}
 }
