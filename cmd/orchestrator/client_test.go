@@ -32,7 +32,7 @@ type apiServer struct {
 
 // serverImages are the images the fake engine has.
 var serverImages = []string{"shop/web:1.0", "shop/worker:1.0", "shop/api:2", "shop/cache:7",
-	"orchestrator-demo:latest", "orchestrator-demo:web", "orchestrator-demo:worker", "orchestrator-demo:api", "orchestrator-demo:cache"}
+	"orchestrator-demo:latest", "orchestrator-demo:web", "orchestrator-demo:worker", "orchestrator-demo:api", "orchestrator-demo:cache", "orchestrator-demo:kv"}
 
 func startAPI(t *testing.T, token string) *apiServer {
 	t.Helper()
