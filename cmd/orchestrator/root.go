@@ -174,6 +174,7 @@ func (a *app) newRootCmd() *cobra.Command {
 		a.newLogsCmd(),
 		a.newDownCmd(),
 		a.newSyncCmd(),
+		a.newImportCmd(),
 	)
 	return root
 }

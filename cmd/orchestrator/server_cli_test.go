@@ -8,11 +8,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// Acceptance 7: `apply -f examples/` against a running server gives the
+// Acceptance 7: `apply -f examples/state` against a running server gives the
 // same files as `apply --dir`, and diff exits 0 afterwards; a second apply
 // changes nothing; get shows the same either way.
 func TestServerApplyExamplesLikeDir(t *testing.T) {
-	examples, err := filepath.Abs("../../examples")
+	examples, err := filepath.Abs("../../examples/state")
 	if err != nil {
 		t.Fatal(err)
 	}
