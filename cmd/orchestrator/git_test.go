@@ -24,7 +24,7 @@ import (
 // withGit serves from the remote at url, its checkout in the test's
 // directory, fetching only when asked unless interval is set.
 func withGit(url, secretFile string, interval time.Duration) serverOpt {
-	return func(f *serveFlags) {
+	return func(f *serveFlags, _ *app) {
 		f.git = gitFlags{url: url, interval: interval, author: "Orch Test <orch@example.com>", secretFile: secretFile}
 	}
 }
@@ -61,7 +61,7 @@ func TestServeFromGit(t *testing.T) {
 	if err := os.WriteFile(secretFile, []byte("hook-s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := startServer(t, t.TempDir(), inst, withGit(remote.URL, secretFile, 0), func(f *serveFlags) { f.git.path = "deploy" })
+	s := startServer(t, t.TempDir(), inst, withGit(remote.URL, secretFile, 0), func(f *serveFlags, _ *app) { f.git.path = "deploy" })
 	waitHealth(t, s)
 	waitFor(t, inst, image, 60*time.Second, "1 running from the first revision", exactly(1))
 
@@ -241,7 +241,7 @@ func TestServeGitCommit(t *testing.T) {
 	if _, err := wt.Commit("first", &git.CommitOptions{Author: &object.Signature{Name: "Dev", Email: "dev@example.com", When: time.Now()}}); err != nil {
 		t.Fatal(err)
 	}
-	s := startServer(t, dir, inst, func(f *serveFlags) { f.git = gitFlags{commit: true, author: "Orch Test <orch@example.com>"} })
+	s := startServer(t, dir, inst, func(f *serveFlags, _ *app) { f.git = gitFlags{commit: true, author: "Orch Test <orch@example.com>"} })
 	waitHealth(t, s)
 	if code, body := call(t, s, "POST", "/images/"+image+"/scale", `{"min_replicas": 2, "max_replicas": 2}`); code != 200 {
 		t.Fatalf("scale = %d %v", code, body)

@@ -41,7 +41,8 @@ How a service becomes a spec:
                            converted; one spec per image, so of two services
                            with one image the second is not converted
   deploy.replicas, scale   min_replicas and max_replicas, both (compose does
-                           not autoscale); 0 is min 0, max 1, autoscale off
+                           not autoscale); 0 is status: stopped (one
+                           container, created and not started)
   deploy.resources.limits  resources.cpu and resources.memory ("256m"); the
   cpus, mem_limit          service's cpus and mem_limit when deploy has none
   ports                    "8080:80" is {"80/tcp": 8080}, "80" is

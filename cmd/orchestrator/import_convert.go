@@ -42,9 +42,15 @@ func (im *importer) convert(svc types.ServiceConfig) spec.Spec {
 	}
 	s.MinReplicas, s.MaxReplicas = replicas, replicas
 	if replicas == 0 {
-		off := false
-		s.MaxReplicas, s.Autoscale = 1, &spec.Autoscale{Enabled: &off}
-		rep.addf(rep.svcLine(name, "deploy", "replicas"), name, "deploy.replicas", "0: min_replicas 0, max_replicas 1 (its least) and the autoscaler off")
+		// A running spec always has a container (the original's promise):
+		// no container running is a stopped spec, whose one container is
+		// created and not started, as after docker compose create.
+		s.MaxReplicas, s.Resources.Status = 1, spec.StatusStopped
+		line, key := rep.svcLine(name, "scale"), "scale"
+		if svc.Deploy != nil && svc.Deploy.Replicas != nil {
+			line, key = rep.svcLine(name, "deploy", "replicas"), "deploy.replicas"
+		}
+		rep.addf(line, name, key, "0: status stopped (its container is created and not started; a running spec runs at least one)")
 	}
 	im.resources(svc, &s)
 	im.ports(svc, &s)

@@ -57,7 +57,7 @@ func TestDefaultInstance(t *testing.T) {
 
 // withDefaultInstance runs serve as a user does, without --instance.
 func withDefaultInstance() serverOpt {
-	return func(f *serveFlags) { f.instance, f.instanceSet = "", false }
+	return func(f *serveFlags, _ *app) { f.instance, f.instanceSet = "", false }
 }
 
 // Two serves on two state directories, with the same image and no

@@ -29,11 +29,17 @@ type server struct {
 	stop     func()
 }
 
-type serverOpt func(*serveFlags)
+// serverOpt changes serve's flags, or the global ones on its app.
+type serverOpt func(*serveFlags, *app)
 
-func withResync(d time.Duration) serverOpt { return func(f *serveFlags) { f.resync = d } }
+func withResync(d time.Duration) serverOpt { return func(f *serveFlags, _ *app) { f.resync = d } }
 
-func withMinReady(d time.Duration) serverOpt { return func(f *serveFlags) { f.minReady = d } }
+func withMinReady(d time.Duration) serverOpt { return func(f *serveFlags, _ *app) { f.minReady = d } }
+
+// withBindRoots is --allow-bind-mounts.
+func withBindRoots(roots ...string) serverOpt {
+	return func(_ *serveFlags, a *app) { a.bindRoots = roots }
+}
 
 // startServer runs serve until the test ends (or stop is called).
 func startServer(t testing.TB, dir, instance string, opts ...serverOpt) *server {
@@ -47,11 +53,11 @@ func startServer(t testing.TB, dir, instance string, opts ...serverOpt) *server 
 	t.Cleanup(func() { ln.Close() }) // serve closes it, unless it failed before serving
 	s := &server{t: t, dir: dir, instance: instance, addr: ln.Addr().String(), log: &syncBuffer{}}
 	f := serveFlags{addr: s.addr, listener: ln, instance: instance, instanceSet: true, parallelism: 4, resync: 30 * time.Second, readyTimeout: time.Minute, minReady: 5 * time.Second, waitTimeout: time.Minute}
-	for _, o := range opts {
-		o(&f)
-	}
 	a := newApp(nil, io.Discard, io.Discard, func(string) string { return "" })
 	a.dir = dir
+	for _, o := range opts {
+		o(&f, a)
+	}
 	log := slog.New(slog.NewTextHandler(s.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
