@@ -60,7 +60,7 @@ func (d *Dir) PutContext(ctx context.Context, s Spec, ifMatch string) (PutResult
 	if err := d.record(ctx, Write{File: ch.Source.File, Data: ch.After, Image: s.Image, Result: ch.Result}); err != nil {
 		return PutResult{}, err
 	}
-	return ch.PutResult, writeAtomic(ch.path, ch.After, 0)
+	return ch.PutResult, WriteAtomic(ch.path, ch.After, 0)
 }
 
 // Change is what a Put would do to one file.
@@ -270,7 +270,7 @@ func (d *Dir) DeleteContext(ctx context.Context, image, ifMatch string) (Source,
 		}
 		return src, nil
 	}
-	return src, writeAtomic(full, out, 0)
+	return src, WriteAtomic(full, out, 0)
 }
 
 // hasDocuments reports whether data still holds a document: anything but
@@ -351,10 +351,10 @@ func (d *Dir) lock() (func(), error) {
 	return func() { f.Close() }, nil // closing the descriptor releases the lock
 }
 
-// writeAtomic replaces path with data: a temp file in the same directory
+// WriteAtomic replaces path with data: a temp file in the same directory
 // (a dotfile, so the loader never reads it half-written), fsync, rename,
 // fsync of the directory. perm 0 keeps the mode of the file it replaces.
-func writeAtomic(path string, data []byte, perm os.FileMode) error {
+func WriteAtomic(path string, data []byte, perm os.FileMode) error {
 	if perm == 0 {
 		perm = 0o644
 		if st, err := os.Stat(path); err == nil {

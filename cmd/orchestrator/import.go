@@ -227,34 +227,12 @@ func (a *app) writeSpecs(specs []spec.Spec, f importFlags) error {
 	}
 	for _, s := range specs {
 		p := joinDisplay(f.out, s.Name+".yaml")
-		if err := writeAtomic(p, spec.MarshalYAML(s)); err != nil {
+		if err := spec.WriteAtomic(p, spec.MarshalYAML(s), 0); err != nil { // a watching serve never reads half a file
 			return err
 		}
 		fmt.Fprintf(a.stdout, "wrote %s\n", p)
 	}
 	return nil
-}
-
-// writeAtomic writes a file whole or not at all: a watching serve never
-// reads half of it.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 var quietCompose sync.Once
