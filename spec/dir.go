@@ -54,7 +54,9 @@ type Snapshot struct {
 	// BrokenFiles are the files with errors. Specs they held keep their last
 	// good version: a broken file never prunes anything.
 	BrokenFiles []string
-	// Conflicts are images written in more than one document, with every place.
+	// Conflicts are images that cannot be in force as written: written in
+	// more than one document, or named like another spec (names.go); with
+	// every place.
 	Conflicts map[string][]Source
 	// Found is every image named in a document that parses as YAML, valid or
 	// not, with its place; Put uses it to find the document to edit.
@@ -117,7 +119,18 @@ func (d *Dir) Load() (*Snapshot, error) {
 				Loc: []string{"image"}, Msg: fmt.Sprintf("%q is also defined at %s", image, others(srcs, src))})
 		}
 	}
+	var unique []Entry
 	for _, e := range good {
+		if _, conflict := snap.Conflicts[e.Spec.Image]; !conflict {
+			unique = append(unique, e)
+		}
+	}
+	nameErrs, nameConflicts := d.nameConflicts(unique)
+	snap.Errors = append(snap.Errors, nameErrs...)
+	for image, srcs := range nameConflicts {
+		snap.Conflicts[image] = srcs
+	}
+	for _, e := range unique {
 		if _, conflict := snap.Conflicts[e.Spec.Image]; !conflict {
 			snap.Specs = append(snap.Specs, e)
 		}

@@ -98,6 +98,9 @@ func (d *Dir) plan(s Spec, ifMatch string) (Change, error) {
 	if err != nil {
 		return Change{}, err
 	}
+	if err := checkName(s, snap); err != nil {
+		return Change{}, err
+	}
 	srcs := snap.Found[s.Image]
 	switch {
 	case len(srcs) > 1:

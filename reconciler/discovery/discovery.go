@@ -1,8 +1,9 @@
 // Package discovery delivers the original orchestrator's discovery
 // webhook: a spec whose env has DISCOVERY_CALLBACK=<url> gets a POST of a
 // Body on every create, start and stop of its containers. Deliveries run in
-// the background, each bounded by a timeout; a failure is logged, never
-// fatal, and never delays the reconciler.
+// the background, each bounded by a timeout, and reach one URL in the order
+// they were sent (a stop is never announced after the start that followed
+// it); a failure is logged, never fatal, and never delays the reconciler.
 package discovery
 
 import (
@@ -39,34 +40,72 @@ type PortBinding struct {
 	HostPort string `json:"HostPort"`
 }
 
-// Notifier posts bodies in the background. Wait returns when every
-// delivery begun has ended.
+// Notifier posts bodies in the background, one at a time and in order per
+// URL. Wait returns when every delivery begun has ended.
 type Notifier struct {
 	client *http.Client
 	log    *slog.Logger
 	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	queues map[string][]delivery // per URL, while its sender runs
 }
+
+// delivery is one queued POST.
+type delivery struct {
+	ctx  context.Context
+	b    Body
+	body []byte
+}
+
+// MaxQueued bounds the deliveries waiting for one URL: past it, the oldest
+// is dropped (and logged), so a dead receiver cannot hold memory.
+const MaxQueued = 256
 
 // NewNotifier returns a notifier that logs failures to log.
 func NewNotifier(log *slog.Logger) *Notifier {
-	return &Notifier{client: &http.Client{Timeout: Timeout}, log: log}
+	return &Notifier{client: &http.Client{Timeout: Timeout}, log: log, queues: map[string][]delivery{}}
 }
 
-// Send posts b to url in the background. The delivery outlives ctx's
-// cancellation (a stopping serve still announces what it did); Timeout
-// bounds it.
+// Send queues b for url. The delivery outlives ctx's cancellation (a
+// stopping serve still announces what it did); Timeout bounds each POST.
 func (n *Notifier) Send(ctx context.Context, url string, b Body) {
 	body, _ := json.Marshal(b) // plain strings and maps: cannot fail
-	ctx = context.WithoutCancel(ctx)
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		if err := n.post(ctx, url, body); err != nil {
-			n.log.Warn("webhook failed", "image", b.Image, "container", b.Name, "event", b.Event, "url", url, "err", err)
+	d := delivery{ctx: context.WithoutCancel(ctx), b: b, body: body}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	q, running := n.queues[url]
+	if len(q) >= MaxQueued {
+		n.log.Warn("webhook dropped", "image", q[0].b.Image, "container", q[0].b.Name, "event", q[0].b.Event, "url", url, "reason", "queue full")
+		q = q[1:]
+	}
+	n.queues[url] = append(q, d)
+	if !running {
+		n.wg.Add(1)
+		go n.drain(url)
+	}
+}
+
+// drain posts url's queue in order, and ends when it is empty.
+func (n *Notifier) drain(url string) {
+	defer n.wg.Done()
+	for {
+		n.mu.Lock()
+		q := n.queues[url]
+		if len(q) == 0 {
+			delete(n.queues, url)
+			n.mu.Unlock()
 			return
 		}
-		n.log.Debug("webhook delivered", "image", b.Image, "container", b.Name, "event", b.Event, "url", url)
-	}()
+		d := q[0]
+		n.queues[url] = q[1:]
+		n.mu.Unlock()
+		if err := n.post(d.ctx, url, d.body); err != nil {
+			n.log.Warn("webhook failed", "image", d.b.Image, "container", d.b.Name, "event", d.b.Event, "url", url, "err", err)
+			continue
+		}
+		n.log.Debug("webhook delivered", "image", d.b.Image, "container", d.b.Name, "event", d.b.Event, "url", url)
+	}
 }
 
 // Wait returns when every delivery has ended.

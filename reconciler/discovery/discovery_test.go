@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -51,5 +52,35 @@ func TestNotifier(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "webhook failed") || !strings.Contains(logs.String(), "503") {
 		t.Errorf("the failed delivery is not logged:\n%s", logs.String())
+	}
+}
+
+// Deliveries reach one URL in the order they were sent: a
+// receiver never sees a stop after the start that followed it.
+func TestNotifierKeepsTheOrderPerURL(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b discovery.Body
+		if json.NewDecoder(r.Body).Decode(&b) != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		got = append(got, b.Event)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+
+	n := discovery.NewNotifier(slog.New(slog.DiscardHandler))
+	var want []string
+	for i := range 100 {
+		event := []string{"create", "start", "stop"}[i%3] + "-" + strconv.Itoa(i)
+		want = append(want, event)
+		n.Send(context.Background(), srv.URL, discovery.Body{Image: "web:v1", Event: event})
+	}
+	n.Wait()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("delivery order (-sent +received):\n%s", diff)
 	}
 }
