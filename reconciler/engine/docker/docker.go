@@ -178,6 +178,14 @@ func (d *Engine) forget(id string) {
 	d.mu.Unlock()
 }
 
+// forgetAll drops the whole inspect cache: after a reconnect, events may
+// have been missed (or the engine restarted), so nothing cached is trusted.
+func (d *Engine) forgetAll() {
+	d.mu.Lock()
+	clear(d.inspect)
+	d.mu.Unlock()
+}
+
 // healthOf reads the HEALTHCHECK state from the list's status text,
 // "Up 3 minutes (healthy)".
 func healthOf(status string) string {

@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/docker/docker/api/types/events"
@@ -10,7 +11,10 @@ import (
 )
 
 // Events implements Engine. The stream ends when the engine restarts; it is
-// opened again with a capped backoff, and each reconnect is reported.
+// opened again with a capped backoff, from the time of the last event seen
+// (the engine replays what happened in between, so nothing is lost), and
+// each reconnect is reported. A reconnect also drops the inspect cache: the
+// pass it wakes reads every container afresh.
 func (d *Engine) Events(ctx context.Context) <-chan engine.Event {
 	out := make(chan engine.Event, 64)
 	go func() {
@@ -22,15 +26,17 @@ func (d *Engine) Events(ctx context.Context) <-chan engine.Event {
 			f.Add("event", string(a))
 		}
 		wait := 100 * time.Millisecond
+		var cur cursor
 		for first := true; ; first = false {
 			if !first {
+				d.forgetAll()
 				select {
 				case out <- engine.Event{Action: engine.EventReconnect, Time: time.Now()}:
 				case <-ctx.Done():
 					return
 				}
 			}
-			if d.stream(ctx, f, out) {
+			if d.stream(ctx, f, &cur, out) {
 				wait = 100 * time.Millisecond // it worked for a while: retry soon
 			}
 			select {
@@ -46,10 +52,10 @@ func (d *Engine) Events(ctx context.Context) <-chan engine.Event {
 
 // stream forwards one subscription until it fails; it reports whether any
 // event came through.
-func (d *Engine) stream(ctx context.Context, f filters.Args, out chan<- engine.Event) bool {
+func (d *Engine) stream(ctx context.Context, f filters.Args, cur *cursor, out chan<- engine.Event) bool {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	msgs, errs := d.cli.Events(sctx, events.ListOptions{Filters: f})
+	msgs, errs := d.cli.Events(sctx, events.ListOptions{Filters: f, Since: cur.since()})
 	got := false
 	for {
 		select {
@@ -59,7 +65,7 @@ func (d *Engine) stream(ctx context.Context, f filters.Args, out chan<- engine.E
 			return got
 		case m := <-msgs:
 			got = true
-			if !d.ours(m.Actor.Attributes) {
+			if !cur.advance(m) || !d.ours(m.Actor.Attributes) {
 				continue
 			}
 			switch m.Action {
@@ -74,4 +80,41 @@ func (d *Engine) stream(ctx context.Context, f filters.Args, out chan<- engine.E
 			}
 		}
 	}
+}
+
+// cursor is where the event stream is: the time of the last event seen, and
+// the events seen at exactly that time, since a subscription from that time
+// replays them.
+type cursor struct {
+	last int64               // TimeNano of the newest event seen; 0 before the first
+	seen map[string]struct{} // the events at last, by key
+}
+
+// since is the ListOptions.Since of the next subscription: "" (from now) at
+// first, then the last event's time, "seconds.nanoseconds".
+func (c *cursor) since() string {
+	if c.last == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d.%09d", c.last/1e9, c.last%1e9)
+}
+
+// advance records m, and says whether it is new: an event older than the
+// last one, or one already seen at the same time, is a replay.
+func (c *cursor) advance(m events.Message) bool {
+	key := m.Actor.ID + " " + string(m.Action)
+	switch {
+	case m.TimeNano < c.last:
+		return false
+	case m.TimeNano > c.last:
+		c.last, c.seen = m.TimeNano, map[string]struct{}{}
+	}
+	if c.seen == nil {
+		c.seen = map[string]struct{}{}
+	}
+	if _, dup := c.seen[key]; dup {
+		return false
+	}
+	c.seen[key] = struct{}{}
+	return true
 }
