@@ -138,7 +138,7 @@ func startProbe(t *testing.T, root string, opts Options, prepare func(*Watcher))
 	}
 	p := &probe{
 		w:        w,
-		d:        newDebouncer(w.opts.Debounce, w.opts.MaxDelay, w.changes, w.log),
+		d:        newDebouncer(w.opts.Settle, w.opts.Debounce, w.opts.MaxDelay, w.changes, w.log),
 		syncBase: t.TempDir(), // made before the loop starts: no event for it in the root's parent
 	}
 	add := w.addWatch

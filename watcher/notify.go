@@ -3,13 +3,8 @@ package watcher
 import (
 	"context"
 	"errors"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -28,6 +23,7 @@ const maxBatch = 512
 type notifier struct {
 	w    *Watcher
 	fsw  *fsnotify.Watcher
+	errs *errorPump
 	root string // absolute, as given: may be a symlink
 
 	// parent is the directory holding the root's name; base is that name.
@@ -38,34 +34,51 @@ type notifier struct {
 	dirs    map[string]fileID // watched tree directories, by real path
 	missing bool              // the root is missing and that was logged
 	started bool              // the initial watches are in place
+
+	// renamedIn is the directory of the event taken last if that was a
+	// Rename (IN_MOVED_FROM), or "": a Create right behind it in the same
+	// directory is the other half of the same rename, the name renamed into
+	// place (IN_MOVED_TO, which fsnotify reports as a Create without
+	// telling it from a new file).
+	renamedIn string
 }
 
-// runNotify watches with inotify until ctx is done (nil) or inotify fails
-// (the error; the caller falls back to polling).
-func (w *Watcher) runNotify(ctx context.Context, root string, d *debouncer) error {
-	fsw, err := fsnotify.NewWatcher()
+// startNotify sets inotify up: a new instance, with a watch on the parent of
+// the root and on every directory of the tree. It fails when inotify is not
+// to be had (no instance, or a watch refused for want of resources), and
+// leaves nothing open then.
+func (w *Watcher) startNotify(root string) (*notifier, error) {
+	fsw, err := w.newFSWatcher()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	errs := pumpErrors(fsw.Errors)
-	defer func() {
-		fsw.Close() // ends fsnotify's reading goroutine, and waits for it
-		<-errs.done // fsnotify closed Errors: the pump has ended
-	}()
 	n := &notifier{
-		w: w, fsw: fsw, root: root,
+		w: w, fsw: fsw, errs: pumpErrors(fsw.Errors), root: root,
 		parent: filepath.Dir(root), base: filepath.Base(root),
 		dirs: map[string]fileID{},
 	}
 	if err := n.watchParent(); err != nil {
-		return err
+		n.close()
+		return nil, err
 	}
 	if _, err := n.checkRoot(); err != nil {
-		return err
+		n.close()
+		return nil, err
 	}
 	n.started = true
-	w.markReady()
+	return n, nil
+}
 
+// close ends the inotify instance and, with it, every goroutine it has.
+func (n *notifier) close() {
+	n.fsw.Close() // ends fsnotify's reading goroutine, and waits for it
+	<-n.errs.done // fsnotify closed Errors: the pump has ended
+}
+
+// run watches with inotify until ctx is done (nil) or inotify fails (the
+// error; the caller falls back to polling). The caller closes n.
+func (n *notifier) run(ctx context.Context, d *debouncer) error {
+	w, root := n.w, n.root
 	// rootTick re-resolves the root: the safety net for a swap whose parent
 	// event was missed, and the poll for a missing root. treeTick re-walks
 	// the tree to repair watches lost to missed events; content changes are
@@ -77,16 +90,17 @@ func (w *Watcher) runNotify(ctx context.Context, root string, d *debouncer) erro
 
 	for {
 		var relevant, resync bool
+		kind := kickChanging // what is found without an event may still be going on
 		select {
 		case <-ctx.Done():
 			return nil
-		case ev, ok := <-fsw.Events:
+		case ev, ok := <-n.fsw.Events:
 			if !ok {
 				return errors.New("inotify event stream closed")
 			}
-			relevant, resync = n.batch(ev)
-		case <-errs.ready:
-			overflow, others := errs.take()
+			relevant, resync, kind = n.batch(ev)
+		case <-n.errs.ready:
+			overflow, others := n.errs.take()
 			for _, err := range others {
 				w.log.Warn("inotify error", "err", err, "root", root)
 			}
@@ -96,7 +110,7 @@ func (w *Watcher) runNotify(ctx context.Context, root string, d *debouncer) erro
 				w.log.Warn("inotify queue overflow, rescanning", "root", root)
 				relevant, resync = true, true
 			}
-		case <-errs.done:
+		case <-n.errs.done:
 			return errors.New("inotify error stream closed")
 		case <-rootTick.C:
 			if err := n.watchParent(); err != nil {
@@ -118,72 +132,66 @@ func (w *Watcher) runNotify(ctx context.Context, root string, d *debouncer) erro
 			relevant = relevant || changed
 		}
 		// Kick only now, after new directories are watched: a file made in
-		// one before its watch existed is then covered by this signal.
+		// one before its watch existed is then covered by this signal. A
+		// root that moved without an event of its own (found by the root
+		// ticker) kicks as changing: kind is that unless events decided.
 		if relevant || moved {
-			d.kick()
+			d.kick(kind)
 		}
 	}
 }
 
-// errorPump receives fsnotify's errors in a goroutine of its own. fsnotify
-// can send an error while holding the lock that Add, Remove and Close take;
-// were the main loop, busy in an Add, the only receiver, both would wait
-// for each other forever.
-type errorPump struct {
-	mu       sync.Mutex
-	overflow bool          // events were lost
-	errs     []error       // other errors, bounded
-	ready    chan struct{} // capacity 1: there is something to take
-	done     chan struct{} // closed when fsnotify closed its Errors
-}
-
-func pumpErrors(src <-chan error) *errorPump {
-	p := &errorPump{ready: make(chan struct{}, 1), done: make(chan struct{})}
-	go func() {
-		defer close(p.done)
-		for err := range src {
-			p.mu.Lock()
-			switch {
-			case errors.Is(err, fsnotify.ErrEventOverflow):
-				p.overflow = true
-			case len(p.errs) < 100: // in case the main loop is slow to take them
-				p.errs = append(p.errs, err)
-			}
-			p.mu.Unlock()
-			select {
-			case p.ready <- struct{}{}:
-			default:
-			}
-		}
-	}()
-	return p
-}
-
-// take returns and clears what was received.
-func (p *errorPump) take() (overflow bool, errs []error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	overflow, errs = p.overflow, p.errs
-	p.overflow, p.errs = false, nil
-	return overflow, errs
-}
-
-// batch handles ev and whatever else is queued right behind it.
-func (n *notifier) batch(ev fsnotify.Event) (relevant, resync bool) {
-	relevant, resync = n.classify(ev)
+// batch handles ev and whatever else is queued right behind it. kind is
+// that of the last relevant event (kickChanging if none): the debouncer,
+// too, goes by the latest.
+func (n *notifier) batch(ev fsnotify.Event) (relevant, resync bool, kind kickKind) {
+	relevant, resync, kind = n.take(ev)
 	for range maxBatch {
 		select {
 		case ev, ok := <-n.fsw.Events:
 			if !ok {
 				return // the main loop sees the closed channel next
 			}
-			r, s := n.classify(ev)
+			r, s, k := n.take(ev)
+			if r {
+				kind = k
+			}
 			relevant, resync = relevant || r, resync || s
 		default:
 			return
 		}
 	}
 	return
+}
+
+// take classifies one event, and tells a complete change from one that
+// may still be going on.
+//
+// Complete is a Create right behind a Rename in the same directory: the
+// rename of a fully written file (or a link, or a directory) into place,
+// which is how editors, git-sync (its root link), ConfigMaps (their ..data
+// link) and our own API save. inotify queues the two halves of a rename one
+// right after the other; should an event of another process ever come
+// between them, or the rename come from another directory, the rename
+// merely waits for quiet, as every change did before.
+//
+// Everything else waits for quiet: a write (the file may still be being
+// written; inotify's close-after-write would tell, but fsnotify v1.10 does
+// not export it), a plain Create (an empty file, its writes to come), a
+// removal or a rename away (often the first step of a save, the new file to
+// come: reading in between would find the spec gone).
+func (n *notifier) take(ev fsnotify.Event) (relevant, resync bool, kind kickKind) {
+	relevant, resync = n.classify(ev)
+	dir := filepath.Dir(filepath.Clean(ev.Name))
+	kind = kickChanging
+	if relevant && ev.Has(fsnotify.Create) && dir == n.renamedIn {
+		kind = kickComplete
+	}
+	n.renamedIn = ""
+	if ev.Has(fsnotify.Rename) {
+		n.renamedIn = dir
+	}
+	return relevant, resync, kind
 }
 
 // classify tells whether an event may change what spec.Dir reads (relevant),
@@ -239,98 +247,4 @@ func (n *notifier) classify(ev fsnotify.Event) (relevant, resync bool) {
 func isSymlink(name string) bool {
 	fi, err := os.Lstat(name)
 	return err == nil && fi.Mode()&os.ModeSymlink != 0
-}
-
-// syncWatches makes the watched directories those of the tree now: it adds
-// new ones, drops vanished ones and re-adds replaced ones. It reports whether
-// anything changed. Only an inotify failure is returned as an error;
-// directories that vanish or cannot be read meanwhile are skipped, as
-// spec.Dir skips them.
-func (n *notifier) syncWatches() (changed bool, err error) {
-	want := map[string]fileID{}
-	if n.target.path != "" {
-		walkTree(n.target.path, func(e entry) {
-			if e.dir {
-				want[e.path] = idOf(e.info)
-			}
-		})
-	}
-	for d, id := range n.dirs {
-		if wid, ok := want[d]; !ok || wid != id {
-			n.unwatch(d)
-			changed = true
-		}
-	}
-	// Sorted, so that parents are watched before their children.
-	for _, d := range slices.Sorted(maps.Keys(want)) {
-		if _, ok := n.dirs[d]; ok {
-			continue
-		}
-		if err := n.w.addWatch(n.fsw, d); err != nil {
-			if skippable(err) {
-				n.w.log.Debug("directory not watched", "dir", d, "err", err)
-				continue
-			}
-			return changed, err
-		}
-		n.dirs[d] = want[d]
-		changed = true
-	}
-	return changed, nil
-}
-
-// watchParent watches the parent of the root, where a swap of a symlinked
-// root, or the root's removal and return, shows at once. A missing parent
-// is retried on the root ticker.
-func (n *notifier) watchParent() error {
-	if n.parent == n.root {
-		return nil // the root is "/"
-	}
-	if n.parentWatched && slices.Contains(n.fsw.WatchList(), n.parent) {
-		return nil
-	}
-	n.parentWatched = false
-	if err := n.w.addWatch(n.fsw, n.parent); err != nil {
-		if skippable(err) {
-			return nil
-		}
-		return err
-	}
-	n.parentWatched = true
-	return nil
-}
-
-// unwatch drops the watch on one tree directory. inotify may have dropped it
-// already (the directory is gone), so errors do not matter.
-func (n *notifier) unwatch(dir string) {
-	if dir != n.parent {
-		_ = n.fsw.Remove(dir)
-	}
-	delete(n.dirs, dir)
-}
-
-// unwatchTree drops the watches on dir and every directory under it.
-// Linked directories elsewhere are dropped by the next syncWatches.
-func (n *notifier) unwatchTree(dir string) {
-	prefix := dir + string(filepath.Separator)
-	for d := range n.dirs {
-		if d == dir || strings.HasPrefix(d, prefix) {
-			n.unwatch(d)
-		}
-	}
-}
-
-func (n *notifier) unwatchAll() {
-	for d := range n.dirs {
-		n.unwatch(d)
-	}
-}
-
-// skippable reports whether a failure to add a watch concerns only that
-// directory (gone, not a directory, unreadable), rather than inotify itself
-// (ENOSPC: too many watches, EMFILE, ENOMEM), which ends the inotify run.
-func skippable(err error) bool {
-	return errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) ||
-		errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) ||
-		errors.Is(err, syscall.ELOOP)
 }

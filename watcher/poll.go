@@ -11,7 +11,11 @@ import (
 // runPoll watches by comparing fingerprints of the tree every PollInterval
 // (every RootPoll while the root is missing) until ctx is done. It is the
 // fallback when inotify fails, and needs nothing but stat.
-func (w *Watcher) runPoll(ctx context.Context, root string, d *debouncer) {
+//
+// With retry set, it also tries to set inotify up again, after each of
+// retry's waits, and returns the started notifier as soon as that works:
+// the caller goes back to inotify. It returns nil when ctx is done.
+func (w *Watcher) runPoll(ctx context.Context, root string, d *debouncer, retry *backoff) *notifier {
 	prev, err := fingerprint(root)
 	missing := err != nil
 	if missing {
@@ -27,10 +31,28 @@ func (w *Watcher) runPoll(ctx context.Context, root string, d *debouncer) {
 	}
 	t := time.NewTimer(interval())
 	defer t.Stop()
+	var (
+		rt    *time.Timer
+		again <-chan time.Time // never, without retry
+	)
+	if retry != nil {
+		rt = time.NewTimer(retry.next())
+		defer rt.Stop()
+		again = rt.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
+		case <-again:
+			n, err := w.startNotify(root)
+			if err == nil {
+				return n
+			}
+			wait := retry.next()
+			w.log.Debug("inotify still unavailable", "err", err, "retry_in", wait.String(), "root", root)
+			rt.Reset(wait)
+			continue
 		case <-t.C:
 		}
 		fp, err := fingerprint(root)
@@ -38,17 +60,17 @@ func (w *Watcher) runPoll(ctx context.Context, root string, d *debouncer) {
 		case err != nil && !missing:
 			missing = true
 			w.log.Error("state directory root missing, polling for it", "root", root, "err", err, "interval", w.opts.RootPoll)
-			d.kick()
+			d.kick(kickChanging)
 		case err != nil:
 			// still missing
 		case missing:
 			missing = false
 			prev = fp
 			w.log.Info("state directory root is back", "root", root)
-			d.kick()
+			d.kick(kickChanging)
 		case fp != prev:
 			prev = fp
-			d.kick()
+			d.kick(kickChanging)
 		}
 		t.Reset(interval())
 	}

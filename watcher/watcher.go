@@ -15,9 +15,16 @@ import (
 
 // Options tune a Watcher. Zero values take the defaults.
 type Options struct {
-	Debounce     time.Duration // trailing-edge quiet period, default 50ms
+	// Debounce is the trailing-edge quiet period after a change that may
+	// still be going on (a file written in place), default 50ms.
+	Debounce time.Duration
+	// Settle is the trailing-edge wait after a change that is complete by
+	// itself (a file renamed into place): time enough for the rest of a
+	// burst of renames to join the batch. Default 10ms, never more than
+	// Debounce.
+	Settle       time.Duration
 	MaxDelay     time.Duration // never hold a change longer than this, default 500ms
-	PollInterval time.Duration // fallback polling when inotify fails, default 2s
+	PollInterval time.Duration // fallback polling when inotify fails, and the first wait before trying inotify again, default 2s
 	RootPoll     time.Duration // while the root is missing, default 1s
 	ForcePolling bool          // use polling only (tests of the fallback, or file systems without inotify)
 	Logger       *slog.Logger  // default: discard (inject one to see errors and the fallback)
@@ -35,6 +42,11 @@ func (o Options) withDefaults() Options {
 	if o.Debounce <= 0 {
 		o.Debounce = 50 * time.Millisecond
 	}
+	if o.Settle <= 0 {
+		o.Settle = 10 * time.Millisecond
+	}
+	// A complete change never waits longer than one that may still be going on.
+	o.Settle = min(o.Settle, o.Debounce)
 	if o.MaxDelay <= 0 {
 		o.MaxDelay = 500 * time.Millisecond
 	}
@@ -66,9 +78,11 @@ type Watcher struct {
 	ready     chan struct{}
 	readyOnce sync.Once
 
-	// addWatch adds one inotify watch. Tests replace it to simulate
-	// exhausted inotify limits.
-	addWatch func(*fsnotify.Watcher, string) error
+	// newFSWatcher makes an inotify instance, and addWatch adds one watch
+	// to it. Tests replace them to simulate exhausted inotify limits
+	// (max_user_instances, max_user_watches), and their end.
+	newFSWatcher func() (*fsnotify.Watcher, error)
+	addWatch     func(*fsnotify.Watcher, string) error
 }
 
 // New returns a watcher of the state directory at root. root may be a
@@ -76,12 +90,13 @@ type Watcher struct {
 func New(root string, opts Options) *Watcher {
 	opts = opts.withDefaults()
 	return &Watcher{
-		root:     root,
-		opts:     opts,
-		log:      opts.Logger,
-		changes:  make(chan struct{}, 1),
-		ready:    make(chan struct{}),
-		addWatch: func(fsw *fsnotify.Watcher, path string) error { return fsw.Add(path) },
+		root:         root,
+		opts:         opts,
+		log:          opts.Logger,
+		changes:      make(chan struct{}, 1),
+		ready:        make(chan struct{}),
+		newFSWatcher: fsnotify.NewWatcher,
+		addWatch:     func(fsw *fsnotify.Watcher, path string) error { return fsw.Add(path) },
 	}
 }
 
@@ -95,8 +110,9 @@ func (w *Watcher) Changes() <-chan struct{} { return w.changes }
 // goroutine it starts has ended when it returns.
 //
 // It uses inotify, and falls back to polling every PollInterval when inotify
-// fails (for example when the limit on watches is reached), for the rest of
-// the run.
+// fails (for example when the limit on watches is reached). While polling it
+// tries to set inotify up again, first after PollInterval, then less and
+// less often (up to once a minute), and goes back to it as soon as it works.
 func (w *Watcher) Run(ctx context.Context) error {
 	if w.root == "" {
 		return errors.New("watcher: empty root")
@@ -110,7 +126,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
-	d := newDebouncer(w.opts.Debounce, w.opts.MaxDelay, w.changes, w.log)
+	d := newDebouncer(w.opts.Settle, w.opts.Debounce, w.opts.MaxDelay, w.changes, w.log)
 	d.observer = w.opts.Observer
 	var wg sync.WaitGroup
 	wg.Go(func() { d.run(ctx) })
@@ -119,22 +135,6 @@ func (w *Watcher) Run(ctx context.Context) error {
 	cancel()
 	wg.Wait()
 	return nil
-}
-
-// watch runs inotify, or polling when inotify is not to be had, until ctx
-// is done.
-func (w *Watcher) watch(ctx context.Context, root string, d *debouncer) {
-	if !w.opts.ForcePolling {
-		err := w.runNotify(ctx, root, d)
-		if err == nil || ctx.Err() != nil {
-			return
-		}
-		w.log.Warn("inotify unavailable, polling", "err", err, "interval", w.opts.PollInterval, "root", root)
-		// Whatever happened between the failure and the polling baseline
-		// would be lost: announce it instead.
-		d.kick()
-	}
-	w.runPoll(ctx, root, d)
 }
 
 func (w *Watcher) markReady() { w.readyOnce.Do(func() { close(w.ready) }) }
