@@ -85,17 +85,14 @@ func (s *Server) dispatchImage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listImages is the desired state, read from the files now: a file edited
-// by hand shows at once.
+// by hand shows at once. A spec whose file is broken is listed at the last
+// good version still in force, marked stale (listed.go).
 func (s *Server) listImages(w http.ResponseWriter, r *http.Request) error {
 	snap, err := s.dir.Load()
 	if err != nil {
 		return err
 	}
-	out := wire.ImageList{Images: make([]wire.Image, 0, len(snap.Specs))}
-	for _, e := range snap.Specs {
-		out.Images = append(out.Images, imageOf(e))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, wire.ImageList{Images: s.listed(snap)})
 	return nil
 }
 
@@ -114,17 +111,21 @@ func (s *Server) entry(image string) (spec.Entry, error) {
 	return spec.Entry{}, errorf(http.StatusNotFound, wire.CodeNotFound, "no spec for image '%s'", image)
 }
 
+// getImage is the spec and its status. A stale spec (its file is broken)
+// has no ETag: the file holds no version of it that a write could match.
 func (s *Server) getImage(w http.ResponseWriter, r *http.Request, image string) error {
-	e, err := s.entry(image)
+	img, err := s.shown(image)
 	if err != nil {
 		return err
 	}
-	out := wire.ImageDetail{Image: imageOf(e)} // no status before the first pass over the spec
+	out := wire.ImageDetail{Image: img} // no status before the first pass over the spec
 	if st, ok := s.status(image); ok {
 		ws := s.withGitRevision(statusOf(st))
 		out.Status = &ws
 	}
-	setETag(w, e.Revision)
+	if !img.Stale {
+		setETag(w, img.Revision)
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

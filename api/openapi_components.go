@@ -143,4 +143,10 @@ var (
 		ServerAlive: openapi3.Ptr(true), CPUPercent: openapi3.Ptr(0.42), MemPercent: openapi3.Ptr(1.7),
 		FSFreeBytes: openapi3.Ptr(uint64(51234567890)),
 	}}}
+	// exampleStale is a spec whose file is broken, listed at its last good
+	// version.
+	exampleStale = wire.Image{Spec: spec.Spec{Image: "web:v1", MinReplicas: 2, MaxReplicas: 5, Env: map[string]string{},
+		Ports: map[string]int{}, Resources: spec.Resources{Memory: "64m", Status: spec.StatusRunning}},
+		Revision: "9e107d9d372bb6826bd81d3542a419d6", Source: "web.yaml:1", Stale: true,
+		Errors: []string{`web.yaml:4: resources.memory: "12q" is not a size (use e.g. 256m, 1g)`}}
 )

@@ -64,6 +64,14 @@ var (
 	dockerStatus = note{desc: "Docker's state word: created, running, restarting, paused, exited, removing or dead."}
 	putResult    = note{enum: enum(spec.Created, spec.Configured, spec.Unchanged),
 		desc: "In kubectl's words: created (a new document), configured (fields changed), unchanged (nothing to write)."}
+	staleNote = note{enum: []any{true}, desc: "Present (true) when the file no longer gives a valid version of the " +
+		"spec (it has errors, the image is written twice, or the directory holds no specs) and the reconciler keeps " +
+		"this last good version in force: these fields, revision and source are the last good ones, and the " +
+		"containers follow them (docs/design.md §3). Absent for a valid spec. Argo CD would show it OutOfSync " +
+		"with a ComparisonError; the status is Degraded and not synced."}
+	staleErrors = note{desc: "Why the files give no valid version of a stale spec, as file:line: field: message " +
+		"(as GET /status's errors). Absent for a valid spec.",
+		example: []any{`web.yaml:4: resources.memory: "12q" is not a size (use e.g. 256m, 1g)`}}
 )
 
 // propertyNotes apply to the property of that name in every reflected
@@ -152,11 +160,16 @@ var schemaNotes = map[string]map[string]note{
 	"ListedImage": {
 		"":         {desc: "A spec as GET /images lists it: the spec's fields, plus its revision and source."},
 		"revision": {desc: "The spec's revision (its ETag)."},
+		"stale":    staleNote,
+		"errors":   staleErrors,
 	},
-	"ImageList": {"images": {desc: "The valid specs of the state directory."}},
+	"ImageList": {"images": {desc: "The valid specs of the state directory, and the stale specs still in force " +
+		"(stale: true), by image."}},
 	"ImageDetail": {
 		"":         {desc: "A spec, where it is written, and its status (absent before the first pass over it)."},
-		"revision": {desc: "The spec's revision: its ETag."},
+		"revision": {desc: "The spec's revision: its ETag (none for a stale spec)."},
+		"stale":    staleNote,
+		"errors":   staleErrors,
 	},
 	"PutImageResponse": {
 		"":         {desc: "What the write did."},

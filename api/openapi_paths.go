@@ -60,9 +60,11 @@ func openAPIPaths(s *schemaSet) *openapi3.Paths {
 
 		openapi3.WithPath("/images", &openapi3.PathItem{Get: &openapi3.Operation{
 			Tags: []string{"images"}, OperationID: "listImages", Summary: "List the specs (the desired state)",
-			Description: "The valid specs of the state directory, read from the files now: a file edited by hand shows at once.",
+			Description: "The valid specs of the state directory, read from the files now: a file edited by hand shows at once. " +
+				"A spec whose file has errors is still listed, at the last good version that the reconciler keeps in force, " +
+				"with stale: true and the file's errors; a broken spec that never had a good version is not.",
 			Responses: authed(map[int]*openapi3.ResponseRef{
-				200: jsonResponse(s, "The specs.", wire.ImageList{Images: []wire.Image{exampleImage}}),
+				200: jsonResponse(s, "The specs.", wire.ImageList{Images: []wire.Image{exampleImage, exampleStale}}),
 				500: respRef("InternalError"),
 				503: respRef("StateDirUnavailable"),
 			}),
@@ -72,10 +74,13 @@ func openAPIPaths(s *schemaSet) *openapi3.Paths {
 			Get: &openapi3.Operation{
 				Tags: []string{"images"}, OperationID: "getImage", Summary: "One spec, with its status",
 				Description: "The image's spec as the files have it, where it is written, its revision (also the ETag, " +
-					"for If-Match on a later write), and the reconciler's status of it (absent until a pass has seen it).",
+					"for If-Match on a later write), and the reconciler's status of it (absent until a pass has seen it). " +
+					"When its file has errors, the last good version that the reconciler keeps in force, with stale: true, " +
+					"the file's errors and no ETag (the file holds no valid version that If-Match could match; a write to a " +
+					"broken document is 409 broken_file); 409 when no good version is known.",
 				Parameters: openapi3.Parameters{image},
 				Responses: authed(map[int]*openapi3.ResponseRef{
-					200: withETag(jsonResponse(s, "The spec and its status.", wire.ImageDetail{Image: exampleImage, Status: &exampleStatus})),
+					200: withETag(jsonResponse(s, "The spec and its status; a stale spec has no ETag.", wire.ImageDetail{Image: exampleImage, Status: &exampleStatus})),
 					404: noSuchSpec(),
 					409: respRef("Conflict"),
 					422: respRef("ValidationFailed"),

@@ -94,11 +94,15 @@ func (oaTestReconciler) WaitPass(ctx context.Context) (reconciler.PassResult, er
 	<-ctx.Done()
 	return reconciler.PassResult{}, ctx.Err()
 }
-func (oaTestReconciler) Trigger()                                         {}
-func (oaTestReconciler) Seq() uint64                                      { return 0 }
-func (oaTestReconciler) PassesSince(uint64) []reconciler.PassResult       { return nil }
-func (oaTestReconciler) Statuses() []reconciler.Status                    { return nil }
-func (oaTestReconciler) Errors() []string                                 { return nil }
+func (oaTestReconciler) Trigger()                                   {}
+func (oaTestReconciler) Seq() uint64                                { return 0 }
+func (oaTestReconciler) PassesSince(uint64) []reconciler.PassResult { return nil }
+func (oaTestReconciler) Statuses() []reconciler.Status              { return nil }
+func (oaTestReconciler) Errors() []string                           { return nil }
+func (oaTestReconciler) Stale() []reconciler.Stale                  { return nil }
+func (oaTestReconciler) Enforced(string) (spec.Entry, []string, bool) {
+	return spec.Entry{}, nil, false
+}
 func (oaTestReconciler) Announce(context.Context, string, string, string) {}
 
 // oaRouterOperations walks the real router and lists what it serves as

@@ -76,3 +76,11 @@ func healthOf(hs []stats.Health) []wire.ContainerHealth {
 func imageOf(e spec.Entry) wire.Image {
 	return wire.Image{Spec: e.Spec, Revision: e.Revision, Source: e.Source.String()}
 }
+
+// staleImageOf is the last good version of a spec in force while its file
+// is broken, and why the file gives no valid one.
+func staleImageOf(last spec.Entry, why []string) wire.Image {
+	img := imageOf(last)
+	img.Stale, img.Errors = true, why
+	return img
+}

@@ -26,6 +26,7 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 		ReadyTimeout: r.opts.ReadyTimeout, MinReady: r.opts.MinReady, Instance: r.opts.Instance, NamePrefix: r.opts.NamePrefix}
 	fileErrs := map[string]string{}
 	entries := map[string]spec.Entry{}
+	var lastGoodWhy map[string][]string // by image: why a spec is in force at its last good version
 	switch {
 	case loadErr != nil:
 		r.logChange(slog.LevelError, "dir", loadErr.Error(), "state directory unusable: keeping every container as it is", "dir", r.dir.Root, "err", loadErr)
@@ -40,7 +41,7 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 	if in.NoPrune != "" { // run on the last good specs; prune nothing
 		maps.Copy(entries, r.lastGood)
 	} else {
-		r.fromSnapshot(snap, entries, fileErrs, &in)
+		lastGoodWhy = r.fromSnapshot(snap, entries, fileErrs, &in)
 	}
 	desired := map[string]spec.Spec{}
 	for image, e := range entries {
@@ -61,8 +62,10 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 			delete(r.firstSeen, image)
 		}
 	}
+	stale := staleOf(entries, lastGoodWhy, loadErr)
 	r.mu.Lock()
 	r.desired = desired
+	r.stale = stale
 	r.mu.Unlock()
 
 	loaded := time.Now()
@@ -146,7 +149,9 @@ func (r *Reconciler) settle(ctx context.Context, done []Done, entries map[string
 
 // fromSnapshot picks the specs in force: the valid ones, and the last good
 // version of those whose file is now broken or whose image is in conflict.
-func (r *Reconciler) fromSnapshot(snap *spec.Snapshot, entries map[string]spec.Entry, fileErrs map[string]string, in *Input) {
+// It returns why each of the latter is not valid: its files' errors.
+func (r *Reconciler) fromSnapshot(snap *spec.Snapshot, entries map[string]spec.Entry, fileErrs map[string]string, in *Input) map[string][]string {
+	lastGoodWhy := map[string][]string{}
 	broken := map[string][]string{}
 	var all []string
 	for _, e := range snap.Errors {
@@ -165,10 +170,12 @@ func (r *Reconciler) fromSnapshot(snap *spec.Snapshot, entries map[string]spec.E
 		for _, s := range srcs {
 			msgs = append(msgs, broken[s.File]...)
 		}
-		fileErrs[image] = strings.Join(slices.Compact(slices.Sorted(slices.Values(msgs))), "; ")
+		msgs = slices.Compact(slices.Sorted(slices.Values(msgs)))
+		fileErrs[image] = strings.Join(msgs, "; ")
 		in.Keep[image] = true
 		if e, ok := r.lastGood[image]; ok {
 			entries[image] = e
+			lastGoodWhy[image] = msgs
 		}
 	}
 	for image, srcs := range snap.Found { // images named in broken documents
@@ -184,6 +191,7 @@ func (r *Reconciler) fromSnapshot(snap *spec.Snapshot, entries map[string]spec.E
 			if _, ok := entries[image]; !ok {
 				entries[image] = e
 				fileErrs[image] = strings.Join(msgs, "; ")
+				lastGoodWhy[image] = msgs
 			}
 		} else if _, ok := entries[image]; !ok && !in.Keep[image] {
 			delete(r.lastGood, image) // its document is gone: a real delete
@@ -208,6 +216,7 @@ func (r *Reconciler) fromSnapshot(snap *spec.Snapshot, entries map[string]spec.E
 			r.logChange(slog.LevelInfo, key, "", "spec file fixed", "file", file)
 		}
 	}
+	return lastGoodWhy
 }
 
 // logChange logs msg when what changed for key since the last call, so a

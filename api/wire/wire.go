@@ -158,9 +158,18 @@ type Image struct {
 	spec.Spec
 	Revision string `json:"revision"`
 	Source   string `json:"source"`
+	// Stale says that this is not what the file says now: the file has
+	// errors (or the directory cannot be used), and the reconciler keeps
+	// this last good version in force (docs/design.md §3). Absent for a
+	// valid spec.
+	Stale bool `json:"stale,omitempty"`
+	// Errors are why the files give no valid version of a stale spec, as
+	// "file:line: field: message"; absent for a valid spec.
+	Errors []string `json:"errors,omitempty"`
 }
 
-// ImageList is GET /images: the valid specs of the state directory.
+// ImageList is GET /images: the valid specs of the state directory, and
+// the stale ones still in force, by image.
 type ImageList struct {
 	Images []Image `json:"images"`
 }

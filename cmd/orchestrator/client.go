@@ -146,8 +146,9 @@ func (c *client) transportError(err error) error {
 }
 
 // Load reads the desired state with one GET /images: each item carries its
-// revision and source. The server lists only valid specs, so the snapshot
-// has no Errors and Found holds valid specs only. Source.Index is unknown
+// revision and source. A stale item (its file is broken; the server still
+// enforces its last good version) is a broken file here, as on a
+// directory: in Found and Errors, not in Specs. Source.Index is unknown
 // (0): the API gives a spec's place as "file:line".
 func (c *client) Load() (*spec.Snapshot, error) {
 	var list wire.ImageList
@@ -157,8 +158,15 @@ func (c *client) Load() (*spec.Snapshot, error) {
 	snap := &spec.Snapshot{Conflicts: map[string][]spec.Source{}, Found: map[string][]spec.Source{}}
 	for _, item := range list.Images {
 		e := spec.Entry{Spec: item.Spec, Source: parseSource(item.Source), Revision: item.Revision}
-		snap.Specs = append(snap.Specs, e)
 		snap.Found[e.Spec.Image] = []spec.Source{e.Source}
+		if item.Stale {
+			for _, msg := range item.Errors {
+				snap.Errors = append(snap.Errors, &spec.FieldError{Msg: msg}) // already "file:line: field: message"
+			}
+			snap.BrokenFiles = append(snap.BrokenFiles, e.Source.File)
+			continue
+		}
+		snap.Specs = append(snap.Specs, e)
 	}
 	sort.Slice(snap.Specs, func(i, j int) bool { return snap.Specs[i].Spec.Image < snap.Specs[j].Spec.Image })
 	return snap, nil
@@ -169,6 +177,9 @@ func (c *client) entry(image string) (spec.Entry, error) {
 	var v wire.ImageDetail
 	if err := c.call(http.MethodGet, imagePath(image, ""), nil, "", &v); err != nil {
 		return spec.Entry{}, err
+	}
+	if v.Stale { // the server enforces a last good version that no file holds now
+		return spec.Entry{}, fmt.Errorf("%w: the spec of %s at %s: %s", spec.ErrBrokenFile, image, v.Source, strings.Join(v.Errors, "; "))
 	}
 	return spec.Entry{Spec: v.Spec, Source: parseSource(v.Source), Revision: v.Revision}, nil
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -241,4 +243,34 @@ func TestStoreChoice(t *testing.T) {
 	checkResult(t, result{2, "", needServer + "See 'orchestrator get containers --help'.\n"}, orch(t, "get", "containers", "--dir", "state"))
 	checkResult(t, result{2, "", "error: --dir is required: serve runs the reconciler and the API over a state directory\nSee 'orchestrator serve --help'.\n"},
 		cli(t, map[string]string{envServer: closed}, "", "serve"))
+}
+
+// A spec whose file broke after the server enforced it is a broken file to
+// the verbs through the server, as it is with --dir: get leaves it out and
+// says why, and delete refuses to edit it.
+func TestServerStaleSpecIsABrokenFile(t *testing.T) {
+	inTempDir(t)
+	s := startAPI(t, "")
+	s.write(t, map[string]string{"web.yaml": webYAML, "worker.yaml": workerYAML})
+	s.rec.Trigger()
+	s.converge(t)
+	s.write(t, map[string]string{"web.yaml": strings.Replace(webYAML, "memory: 256m", "memory: 12q", 1)})
+	s.rec.Trigger()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, err := s.rec.WaitPass(ctx); err != nil {
+			t.Fatalf("no pass saw the broken file: %v", err)
+		}
+		if _, _, stale := s.rec.Enforced("shop/web:1.0"); stale {
+			break
+		}
+	}
+	local, remote := orch(t, "get", "--dir", s.dir), s.orch(t, "get")
+	if local.Code != remote.Code || local.Stdout != remote.Stdout || !strings.Contains(remote.Stderr, "web.yaml:8: resources.memory") {
+		t.Errorf("get through the server differs from --dir, or hides the error:\n--dir:   %+v\nserver:  %+v", local, remote)
+	}
+	if r := s.orch(t, "delete", "shop/web:1.0"); r.Code == 0 || !strings.Contains(r.Stderr, "fix that first") {
+		t.Errorf("delete of a stale spec through the server: %+v", r)
+	}
 }
