@@ -78,7 +78,7 @@ func (s *Server) patchContainer(w http.ResponseWriter, r *http.Request) error {
 	if status == spec.StatusStopped {
 		err = s.engine.SetHeld(ctx, c.ID, true)
 		if err == nil {
-			err = s.engine.Stop(ctx, c.ID, s.opts.StopTimeout)
+			err = s.engine.Stop(ctx, c.ID, engine.OwnStopTimeout)
 		}
 	} else {
 		// Started while still held, then released: released first, it
@@ -125,7 +125,7 @@ func (s *Server) deleteContainer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if c.Active() && !force {
-		if err := s.engine.Stop(ctx, c.ID, s.opts.StopTimeout); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		if err := s.engine.Stop(ctx, c.ID, engine.OwnStopTimeout); err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return engineRefused(err)
 		}
 		s.rec.Announce(ctx, c.Image, c.ID, "stop")

@@ -35,6 +35,11 @@ type Reconciler interface {
 	Statuses() []reconciler.Status
 	// Errors are the state directory's errors as of the last pass.
 	Errors() []string
+	// Stale are the specs kept in force at their last good version while
+	// the files give no valid one (a broken file), with why, by image;
+	// Enforced is the one of image.
+	Stale() []reconciler.Stale
+	Enforced(image string) (spec.Entry, []string, bool)
 	// Announce delivers the discovery webhook of a container event the API caused.
 	Announce(ctx context.Context, image, containerID, event string)
 }
@@ -53,9 +58,6 @@ type Options struct {
 	// WaitTimeout bounds how long a write waits for the reconcile pass it
 	// causes; default 60s.
 	WaitTimeout time.Duration
-	// StopTimeout is how long a container gets to stop before it is killed
-	// (PATCH to stopped, DELETE without force); default 10s.
-	StopTimeout time.Duration
 	Logger      *slog.Logger
 	Metrics     *Metrics // nil: no /metrics
 	// Git, when set, is the remote behind the state directory: POST
@@ -86,9 +88,6 @@ type Server struct {
 func New(dir *spec.Dir, rec Reconciler, engine engine.Engine, health HealthSource, opts Options) *Server {
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = 60 * time.Second
-	}
-	if opts.StopTimeout <= 0 {
-		opts.StopTimeout = 10 * time.Second
 	}
 	log := opts.Logger
 	if log == nil {

@@ -53,7 +53,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.rec.Run(ctx, nil) }()
-	o := api.Options{WaitTimeout: 5 * time.Second, StopTimeout: time.Second, Metrics: metrics}
+	o := api.Options{WaitTimeout: 5 * time.Second, Metrics: metrics}
 	for _, f := range opts {
 		f(&o)
 	}

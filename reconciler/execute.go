@@ -91,8 +91,15 @@ func (r *Reconciler) do(ctx context.Context, a Action) (string, error) {
 	case KindStart:
 		return a.ID, gone(r.engine.Start(ctx, a.ID))
 	case KindStop:
-		return a.ID, gone(r.engine.Stop(ctx, a.ID, r.opts.StopTimeout))
+		return a.ID, gone(r.engine.Stop(ctx, a.ID, engine.OwnStopTimeout))
 	case KindRemove:
+		// Graceful: the stop signal and the spec's grace period first; a
+		// stopped container is removed, never a running one killed.
+		if a.Running {
+			if err := r.engine.Stop(ctx, a.ID, engine.OwnStopTimeout); err != nil {
+				return a.ID, gone(err)
+			}
+		}
 		return a.ID, gone(r.engine.Remove(ctx, a.ID))
 	case KindCreate:
 		id, err := r.create(ctx, a.Config)

@@ -33,6 +33,9 @@ type Action struct {
 	// Stopped: for create, leave the new container created and not
 	// started: a stopped spec's containers exist but do not run.
 	Stopped bool
+	// Running: for remove, the container still runs, so it is stopped
+	// gracefully first.
+	Running bool
 	Reason  string // why, for the log
 }
 
@@ -351,7 +354,7 @@ func hasActive(cs []engine.Container) bool {
 }
 
 func act(k Kind, c engine.Container, why string) Action {
-	return Action{Kind: k, Image: c.Image, ID: c.ID, Name: c.Name, Reason: why}
+	return Action{Kind: k, Image: c.Image, ID: c.ID, Name: c.Name, Reason: why, Running: k == KindRemove && c.Active()}
 }
 
 func healthSuffix(c engine.Container) string {

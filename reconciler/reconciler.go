@@ -28,8 +28,7 @@ type Options struct {
 	// MinReady is how long a new container must run, without a restart,
 	// before a rollout removes an old one for it (Swarm's update monitor);
 	// default 5s. A crashing new version so never replaces a working one.
-	MinReady    time.Duration
-	StopTimeout time.Duration // before a stop kills; default 10s
+	MinReady time.Duration
 	// AllowEmpty lets an empty state directory remove every container.
 	// Without it an empty or missing root is an error, never a prune.
 	AllowEmpty bool
@@ -91,6 +90,7 @@ type Reconciler struct {
 
 	mu       sync.Mutex
 	desired  map[string]spec.Spec // the specs in force after the last pass
+	stale    map[string]Stale     // those of them in force at their last good version, and why
 	status   map[string]Status
 	errs     []string // the directory's errors after the last pass
 	started  uint64   // passes begun
@@ -112,9 +112,6 @@ func New(dir *spec.Dir, engine engine.Engine, opts Options) *Reconciler {
 	}
 	if opts.MinReady <= 0 {
 		opts.MinReady = 5 * time.Second
-	}
-	if opts.StopTimeout <= 0 {
-		opts.StopTimeout = 10 * time.Second
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

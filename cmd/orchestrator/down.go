@@ -56,6 +56,9 @@ takes the same lock as serve, so it refuses while one runs.`,
 				return err
 			}
 			defer e.Close()
+			if !cmd.Flags().Changed("timeout") {
+				timeout = engine.OwnStopTimeout // each container's stop_grace_period, as compose down
+			}
 			if err := a.down(cmd.Context(), e, instance, timeout); err != nil {
 				return err
 			}
@@ -64,7 +67,7 @@ takes the same lock as serve, so it refuses while one runs.`,
 	}
 	cmd.Flags().BoolVarP(&volumes, "volumes", "v", false, "also remove the instance's volumes, and the data in them")
 	cmd.Flags().StringVar(&instance, "instance", "", "the serve's `NAME`, when it was started with --instance")
-	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long a container has to stop before it is killed")
+	cmd.Flags().DurationVarP(&timeout, "timeout", "t", 0, "how long a container has to stop before it is killed (default: its spec's stop_grace_period, else 10s)")
 	return cmd
 }
 

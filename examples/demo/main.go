@@ -34,6 +34,8 @@
 //	NAME      this tier's name, reported by / and /chain (default "")
 //	UPSTREAM  base URL that /chain calls, e.g. http://api:8080
 //	DATA_DIR  directory (a volume) for the /kv routes and the start counter
+//	STOP_MARKER_DIR  directory where a graceful stop (SIGTERM, Ctrl-C)
+//	          leaves a file named after the hostname; a kill leaves none
 //
 // Flags, for a spec's `command:` (the image's ENTRYPOINT is /demo, so the
 // command items are its arguments); a flag that is given wins over the env:
@@ -60,6 +62,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -72,8 +75,12 @@ type config struct {
 	name     string
 	upstream string // base URL without a trailing slash; "" means none
 	dataDir  string // "" means no /kv routes
-	check    bool   // -check was given: probe checkURL and exit
-	checkURL string
+	// stopMarkers is a directory where a graceful stop leaves a file named
+	// after the hostname; "" means none. A killed container leaves none,
+	// which is how tests tell a graceful stop from a kill.
+	stopMarkers string
+	check       bool // -check was given: probe checkURL and exit
+	checkURL    string
 }
 
 // errConfig is a configuration error already reported to stderr.
@@ -113,7 +120,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: demo [-port N] [-name NAME]\n       demo -check URL\n\n")
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nenvironment: PORT (default 8080), NAME, UPSTREAM, DATA_DIR; a given flag wins\n")
+		fmt.Fprint(stderr, "\nenvironment: PORT (default 8080), NAME, UPSTREAM, DATA_DIR, STOP_MARKER_DIR; a given flag wins\n")
 	}
 	port := fs.String("port", "", "listen on TCP port `N` (overrides $PORT)")
 	name := fs.String("name", "", "this tier's `NAME`, reported by / and /chain (overrides $NAME)")
@@ -132,6 +139,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		name:     getenv("NAME"),
 		upstream: getenv("UPSTREAM"),
 		dataDir:  getenv("DATA_DIR"),
+
+		stopMarkers: getenv("STOP_MARKER_DIR"),
 	}
 	if cfg.port == "" {
 		cfg.port = "8080"
@@ -188,6 +197,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	if cfg.stopMarkers != "" {
+		if err := writeStopMarker(cfg.stopMarkers); err != nil {
+			log.Warn("stop marker not written", "err", err)
+		}
+	}
 	// Wait for requests in flight, but not for a long /burn: the engine
 	// would kill us anyway once its stop timeout (10 s by default) passes.
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -197,4 +211,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		srv.Close()
 	}
 	return nil
+}
+
+// writeStopMarker leaves dir/<hostname> on a graceful stop, holding the
+// time: the signal was received and the handler had time to run.
+func writeStopMarker(dir string) error {
+	host, err := os.Hostname()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, host), []byte(time.Now().UTC().Format(time.RFC3339Nano)+"\n"), 0o644)
 }

@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -104,5 +109,42 @@ func TestRunServeFails(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "data dir") {
 		t.Errorf("stderr does not say the data dir failed:\n%s", stderr.String())
+	}
+}
+
+// A graceful stop leaves a marker named after the hostname; the server
+// returns once it has shut down.
+func TestServeLeavesAStopMarker(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, config{port: port, stopMarkers: dir}, slog.New(slog.DiscardHandler))
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://127.0.0.1:" + port + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not serving: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond) // poll interval, bounded by the deadline
+	}
+	cancel() // what SIGTERM does
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	if _, err := os.Stat(filepath.Join(dir, host)); err != nil {
+		t.Errorf("no stop marker: %v", err)
 	}
 }

@@ -174,6 +174,10 @@ type RestartPolicy struct {
 	MaxRetries int    // for on-failure; 0 for no bound
 }
 
+// OwnStopTimeout asks Stop for the container's own stop timeout, as created
+// from its spec's stop_grace_period: a graceful stop (docs/design.md §4).
+const OwnStopTimeout time.Duration = -1
+
 // EventReconnect is the Action of an Event sent after the event stream was
 // lost and is back (an engine restart): events may have been missed, so the
 // receiver lists again.
@@ -213,7 +217,9 @@ type Engine interface {
 	// Create creates (not starts) a container; a taken name wraps ErrNameInUse.
 	Create(ctx context.Context, cfg Config) (id string, err error)
 	Start(ctx context.Context, id string) error
-	// Stop stops a container, killing it after timeout.
+	// Stop stops a container: its stop signal, then a kill after timeout;
+	// OwnStopTimeout uses the container's own (its spec's
+	// stop_grace_period, else the engine's 10 s).
 	Stop(ctx context.Context, id string, timeout time.Duration) error
 	// Remove removes a container, running or not.
 	Remove(ctx context.Context, id string) error

@@ -280,8 +280,12 @@ func (d *Engine) Start(ctx context.Context, id string) error {
 
 // Stop implements Engine.
 func (d *Engine) Stop(ctx context.Context, id string, timeout time.Duration) error {
-	secs := int(timeout.Seconds())
-	return classify("stop", id, d.cli.ContainerStop(ctx, id, container.StopOptions{Timeout: &secs}))
+	opts := container.StopOptions{} // no Timeout: the container's StopTimeout, else the engine's default
+	if timeout >= 0 {
+		secs := int(timeout.Seconds())
+		opts.Timeout = &secs
+	}
+	return classify("stop", id, d.cli.ContainerStop(ctx, id, opts))
 }
 
 // Remove implements Engine.
