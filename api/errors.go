@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"syscall"
 
 	"github.com/orchestrator/orchestrator/api/wire"
 	"github.com/orchestrator/orchestrator/reconciler/engine"
@@ -101,8 +102,18 @@ func classify(err error) *apiError {
 		return at(http.StatusNotFound, wire.CodeNotFound)
 	case errors.Is(err, spec.ErrRootMissing):
 		return at(http.StatusServiceUnavailable, wire.CodeRootMissing)
+	case noSpace(err):
+		return at(http.StatusInsufficientStorage, wire.CodeInsufficientStorage)
 	}
 	return at(http.StatusInternalServerError, codeOf(err))
+}
+
+// noSpace reports whether err is a write that the state directory's file
+// system had no room for: full (ENOSPC) or over quota (EDQUOT). The spec
+// package's writes leave the file as it was, and say which file and why
+// ("write web.yaml: no space left on device (the file is unchanged)").
+func noSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // codeOf is the code of a failure that answers 500: the engine's kind when

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,7 +61,7 @@ func (d *Dir) PutContext(ctx context.Context, s Spec, ifMatch string) (PutResult
 	if err := d.record(ctx, Write{File: ch.Source.File, Data: ch.After, Image: s.Image, Result: ch.Result}); err != nil {
 		return PutResult{}, err
 	}
-	return ch.PutResult, WriteAtomic(ch.path, ch.After, 0)
+	return ch.PutResult, writeFailed(ch.Source.File, replaceFile(ch.path, ch.After, 0))
 }
 
 // Change is what a Put would do to one file.
@@ -273,7 +274,7 @@ func (d *Dir) DeleteContext(ctx context.Context, image, ifMatch string) (Source,
 		}
 		return src, nil
 	}
-	return src, WriteAtomic(full, out, 0)
+	return src, writeFailed(src.File, replaceFile(full, out, 0))
 }
 
 // hasDocuments reports whether data still holds a document: anything but
@@ -357,7 +358,25 @@ func (d *Dir) lock() (func(), error) {
 // WriteAtomic replaces path with data: a temp file in the same directory
 // (a dotfile, so the loader never reads it half-written), fsync, rename,
 // fsync of the directory. perm 0 keeps the mode of the file it replaces.
+// On failure the file is as it was and no temp file is left: the error
+// names path and the cause, which errors.Is finds (syscall.ENOSPC when
+// the file system is full).
 func WriteAtomic(path string, data []byte, perm os.FileMode) error {
+	return writeFailed(path, replaceFile(path, data, perm))
+}
+
+// writeFailed is the error of a failed replaceFile of file, named as the
+// caller knows it (a Dir's writes name it relative to the root); nil stays
+// nil.
+func writeFailed(file string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("write %s: %w (the file is unchanged)", file, err)
+}
+
+// replaceFile is WriteAtomic, with the cause alone as its error.
+func replaceFile(path string, data []byte, perm os.FileMode) error {
 	if perm == 0 {
 		perm = 0o644
 		if st, err := os.Stat(path); err == nil {
@@ -365,11 +384,11 @@ func WriteAtomic(path string, data []byte, perm os.FileMode) error {
 		}
 	}
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".orchestrator-*.tmp")
+	tmp, err := os.CreateTemp(dir, tempPrefix+"*.tmp")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return tempCause(err)
 	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
+	defer os.Remove(tmp.Name()) // a no-op after the rename; the temp of a failed write goes
 	if _, err = tmp.Write(data); err == nil {
 		if err = tmp.Chmod(perm); err == nil {
 			err = tmp.Sync()
@@ -378,15 +397,30 @@ func WriteAtomic(path string, data []byte, perm os.FileMode) error {
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return tempCause(err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
 	}
 	if df, err := os.Open(dir); err == nil {
 		_ = df.Sync() // best effort: the rename is already visible
 		df.Close()
 	}
 	return nil
+}
+
+// tempPrefix starts the name of replaceFile's temp files.
+const tempPrefix = ".orchestrator-"
+
+// tempCause is the cause of a failure on the temp file, without the temp
+// file's name, which is gone and means nothing to the reader: "no space
+// left on device" rather than "write /state/.orchestrator-123.tmp: no
+// space left on device".
+func tempCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && strings.HasPrefix(filepath.Base(pe.Path), tempPrefix) {
+		return pe.Err
+	}
+	return err
 }

@@ -26,6 +26,9 @@ const (
 	CodeRecordFailed      Code = "record_failed"       // 503: the write could not be committed and pushed; nothing was written
 	CodeGitUnavailable    Code = "git_unavailable"     // 502: the git remote could not be fetched
 	CodeInternal          Code = "internal"            // 500: anything else
+
+	// 507: the state directory's file system is full (or over quota); the file is unchanged.
+	CodeInsufficientStorage Code = "insufficient_storage"
 )
 
 // Codes are every Code, for the document's enum (Go cannot list a type's
@@ -34,7 +37,7 @@ var Codes = []Code{
 	CodeSpecInvalid, CodeNotFound, CodeNoRoute, CodeMethodNotAllowed, CodePrecondition, CodeConflict, CodeBrokenFile,
 	CodeAmbiguous, CodeEngineRefused, CodeUnauthorized, CodeBodyTooLarge, CodeRootMissing,
 	CodeEngineUnavailable, CodeImageUnavailable, CodeNotConverged, CodeUpstreamChanged, CodeRecordFailed,
-	CodeGitUnavailable, CodeInternal,
+	CodeGitUnavailable, CodeInsufficientStorage, CodeInternal,
 }
 
 // Error is the body of every error answer: the original's detail (a string,
