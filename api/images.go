@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -188,24 +189,46 @@ func (s *Server) deleteImage(w http.ResponseWriter, r *http.Request, image strin
 	return nil
 }
 
+// scaleTries bounds how often a scale reads the spec again because another
+// write landed between its read and its write.
+const scaleTries = 50
+
 // scale edits min_replicas and max_replicas in the file that holds the image
-// (or writes a new spec with no limits) and waits for the reconciler.
+// (or writes a new spec with no limits) and waits for the reconciler. The
+// replicas are set on the spec as read, and written only over that same
+// revision: a write that lands in between (a PUT, a file edit) makes the
+// scale read again, instead of being reverted by it.
 func (s *Server) scale(w http.ResponseWriter, r *http.Request, image string) error {
 	req, err := parseScale(r)
 	if err != nil {
 		return err
 	}
-	sp := spec.New(image)
-	if e, err := s.entry(image); err == nil {
-		sp = e.Spec
-	} else if !isNotFound(err) {
-		return err
-	}
-	sp.MinReplicas, sp.MaxReplicas = req.MinReplicas, req.MaxReplicas
 	since := s.rec.Seq()
-	res, err := s.dir.PutContext(noted(r, "scale %s to min %d max %d (POST /images/%s/scale)", image, sp.MinReplicas, sp.MaxReplicas, image), sp, ifMatch(r))
-	if err != nil {
-		return err
+	client := ifMatch(r)
+	var sp spec.Spec
+	var res spec.PutResult
+	for try := 1; ; try++ {
+		sp = spec.New(image)
+		cond := client
+		if e, err := s.entry(image); err == nil {
+			if client != "" && client != "*" && client != e.Revision {
+				return fmt.Errorf("%w: %q is at revision %s", spec.ErrPrecondition, image, e.Revision)
+			}
+			sp, cond = e.Spec, e.Revision
+		} else if !isNotFound(err) {
+			return err
+		}
+		sp.MinReplicas, sp.MaxReplicas = req.MinReplicas, req.MaxReplicas
+		res, err = s.dir.PutContext(noted(r, "scale %s to min %d max %d (POST /images/%s/scale)", image, sp.MinReplicas, sp.MaxReplicas, image), sp, cond)
+		// A revision of our own read that no longer matches: read again. The
+		// client's own (a revision, or "*" of a spec that is gone) is its 412.
+		if errors.Is(err, spec.ErrPrecondition) && cond != client && (client == "" || client == "*") && try < scaleTries {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		break
 	}
 	setETag(w, res.Revision)
 	s.log.Info("spec written", "image", image, "result", res.Result, "source", res.Source.String(), "via", "POST /images/{image}/scale")

@@ -119,6 +119,15 @@ func Plan(in Input) map[string]*SpecPlan {
 	return out
 }
 
+// maxCreatesPerPass bounds the containers one pass plans to create for one
+// spec, as Kubernetes' ReplicaSet controller bounds a sync (burstReplicas):
+// a spec asking for a million replicas (min_replicas has no upper bound)
+// costs each pass one batch, and the events of that batch's creates wake
+// the pass of the next (a failed batch backs off as any failure does),
+// instead of one pass that names a million containers and never ends (nor
+// lets any other spec, a write's wait or a shutdown through).
+const maxCreatesPerPass = 500
+
 // Actions flattens a plan in image order.
 func Actions(p map[string]*SpecPlan) []Action {
 	var out []Action
@@ -157,7 +166,7 @@ func planStopped(d Desired, cs []engine.Container, n *namer) *SpecPlan {
 			have++
 		}
 	}
-	for ; have < max(d.Spec.MinReplicas, 1); have++ {
+	for made := 0; have < max(d.Spec.MinReplicas, 1) && made < maxCreatesPerPass; have, made = have+1, made+1 {
 		cfg := n.config(d)
 		p.Actions = append(p.Actions, Action{Kind: KindCreate, Image: d.Spec.Image, Name: cfg.Name, Config: cfg, Stopped: true,
 			Reason: "spec status is stopped: create, do not start"})
@@ -285,7 +294,7 @@ func scaleUp(d Desired, inactive []engine.Container, want int, n *namer) []Actio
 		}
 		out = append(out, act(KindStart, c, "scale up: start a stopped replica"))
 	}
-	for len(out) < want {
+	for made := 0; len(out) < want && made < maxCreatesPerPass; made++ {
 		cfg := n.config(d)
 		out = append(out, Action{Kind: KindCreate, Image: d.Spec.Image, Name: cfg.Name, Config: cfg, Reason: "scale up to " + strconv.Itoa(d.Target)})
 	}

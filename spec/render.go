@@ -181,6 +181,21 @@ func writeJSON(b *bytes.Buffer, n *yaml.Node, indent string) {
 			b.WriteByte('\n')
 		}
 		b.WriteString(indent + "}")
+	case yaml.SequenceNode: // volumes, networks, command, healthcheck.test, ...
+		if len(n.Content) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteString("[\n")
+		for i, c := range n.Content {
+			b.WriteString(indent + "  ")
+			writeJSON(b, resolve(c), indent+"  ")
+			if i+1 < len(n.Content) {
+				b.WriteByte(',')
+			}
+			b.WriteByte('\n')
+		}
+		b.WriteString(indent + "]")
 	default:
 		switch n.ShortTag() {
 		case "!!int", "!!bool", "!!float":
