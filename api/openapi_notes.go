@@ -157,6 +157,12 @@ var schemaNotes = map[string]map[string]note{
 		"specs":  {desc: "One per spec a pass has seen."},
 		"errors": {desc: "Every error of the state directory as of the last pass, as file:line: field: message."},
 	},
+	"EngineStatus": {
+		"":          {desc: "The engine as the last pass saw it (absent before the first pass): whether it answered the listing."},
+		"available": {desc: "false while the engine cannot be reached or does not answer within --engine-timeout."},
+		"error":     {desc: "Why the engine is unavailable; absent when it is available."},
+		"since":     {desc: "When the engine became available, or unavailable."},
+	},
 	"ListedImage": {
 		"":         {desc: "A spec as GET /images lists it: the spec's fields, plus its revision and source."},
 		"revision": {desc: "The spec's revision (its ETag)."},

@@ -32,7 +32,7 @@ import (
 var wireTypes = []any{
 	wire.PortBinding{}, wire.Ports{}, wire.Container{}, wire.ContainerList{}, wire.ImageContainers{},
 	wire.Started{}, wire.Action{}, wire.Replicas{}, wire.Reconciled{}, wire.Patched{}, wire.ContainerDeleted{},
-	wire.ContainerHealth{}, wire.ImageHealth{}, wire.Status{}, wire.Autoscale{}, wire.StatusList{},
+	wire.ContainerHealth{}, wire.ImageHealth{}, wire.Status{}, wire.Autoscale{}, wire.StatusList{}, wire.EngineStatus{},
 	wire.Image{}, wire.ImageList{}, wire.ImageDetail{}, wire.Written{}, wire.Preview{}, wire.ImageDeleted{},
 	wire.Error{}, wire.Issue{}, wire.FileError{}, wire.GitStatus{}, wire.GitRevision{}, wire.HookAnswer{},
 }

@@ -99,6 +99,7 @@ func (oaTestReconciler) Seq() uint64                                { return 0 }
 func (oaTestReconciler) PassesSince(uint64) []reconciler.PassResult { return nil }
 func (oaTestReconciler) Statuses() []reconciler.Status              { return nil }
 func (oaTestReconciler) Errors() []string                           { return nil }
+func (oaTestReconciler) Engine() reconciler.EngineState             { return reconciler.EngineState{} }
 func (oaTestReconciler) Stale() []reconciler.Stale                  { return nil }
 func (oaTestReconciler) Enforced(string) (spec.Entry, []string, bool) {
 	return spec.Entry{}, nil, false

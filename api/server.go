@@ -35,6 +35,8 @@ type Reconciler interface {
 	Statuses() []reconciler.Status
 	// Errors are the state directory's errors as of the last pass.
 	Errors() []string
+	// Engine is whether the last pass reached the engine.
+	Engine() reconciler.EngineState
 	// Stale are the specs kept in force at their last good version while
 	// the files give no valid one (a broken file), with why, by image;
 	// Enforced is the one of image.
@@ -184,6 +186,9 @@ func (s *Server) statuses(w http.ResponseWriter, r *http.Request) error {
 	if s.opts.Git != nil {
 		g := gitStatusOf(s.opts.Git.Status())
 		out.Git = &g
+	}
+	if e := s.rec.Engine(); !e.Since.IsZero() {
+		out.Engine = &wire.EngineStatus{Available: e.Available, Error: e.Error, Since: e.Since}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

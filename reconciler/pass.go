@@ -70,6 +70,7 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 
 	loaded := time.Now()
 	containers, err := r.engine.List(ctx)
+	r.noteEngine(err, time.Now())
 	if err != nil {
 		r.logChange(slog.LevelError, "engine", err.Error(), "list containers failed", "err", err)
 		return nil, Timings{}, fmt.Errorf("list containers: %w", err)

@@ -93,7 +93,8 @@ type Reconciler struct {
 	stale    map[string]Stale     // those of them in force at their last good version, and why
 	status   map[string]Status
 	errs     []string // the directory's errors after the last pass
-	started  uint64   // passes begun
+	engineAt EngineState
+	started  uint64 // passes begun
 	last     PassResult
 	history  []PassResult  // the last passes, oldest first
 	passDone chan struct{} // closed and replaced at the end of every pass

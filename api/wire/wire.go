@@ -150,6 +150,16 @@ type StatusList struct {
 	Errors []string `json:"errors"`
 	// Git is the remote behind the state directory, with serve --git.
 	Git *GitStatus `json:"git,omitempty"`
+	// Engine is whether the last pass reached the container engine; absent
+	// before the first pass.
+	Engine *EngineStatus `json:"engine,omitempty"`
+}
+
+// EngineStatus is the engine as the reconciler last saw it.
+type EngineStatus struct {
+	Available bool      `json:"available"`
+	Error     string    `json:"error,omitempty"` // why not, when not
+	Since     time.Time `json:"since"`           // when it became available, or unavailable
 }
 
 // Image is a spec as GET /images lists it: the document, its revision and

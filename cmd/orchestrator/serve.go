@@ -43,12 +43,16 @@ type serveFlags struct {
 	minReady     time.Duration
 	allowEmpty   bool
 	statsLease   time.Duration
+	engineWait   time.Duration // bound of one engine call (--engine-timeout)
 	debugAddr    string
 	git          gitFlags
 	// listener, when set, is served instead of listening on addr: a caller
 	// that holds an open one (the tests) never races another process for a
 	// port that was free a moment before.
 	listener net.Listener
+	// engineHost, when set, is the engine's address instead of DOCKER_HOST:
+	// the fault tests put a proxy there, and their docker CLI stays direct.
+	engineHost string
 }
 
 // sampled is what the sampler samples: the engine, with the container list
@@ -131,6 +135,7 @@ endpoint but GET /health needs "Authorization: Bearer <token>".`,
 	fl.StringVar(&f.instance, "instance", "", "`NAME` of this orchestrator: labels its containers and prefixes their names (default: derived from --dir, labels only; '' = containers without the label, as before instances)")
 	fl.IntVar(&f.parallelism, "parallelism", 8, "engine actions at once (make bench: 8 matches the best plain SDK loop on 2 cores)")
 	fl.DurationVar(&f.resync, "resync", 30*time.Second, "periodic pass interval (jittered by 10%)")
+	fl.DurationVar(&f.engineWait, "engine-timeout", 30*time.Second, "bound of one engine call (a stop gets its grace period on top): a stalled engine fails calls, and /status says it is unavailable, instead of holding the reconciler")
 	fl.DurationVar(&f.readyTimeout, "ready-timeout", 60*time.Second, "how long a new container has to become ready before a rollout stops")
 	fl.DurationVar(&f.minReady, "min-ready", 5*time.Second, "how long a new container must run without a restart before a rollout removes an old one for it")
 	fl.DurationVar(&f.statsLease, "stats-lease", 5*time.Minute, "sample an image's stats for this long after its last health request (autoscaled images always); 0 samples every container all the time")
@@ -188,7 +193,7 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		return err
 	}
 	defer release()
-	dockerEngine, err := docker.New(ctx, docker.Options{Instance: instance})
+	dockerEngine, err := docker.New(ctx, docker.Options{Instance: instance, CallTimeout: f.engineWait, Host: f.engineHost})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ import (
 // Create implements Engine. A container joins its first network at create
 // and the others before it starts: API 1.41 takes one network per create.
 func (d *Engine) Create(ctx context.Context, cfg engine.Config) (string, error) {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	c, host, nets := d.containerConfig(cfg)
 	resp, err := d.cli.ContainerCreate(ctx, c, host, nets, nil, cfg.Name)
 	switch {
@@ -140,6 +142,8 @@ func held(p container.RestartPolicy, labels map[string]string) bool {
 // container gets its spec's policy back. A container whose spec's policy is
 // "no" cannot be held apart from it: that is an error.
 func (d *Engine) SetHeld(ctx context.Context, id string, hold bool) error {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	defer d.forget(id)
 	resp, err := d.cli.ContainerInspect(ctx, id)
 	if err != nil {

@@ -26,6 +26,7 @@ type Engine struct {
 	instance    string
 	anyInstance bool
 	pullTimeout time.Duration
+	callTimeout time.Duration
 
 	mu      sync.Mutex
 	inspect map[string]inspected // by container id: what List cannot tell
@@ -52,12 +53,23 @@ type Options struct {
 	AnyInstance bool
 	// PullTimeout bounds one image pull; default 2 minutes.
 	PullTimeout time.Duration
+	// Host, when set, is the engine's address ("unix:///path"), instead of
+	// DOCKER_HOST or the default socket.
+	Host string
+	// CallTimeout bounds every other call but the event and log streams
+	// (a stop gets its grace period on top): a stalled engine fails calls
+	// instead of wedging the reconciler. Default 30 s.
+	CallTimeout time.Duration
 }
 
 // New connects to the engine of DOCKER_HOST (or the default socket),
 // negotiating the API version: the v28 SDK against a 20.10 engine (API 1.41).
 func New(ctx context.Context, opts Options) (*Engine, error) {
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	copts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	if opts.Host != "" {
+		copts = append(copts, client.WithHost(opts.Host))
+	}
+	cli, err := client.NewClientWithOpts(copts...)
 	if err != nil {
 		return nil, fmt.Errorf("docker client: %w", err)
 	}
@@ -67,7 +79,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.PullTimeout == 0 {
 		opts.PullTimeout = 2 * time.Minute
 	}
-	return &Engine{cli: cli, instance: opts.Instance, anyInstance: opts.AnyInstance, pullTimeout: opts.PullTimeout, inspect: map[string]inspected{}}, nil
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = 30 * time.Second
+	}
+	return &Engine{cli: cli, instance: opts.Instance, anyInstance: opts.AnyInstance, pullTimeout: opts.PullTimeout,
+		callTimeout: opts.CallTimeout, inspect: map[string]inspected{}}, nil
 }
 
 // Close releases the client's connections.
@@ -75,12 +91,16 @@ func (d *Engine) Close() error { return d.cli.Close() }
 
 // Ping checks that the engine answers.
 func (d *Engine) Ping(ctx context.Context) error {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	_, err := d.cli.Ping(ctx)
 	return err
 }
 
 // CPUs is the number of CPUs the engine has, for validating specs.
 func (d *Engine) CPUs(ctx context.Context) (int, error) {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	info, err := d.cli.Info(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("docker info: %w", err)
@@ -104,6 +124,8 @@ func (d *Engine) ours(labels map[string]string) bool {
 
 // List implements Engine.
 func (d *Engine) List(ctx context.Context) ([]engine.Container, error) {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	list, err := d.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: d.filters()})
 	if err != nil {
 		return nil, classify("list", "containers", err)
@@ -224,6 +246,8 @@ func firstOr(s []string, def string) string {
 
 // HasImage implements Engine.
 func (d *Engine) HasImage(ctx context.Context, ref string) (bool, error) {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	_, err := d.cli.ImageInspect(ctx, ref)
 	switch {
 	case err == nil:
@@ -271,6 +295,8 @@ func (d *Engine) pull(ctx context.Context, ref string) error {
 // Start implements Engine. A network the container needs and that is gone
 // is an error of the start, not a container that is gone.
 func (d *Engine) Start(ctx context.Context, id string) error {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	err := d.cli.ContainerStart(ctx, id, container.StartOptions{})
 	if cerrdefs.IsNotFound(err) && strings.Contains(err.Error(), "network") {
 		return fmt.Errorf("start %s: %w", id, err)
@@ -280,6 +306,12 @@ func (d *Engine) Start(ctx context.Context, id string) error {
 
 // Stop implements Engine.
 func (d *Engine) Stop(ctx context.Context, id string, timeout time.Duration) error {
+	grace := timeout
+	if timeout < 0 {
+		grace = d.stopTimeout(ctx, id)
+	}
+	ctx, cancel := d.bounded(ctx, grace)
+	defer cancel()
 	opts := container.StopOptions{} // no Timeout: the container's StopTimeout, else the engine's default
 	if timeout >= 0 {
 		secs := int(timeout.Seconds())
@@ -290,6 +322,8 @@ func (d *Engine) Stop(ctx context.Context, id string, timeout time.Duration) err
 
 // Remove implements Engine.
 func (d *Engine) Remove(ctx context.Context, id string) error {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	defer d.forget(id)
 	return classify("remove", id, d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}))
 }
@@ -313,6 +347,8 @@ func classify(op, what string, err error) error {
 // instance label ("" for none): never listed, counted or touched, only
 // reported.
 func (d *Engine) Others(ctx context.Context) (map[string]int, error) {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	list, err := d.cli.ContainerList(ctx, container.ListOptions{All: true,
 		Filters: filters.NewArgs(filters.Arg("label", engine.LabelManagedBy+"="+engine.ManagedBy))})
 	if err != nil {
@@ -325,4 +361,22 @@ func (d *Engine) Others(ctx context.Context) (map[string]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// bounded is ctx with the call deadline, plus extra (a stop's grace).
+func (d *Engine) bounded(ctx context.Context, extra time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d.callTimeout+extra)
+}
+
+// stopTimeout is the container's own stop timeout, as created from its
+// spec's stop_grace_period; the engine's 10 s when it has none or cannot
+// be asked.
+func (d *Engine) stopTimeout(ctx context.Context, id string) time.Duration {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
+	resp, err := d.cli.ContainerInspect(ctx, id)
+	if err != nil || resp.Config == nil || resp.Config.StopTimeout == nil {
+		return 10 * time.Second
+	}
+	return time.Duration(*resp.Config.StopTimeout) * time.Second
 }

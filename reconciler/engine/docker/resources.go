@@ -27,6 +27,8 @@ func (d *Engine) labelled(labels map[string]string) map[string]string {
 
 // EnsureVolume implements Engine.
 func (d *Engine) EnsureVolume(ctx context.Context, name string, labels map[string]string) error {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	v, err := d.cli.VolumeInspect(ctx, name)
 	switch {
 	case err == nil && d.ours(v.Labels):
@@ -44,6 +46,8 @@ func (d *Engine) EnsureVolume(ctx context.Context, name string, labels map[strin
 
 // EnsureNetwork implements Engine: a bridge network.
 func (d *Engine) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	n, err := d.cli.NetworkInspect(ctx, name, network.InspectOptions{})
 	switch {
 	case err == nil && n.Name == name && d.ours(n.Labels):
@@ -60,6 +64,8 @@ func (d *Engine) EnsureNetwork(ctx context.Context, name string, labels map[stri
 
 // Volumes implements Engine.
 func (d *Engine) Volumes(ctx context.Context) ([]engine.Volume, error) {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	resp, err := d.cli.VolumeList(ctx, volume.ListOptions{Filters: d.filters()})
 	if err != nil {
 		return nil, classify("list", "volumes", err)
@@ -76,6 +82,8 @@ func (d *Engine) Volumes(ctx context.Context) ([]engine.Volume, error) {
 // Networks implements Engine. The list does not say who is attached: each
 // of ours is inspected.
 func (d *Engine) Networks(ctx context.Context) ([]engine.Network, error) {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	list, err := d.cli.NetworkList(ctx, network.ListOptions{Filters: d.filters()})
 	if err != nil {
 		return nil, classify("list", "networks", err)
@@ -99,6 +107,8 @@ func (d *Engine) Networks(ctx context.Context) ([]engine.Network, error) {
 
 // RemoveVolume implements Engine.
 func (d *Engine) RemoveVolume(ctx context.Context, name string) error {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	v, err := d.cli.VolumeInspect(ctx, name)
 	if err != nil {
 		return classify("inspect volume", name, err)
@@ -115,6 +125,8 @@ func (d *Engine) RemoveVolume(ctx context.Context, name string) error {
 
 // RemoveNetwork implements Engine.
 func (d *Engine) RemoveNetwork(ctx context.Context, name string) error {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	n, err := d.cli.NetworkInspect(ctx, name, network.InspectOptions{})
 	if err != nil {
 		return classify("inspect network", name, err)

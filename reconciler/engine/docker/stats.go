@@ -18,6 +18,8 @@ var dataRoots sync.Map // DaemonHost() -> string
 // one-shot=true, API >= 1.41), so the engine does not wait a second to
 // prime a previous sample; the sampler keeps its own.
 func (d *Engine) Stats(ctx context.Context, id string) (engine.Stats, error) {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	resp, err := d.cli.ContainerStatsOneShot(ctx, id)
 	if err != nil {
 		return engine.Stats{}, classify("stats", id, err)
@@ -53,6 +55,8 @@ func statsOf(r container.StatsResponse) engine.Stats {
 
 // DataRoot implements engine.Engine: docker info's DockerRootDir, cached.
 func (d *Engine) DataRoot(ctx context.Context) (string, error) {
+	ctx, cancel := d.bounded(ctx, 0)
+	defer cancel()
 	host := d.cli.DaemonHost()
 	if v, ok := dataRoots.Load(host); ok {
 		return v.(string), nil
