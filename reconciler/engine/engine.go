@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -73,6 +74,10 @@ type Container struct {
 	Slot     int
 	State    string // Docker's word: created, running, restarting, paused, exited, dead, removing
 	Health   string // Docker HEALTHCHECK status: "", starting, healthy, unhealthy
+	// HealthError is what the last health probe said when it failed: its
+	// exit code and output, one line (ProbeError); "" when it passed or
+	// none ran. It is why a new version is not ready, for the status.
+	HealthError string
 	// Held: the operator stopped it through the API (restart policy "no").
 	// The reconciler neither counts, starts nor removes it.
 	Held         bool
@@ -102,6 +107,24 @@ func (c Container) Ready() bool {
 // however often Docker brings it back.
 func (c Container) Stable(now time.Time, minReady time.Duration) bool {
 	return c.Ready() && c.RestartCount == 0 && !c.Started.IsZero() && now.Sub(c.Started) >= minReady
+}
+
+// maxProbeError bounds HealthError: a probe may print a page (Docker keeps
+// 4 KiB of it), and the status shows it on one line.
+const maxProbeError = 200
+
+// ProbeError is how HealthError reads a failed health probe: "exit N: "
+// and its output with all whitespace (newlines too) collapsed to single
+// spaces, cut to about 200 characters.
+func ProbeError(exitCode int, output string) string {
+	out := strings.Join(strings.Fields(output), " ")
+	if r := []rune(out); len(r) > maxProbeError {
+		out = string(r[:maxProbeError]) + "…"
+	}
+	if out == "" {
+		return fmt.Sprintf("exit %d", exitCode)
+	}
+	return fmt.Sprintf("exit %d: %s", exitCode, out)
 }
 
 // Config is everything the orchestrator sets on a new container. The

@@ -33,13 +33,15 @@ type Engine struct {
 }
 
 // inspected is the part of ContainerInspect that the container list lacks.
-// It is cached per container and state, so that an idle pass costs one list
-// call and no inspect calls.
+// It is cached per container, state and health, so that an idle pass costs
+// one list call and no inspect calls; a change of health (the list's status
+// text says it) reads the health log again.
 type inspected struct {
-	state        string
-	held         bool
-	restartCount int
-	started      time.Time
+	state, health string
+	held          bool
+	restartCount  int
+	started       time.Time
+	healthError   string // engine.Container.HealthError
 }
 
 // Options configure the adapter.
@@ -149,14 +151,14 @@ func (d *Engine) List(ctx context.Context) ([]engine.Container, error) {
 			Labels:   s.Labels,
 		}
 		c.Slot, _ = strconv.Atoi(s.Labels[engine.LabelSlot])
-		in, err := d.inspected(ctx, s.ID, c.State)
+		in, err := d.inspected(ctx, s.ID, c.State, c.Health)
 		if cerrdefs.IsNotFound(err) {
 			continue // removed between list and inspect
 		}
 		if err != nil {
 			return nil, err
 		}
-		c.Held, c.RestartCount, c.Started = in.held, in.restartCount, in.started
+		c.Held, c.RestartCount, c.Started, c.HealthError = in.held, in.restartCount, in.started, in.healthError
 		out = append(out, c)
 	}
 	d.mu.Lock()
@@ -170,20 +172,21 @@ func (d *Engine) List(ctx context.Context) ([]engine.Container, error) {
 	return out, nil
 }
 
-func (d *Engine) inspected(ctx context.Context, id, state string) (inspected, error) {
+func (d *Engine) inspected(ctx context.Context, id, state, health string) (inspected, error) {
 	d.mu.Lock()
 	in, ok := d.inspect[id]
 	d.mu.Unlock()
-	if ok && in.state == state {
+	if ok && in.state == state && in.health == health {
 		return in, nil
 	}
 	resp, err := d.cli.ContainerInspect(ctx, id)
 	if err != nil {
 		return inspected{}, classify("inspect", id, err)
 	}
-	in = inspected{state: state, restartCount: resp.RestartCount}
+	in = inspected{state: state, health: health, restartCount: resp.RestartCount}
 	if resp.State != nil {
 		in.started, _ = time.Parse(time.RFC3339Nano, resp.State.StartedAt)
+		in.healthError = healthError(resp.State.Health)
 	}
 	if resp.HostConfig != nil && resp.Config != nil {
 		in.held = held(resp.HostConfig.RestartPolicy, resp.Config.Labels)
@@ -206,6 +209,19 @@ func (d *Engine) forgetAll() {
 	d.mu.Lock()
 	clear(d.inspect)
 	d.mu.Unlock()
+}
+
+// healthError is the last probe's failure in the health log (Docker keeps
+// the last five, oldest first), or "" when it passed or none ran.
+func healthError(h *container.Health) string {
+	if h == nil || len(h.Log) == 0 {
+		return ""
+	}
+	last := h.Log[len(h.Log)-1]
+	if last == nil || last.ExitCode == 0 {
+		return ""
+	}
+	return engine.ProbeError(last.ExitCode, last.Output)
 }
 
 // healthOf reads the HEALTHCHECK state from the list's status text,

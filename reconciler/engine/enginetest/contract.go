@@ -3,6 +3,7 @@ package enginetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -47,6 +48,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("observed", func(t *testing.T) { observedContract(t, newHarness(t)) })
 	t.Run("volumes and networks", func(t *testing.T) { resourcesContract(t, newHarness(t)) })
 	t.Run("runtime config", func(t *testing.T) { runtimeContract(t, newHarness(t)) })
+	t.Run("health probe error", func(t *testing.T) { probeContract(t, newHarness(t)) })
 
 	t.Run("lifecycle", func(t *testing.T) {
 		h := newHarness(t)
@@ -262,6 +264,29 @@ func logsContract(t *testing.T, h Harness) {
 	if _, err := h.Engine.Logs(ctx, id, engine.LogOptions{Tail: -1}); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("Logs of a removed container = %v, want ErrNotFound", err)
 	}
+}
+
+// probeContract: a container whose health probe fails is unhealthy and
+// says what the probe said, as HealthError (ProbeError: exit code and
+// output on one line); the reconciler shows it when a rollout pauses.
+func probeContract(t *testing.T, h Harness) {
+	ctx := context.Background()
+	cfg := config(h, "probe-1")
+	url := "http://127.0.0.1:8080/nope" // the demo answers 404
+	cfg.Healthcheck = &engine.Healthcheck{Test: []string{"CMD", "/demo", "-check", url},
+		Interval: 200 * time.Millisecond, Timeout: 2 * time.Second, Retries: 1}
+	id, err := h.Engine.Create(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if err := h.Engine.Start(ctx, id); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	want := "exit 1: demo -check: unhealthy: GET " + url + " answered 404 Not Found"
+	Eventually(t, 30*time.Second, "the failing probe makes the container unhealthy, with its output", func() (bool, string) {
+		c := mustFind(t, h, id)
+		return c.Health == "unhealthy" && c.HealthError == want, fmt.Sprintf("health %q, error %q", c.Health, c.HealthError)
+	})
 }
 
 // observedContract: engine.Observed over the engine never answers

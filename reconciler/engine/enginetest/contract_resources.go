@@ -126,6 +126,9 @@ func runtimeContract(t *testing.T, h Harness) {
 		c := mustFind(t, h, id)
 		return c.Health == "healthy", "state " + c.State + ", health " + c.Health
 	})
+	if c := mustFind(t, h, id); c.HealthError != "" {
+		t.Errorf("healthy container: HealthError %q, want none", c.HealthError)
+	}
 	// A hold and its release keep the spec's own policy apart from "no".
 	if err := h.Engine.SetHeld(ctx, id, true); err != nil {
 		t.Fatalf("SetHeld(true): %v", err)

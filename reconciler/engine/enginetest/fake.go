@@ -29,6 +29,7 @@ type Fake struct {
 	stats      *fakeStats       // fake_stats.go
 	logs       fakeLogs         // fake_logs.go
 	resources  *fakeResources   // fake_resources.go
+	probe      Probe            // nil: every health probe passes
 
 	slow     sync.Mutex // guards delay and the in-flight gauge, apart from mu
 	delay    time.Duration
@@ -79,6 +80,7 @@ type fakeContainer struct {
 	engine.Container
 	cfg  engine.Config
 	logs []string // lines written, oldest first
+	runs int      // starts so far: a follow of the logs ends with its run
 }
 
 // NewFake returns an engine that has the given images.
@@ -247,9 +249,8 @@ func (f *Fake) Start(ctx context.Context, id string) error {
 		return nil
 	}
 	c.State, c.Started = "running", f.now()
-	if h := c.cfg.Healthcheck; h != nil && len(h.Test) > 0 && h.Test[0] != "NONE" {
-		c.Health = "healthy" // the first check passes at once
-	}
+	c.runs++
+	f.checkHealth(c)
 	f.logLine(c, StartLog)
 	for p, host := range c.cfg.Ports {
 		hp := host
@@ -365,14 +366,74 @@ func (f *Fake) StopByHand(id string) error { return f.Stop(context.Background(),
 // RemoveByHand is `docker rm -f`.
 func (f *Fake) RemoveByHand(id string) error { return f.Remove(context.Background(), id) }
 
-// SetHealth sets a container's HEALTHCHECK state ("", starting, healthy, unhealthy).
+// SetHealth sets a container's HEALTHCHECK state ("", starting, healthy,
+// unhealthy); healthy clears its HealthError.
 func (f *Fake) SetHealth(id, health string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if c, ok := f.containers[id]; ok {
 		c.Health = health
+		if health == "healthy" || health == "" {
+			c.HealthError = ""
+		}
 		f.emit(c, "health_status: "+health)
 	}
+}
+
+// checkHealth runs the health probe of a container that just started: the
+// first check passes at once, unless SetProbe says it fails for good.
+func (f *Fake) checkHealth(c *fakeContainer) {
+	h := c.cfg.Healthcheck
+	if h == nil || len(h.Test) == 0 || h.Test[0] == "NONE" {
+		return
+	}
+	c.Health, c.HealthError = "healthy", ""
+	if f.probe != nil {
+		if code, out := f.probe(c.cfg); code != 0 {
+			c.Health, c.HealthError = "unhealthy", engine.ProbeError(code, out)
+		}
+	}
+}
+
+// Probe is a health probe's result for a container of cfg: its exit code
+// (0 passes) and output, as the engine would run cfg.Healthcheck.
+type Probe func(cfg engine.Config) (exitCode int, output string)
+
+// SetProbe decides, at each start of a container with a healthcheck,
+// whether its probe passes (healthy) or fails (unhealthy, with the
+// probe's HealthError) from then on: a new version that never gets ready.
+func (f *Fake) SetProbe(p Probe) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.probe = p
+}
+
+// FailProbe makes a container's probe fail from now on, as a running
+// container's would: unhealthy, with the probe's exit code and output.
+func (f *Fake) FailProbe(id string, exitCode int, output string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.containers[id]; ok {
+		c.Health, c.HealthError = "unhealthy", engine.ProbeError(exitCode, output)
+		f.emit(c, "health_status: unhealthy")
+	}
+}
+
+// CrashAndRestart is a crash that the restart policy answers: the
+// container dies and the engine starts it again, with one restart more and
+// a new start time; its health check starts over.
+func (f *Fake) CrashAndRestart(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.containers[id]
+	if !ok || c.State != "running" {
+		return
+	}
+	f.emit(c, "die")
+	c.RestartCount++
+	c.Started = f.now()
+	f.checkHealth(c)
+	f.emit(c, "start")
 }
 
 // SetState forces a container's state, e.g. "restarting" for a crash loop.
