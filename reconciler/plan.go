@@ -83,9 +83,13 @@ type SpecPlan struct {
 	// Wait says why the spec is not converging further in this pass: a new
 	// container not ready yet, a prune held back.
 	Wait string
-	// Stuck: a new container missed ReadyTimeout; the rollout stops and the
-	// old containers stay (Degraded).
+	// Stuck: a new container missed ReadyTimeout. A rollout pauses, as
+	// Swarm's failure_action: pause does: the old containers stay, and the
+	// spec is Degraded until a container, an edit or an event moves it.
 	Stuck bool
+	// StuckReason is which container missed ReadyTimeout and why: its state,
+	// restarts and its health probe's last failure. The status's last error.
+	StuckReason string
 	// RecheckAt is when the plan may change with no event: a new container
 	// finishes its MinReady period.
 	RecheckAt time.Time
@@ -195,20 +199,33 @@ func planRunning(d Desired, cs []engine.Container, in Input, n *namer) *SpecPlan
 			inactiveCur = append(inactiveCur, c)
 		}
 	}
-	// A new container must be stable (ready for MinReady, no restart)
-	// before an old one goes for it.
+	// A new container must be stable (ready for MinReady since its last
+	// start) before an old one goes for it.
 	var unstable []engine.Container
 	for _, c := range activeCur {
 		if c.Stable(in.Now, in.MinReady) {
 			continue
 		}
 		unstable = append(unstable, c)
-		switch {
-		case in.ReadyTimeout > 0 && in.Now.Sub(c.Created) > in.ReadyTimeout:
-			p.Stuck = true
-			p.Wait = fmt.Sprintf("%s is not ready after %s (state %s%s, %d restarts)", c.Name, in.ReadyTimeout, c.State, healthSuffix(c), c.RestartCount)
-		case c.Ready() && c.RestartCount == 0 && !c.Started.IsZero():
+		if c.Ready() && !c.Started.IsZero() {
+			// It turns stable then with no event to say so; also when the
+			// plan is stuck, which a restarted container past ReadyTimeout
+			// is until then.
 			p.recheck(c.Started.Add(in.MinReady))
+		}
+		if in.ReadyTimeout <= 0 {
+			continue
+		}
+		switch deadline := c.Created.Add(in.ReadyTimeout); {
+		case !in.Now.Before(deadline):
+			if !p.Stuck {
+				p.Stuck, p.StuckReason = true, notReady(c, in.ReadyTimeout)
+			}
+		default:
+			// A container that never gets ready may send no event when its
+			// time is up (an unhealthy one stays unhealthy): pass then, so
+			// that the pause and its reason show at once, not at a resync.
+			p.recheck(deadline)
 		}
 	}
 	target := d.Target
@@ -216,7 +233,11 @@ func planRunning(d Desired, cs []engine.Container, in Input, n *namer) *SpecPlan
 	if len(activeOld) > 0 { // a rollout: one container at a time
 		switch {
 		case p.Stuck:
-			p.Wait = "rollout stopped, old containers kept: " + p.Wait
+			// Paused: the new version's containers stay (one, start-first)
+			// for the operator to look at, the old ones serve. A new spec
+			// hash makes both outdated, and the rollout to it ranks the
+			// unhealthy one out first.
+			p.Wait = "rollout paused, old containers kept: " + p.StuckReason
 			return p
 		case len(unstable) > 0:
 			p.Wait = "rollout waits for " + unstable[0].Name + " to become ready"
@@ -273,9 +294,19 @@ func planRunning(d Desired, cs []engine.Container, in Input, n *namer) *SpecPlan
 		}
 	}
 	if p.Stuck {
-		p.Wait = "not converging: " + p.Wait
+		p.Wait = "not converging: " + p.StuckReason
 	}
 	return p
+}
+
+// notReady says why c missed the ready timeout: its state, restarts and
+// its health probe's last failure (what a `docker inspect` would show).
+func notReady(c engine.Container, timeout time.Duration) string {
+	why := fmt.Sprintf("%s is not ready after %s (state %s%s, %d restarts)", c.Name, timeout, c.State, healthSuffix(c), c.RestartCount)
+	if c.HealthError != "" {
+		why += "; last health check: " + c.HealthError
+	}
+	return why
 }
 
 func (p *SpecPlan) recheck(t time.Time) {

@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +83,11 @@ func TestPlan(t *testing.T) {
 	health := func(h string) func(*engine.Container) { return func(c *engine.Container) { c.Health = h } }
 	old := func(c *engine.Container) { c.SpecHash = "v1:old" }
 	created := func(at time.Time) func(*engine.Container) { return func(c *engine.Container) { c.Created = at } }
+	started := func(at time.Time) func(*engine.Container) { return func(c *engine.Container) { c.Started = at } }
+	probeFails := func(out string) func(*engine.Container) {
+		return func(c *engine.Container) { c.Health, c.HealthError = "unhealthy", out }
+	}
+	webEnv2 := webSpec(func(s *spec.Spec) { s.Env = map[string]string{"A": "c"} }) // the fix of webEnv
 
 	tests := []struct {
 		name      string
@@ -89,6 +95,8 @@ func TestPlan(t *testing.T) {
 		want      []step
 		wantWait  map[string]string
 		wantStuck []string
+		// wantRecheck is when each plan asks for a pass with no event.
+		wantRecheck map[string]time.Time
 	}{
 		{
 			name: "new spec creates min_replicas with the lowest free slots",
@@ -189,11 +197,20 @@ func TestPlan(t *testing.T) {
 			want: []step{{"remove", "web:v1", "web:v1#1"}},
 		},
 		{
-			name: "rollout waits while the new container is not ready",
+			name: "rollout waits while the new container is not ready, and passes again at its ready deadline",
+			in: Input{Desired: desired(webEnv), Now: t0.Add(3*time.Minute + 59*time.Second), ReadyTimeout: time.Minute, Containers: []engine.Container{
+				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running", health("starting")),
+			}},
+			wantWait:    map[string]string{"web:v1": "rollout waits for web-v1-3 to become ready"},
+			wantRecheck: map[string]time.Time{"web:v1": t0.Add(4 * time.Minute)},
+		},
+		{
+			name: "at its ready deadline, a new container that is not ready pauses the rollout",
 			in: Input{Desired: desired(webEnv), Now: t0.Add(4 * time.Minute), ReadyTimeout: time.Minute, Containers: []engine.Container{
 				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running", health("starting")),
 			}},
-			wantWait: map[string]string{"web:v1": "rollout waits for web-v1-3 to become ready"},
+			wantWait:  map[string]string{"web:v1": "rollout paused, old containers kept: web-v1-3 is not ready after 1m0s (state running, health starting, 0 restarts)"},
+			wantStuck: []string{"web:v1"},
 		},
 		{
 			name: "rollout removes one outdated container once the new one is ready",
@@ -207,22 +224,102 @@ func TestPlan(t *testing.T) {
 			in: Input{Desired: desired(webEnv), Now: t0.Add(10 * time.Minute), ReadyTimeout: time.Minute, Containers: []engine.Container{
 				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "restarting"),
 			}},
-			wantWait:  map[string]string{"web:v1": "rollout stopped, old containers kept: web-v1-3 is not ready after 1m0s (state restarting, 0 restarts)"},
+			wantWait:  map[string]string{"web:v1": "rollout paused, old containers kept: web-v1-3 is not ready after 1m0s (state restarting, 0 restarts)"},
 			wantStuck: []string{"web:v1"},
 		},
 		{
-			name: "rollout waits while the new version crash-loops, even when caught running",
-			in: Input{Desired: desired(webEnv), Now: t0.Add(4 * time.Minute), ReadyTimeout: 10 * time.Minute, MinReady: 5 * time.Second, Containers: []engine.Container{
-				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running", restarts(4)),
+			name: "rollout pauses on a new version that fails its probe, saying what the probe said; old ones stay",
+			in: Input{Desired: desired(webEnv), Now: t0.Add(10 * time.Minute), ReadyTimeout: time.Minute, MinReady: 5 * time.Second, Containers: []engine.Container{
+				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running", probeFails("exit 1: GET /healthz answered 503")),
 			}},
-			wantWait: map[string]string{"web:v1": "rollout waits for web-v1-3 to become ready"},
+			wantWait: map[string]string{"web:v1": "rollout paused, old containers kept: web-v1-3 is not ready after 1m0s " +
+				"(state running, health unhealthy, 0 restarts); last health check: exit 1: GET /healthz answered 503"},
+			wantStuck: []string{"web:v1"},
+		},
+		{
+			name: "a new version still starting within the ready timeout holds the rollout, not yet paused",
+			in: Input{Desired: desired(webEnv), Now: t0.Add(3*time.Minute + 30*time.Second), ReadyTimeout: time.Minute, MinReady: 5 * time.Second, Containers: []engine.Container{
+				ctr(web, 1, "running"), ctr(web, 2, "running"),
+				ctr(webEnv, 3, "running", health("starting"), func(c *engine.Container) { c.HealthError = "exit 1: connection refused" }),
+			}},
+			wantWait:    map[string]string{"web:v1": "rollout waits for web-v1-3 to become ready"},
+			wantRecheck: map[string]time.Time{"web:v1": t0.Add(4 * time.Minute)},
+		},
+		{
+			name: "a paused rollout resumes on a new spec: the failed new container goes first, old ones stay",
+			in: Input{Desired: desired(webEnv2), Now: t0.Add(10 * time.Minute), ReadyTimeout: time.Minute, MinReady: 5 * time.Second, Containers: []engine.Container{
+				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running", probeFails("exit 1: sick")),
+			}},
+			want: []step{{"remove", "web:v1", "web:v1#3"}},
+		},
+		{
+			name: "a resumed rollout starts one fixed container beyond the old ones",
+			in: Input{Desired: desired(webEnv2), Now: t0.Add(10 * time.Minute), ReadyTimeout: time.Minute, MinReady: 5 * time.Second, Containers: []engine.Container{
+				ctr(web, 1, "running"), ctr(web, 2, "running"),
+			}},
+			want: []step{{"create", "web:v1", "new web-v1-3"}},
+		},
+		{
+			name: "a spec whose container fails its probe past the ready timeout is not converging, with the probe's error",
+			in: Input{Desired: desired(web), ReadyTimeout: time.Minute, Containers: []engine.Container{
+				ctr(web, 1, "running"), ctr(web, 2, "running", probeFails("exit -1: Health check exceeded timeout (2s)")),
+			}},
+			wantWait: map[string]string{"web:v1": "not converging: web-v1-2 is not ready after 1m0s " +
+				"(state running, health unhealthy, 0 restarts); last health check: exit -1: Health check exceeded timeout (2s)"},
+			wantStuck: []string{"web:v1"},
+		},
+		{
+			name: "rollout waits while the new version crash-loops, even when caught running just after a restart",
+			in: Input{Desired: desired(webEnv), Now: t0.Add(4 * time.Minute), ReadyTimeout: 10 * time.Minute, MinReady: 5 * time.Second, Containers: []engine.Container{
+				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running", restarts(4), started(t0.Add(4*time.Minute-2*time.Second))),
+			}},
+			wantWait:    map[string]string{"web:v1": "rollout waits for web-v1-3 to become ready"},
+			wantRecheck: map[string]time.Time{"web:v1": t0.Add(4*time.Minute + 3*time.Second)},
+		},
+		{
+			name: "a crash-looping new version past the ready timeout pauses the rollout",
+			in: Input{Desired: desired(webEnv), Now: t0.Add(10 * time.Minute), ReadyTimeout: time.Minute, MinReady: 5 * time.Second, Containers: []engine.Container{
+				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "restarting", restarts(9), started(t0.Add(10*time.Minute-3*time.Second))),
+			}},
+			wantWait:  map[string]string{"web:v1": "rollout paused, old containers kept: web-v1-3 is not ready after 1m0s (state restarting, 9 restarts)"},
+			wantStuck: []string{"web:v1"},
+		},
+		{
+			name: "a new container that Docker restarted once is stable MinReady after that restart: the rollout goes on",
+			in: Input{Desired: desired(webEnv), ReadyTimeout: time.Minute, MinReady: 5 * time.Second, Containers: []engine.Container{
+				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running", restarts(1), started(t0.Add(time.Hour-5*time.Second))),
+			}},
+			want: []step{{"remove", "web:v1", "web:v1#2"}},
+		},
+		{
+			name: "within MinReady of its restart, a container past the ready timeout pauses the rollout until it is stable again",
+			in: Input{Desired: desired(webEnv), ReadyTimeout: time.Minute, MinReady: 5 * time.Second, Containers: []engine.Container{
+				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running", restarts(1), started(t0.Add(time.Hour-time.Second))),
+			}},
+			wantWait:    map[string]string{"web:v1": "rollout paused, old containers kept: web-v1-3 is not ready after 1m0s (state running, 1 restarts)"},
+			wantStuck:   []string{"web:v1"},
+			wantRecheck: map[string]time.Time{"web:v1": t0.Add(time.Hour + 4*time.Second)},
+		},
+		{
+			name: "a converged spec whose container Docker restarted once is converged again MinReady after the restart",
+			in: Input{Desired: desired(web), ReadyTimeout: time.Minute, MinReady: 5 * time.Second, Containers: []engine.Container{
+				ctr(web, 1, "running", restarts(1), started(t0.Add(time.Hour-6*time.Second))), ctr(web, 2, "running"),
+			}},
+		},
+		{
+			name: "tag bump: v1 goes once v2 is stable, a restart of v2 notwithstanding",
+			in: Input{Desired: desired(v2), ReadyTimeout: time.Minute, MinReady: 5 * time.Second, Containers: []engine.Container{
+				ctr(web, 1, "running"), ctr(v2, 1, "running", restarts(2), started(t0.Add(30*time.Minute))), ctr(v2, 2, "running"),
+			}},
+			want: []step{{"remove", "web:v1", "web:v1#1"}},
 		},
 		{
 			name: "rollout waits out the new container's monitor period",
 			in: Input{Desired: desired(webEnv), Now: t0.Add(3*time.Minute + 2*time.Second), MinReady: 5 * time.Second, Containers: []engine.Container{
 				ctr(web, 1, "running"), ctr(web, 2, "running"), ctr(webEnv, 3, "running"),
 			}},
-			wantWait: map[string]string{"web:v1": "rollout waits for web-v1-3 to become ready"},
+			wantWait:    map[string]string{"web:v1": "rollout waits for web-v1-3 to become ready"},
+			wantRecheck: map[string]time.Time{"web:v1": t0.Add(3*time.Minute + 5*time.Second)},
 		},
 		{
 			name: "a paused replica is left alone and not counted",
@@ -300,13 +397,19 @@ func TestPlan(t *testing.T) {
 			if diff := cmp.Diff(tc.want, steps(p)); diff != "" {
 				t.Errorf("actions (-want +got):\n%s", diff)
 			}
-			gotWait, gotStuck := map[string]string{}, []string(nil)
+			gotWait, gotStuck, gotRecheck := map[string]string{}, []string(nil), map[string]time.Time{}
 			for image, sp := range p {
 				if sp.Wait != "" {
 					gotWait[image] = sp.Wait
 				}
 				if sp.Stuck {
 					gotStuck = append(gotStuck, image)
+					if sp.StuckReason == "" || !strings.HasSuffix(sp.Wait, ": "+sp.StuckReason) {
+						t.Errorf("%s: StuckReason %q, want the reason its wait %q gives", image, sp.StuckReason, sp.Wait)
+					}
+				}
+				if !sp.RecheckAt.IsZero() {
+					gotRecheck[image] = sp.RecheckAt
 				}
 			}
 			if tc.wantWait == nil {
@@ -318,8 +421,11 @@ func TestPlan(t *testing.T) {
 			if diff := cmp.Diff(tc.wantStuck, gotStuck); diff != "" {
 				t.Errorf("stuck (-want +got):\n%s", diff)
 			}
-			if sp := p["web:v1"]; tc.name == "rollout waits out the new container's monitor period" && !sp.RecheckAt.Equal(t0.Add(3*time.Minute+5*time.Second)) {
-				t.Errorf("RecheckAt = %v, want the end of the monitor period", sp.RecheckAt)
+			if tc.wantRecheck == nil {
+				tc.wantRecheck = map[string]time.Time{}
+			}
+			if diff := cmp.Diff(tc.wantRecheck, gotRecheck); diff != "" {
+				t.Errorf("recheck at (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -42,7 +42,8 @@ type Status struct {
 
 // specStatus computes a spec's status from what the pass saw and did.
 // fileErr is the error of the spec's file when only its last good version
-// is in force; actErr the failure of its actions (or its backoff). A
+// is in force; actErr the failure of its actions (or its backoff). A stuck
+// plan's reason is an error too (a paused rollout, docs/design.md §6). A
 // container counts as ready when it runs, passes its health check, and has
 // not just been restarted (a crash loop is not Healthy between crashes).
 func specStatus(e spec.Entry, d Desired, cs []engine.Container, p *SpecPlan, fileErr, actErr string, now time.Time, minReady time.Duration) Status {
@@ -69,6 +70,11 @@ func specStatus(e spec.Entry, d Desired, cs []engine.Container, p *SpecPlan, fil
 	}
 	if p != nil {
 		st.Message = p.Wait
+		if p.Stuck {
+			// A paused rollout is an error of the new version: which
+			// container, and what its health probe said last.
+			st.LastError = joinErr(st.LastError, p.StuckReason)
+		}
 	}
 	pending := p != nil && (len(p.Actions) > 0 || p.Wait != "")
 	stopped := e.Spec.Resources.Status == spec.StatusStopped

@@ -102,11 +102,14 @@ func (c Container) Ready() bool {
 	return c.State == "running" && (c.Health == "" || c.Health == "healthy")
 }
 
-// Stable reports whether it has been Ready for at least minReady since its
-// last start, without a restart: a new version that crashes is not stable,
-// however often Docker brings it back.
+// Stable reports whether it is Ready and has run for at least minReady
+// since its last start, as Swarm's update monitor waits. A restart moves
+// Started, so a new version that crashes within minReady of each start is
+// never stable, however often Docker brings it back; one that Docker
+// restarted once is stable again minReady after that restart (a lifetime
+// RestartCount of 0 would hold it back forever).
 func (c Container) Stable(now time.Time, minReady time.Duration) bool {
-	return c.Ready() && c.RestartCount == 0 && !c.Started.IsZero() && now.Sub(c.Started) >= minReady
+	return c.Ready() && !c.Started.IsZero() && now.Sub(c.Started) >= minReady
 }
 
 // maxProbeError bounds HealthError: a probe may print a page (Docker keeps
