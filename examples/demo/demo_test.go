@@ -77,6 +77,24 @@ func TestHealthSwitch(t *testing.T) {
 	}
 }
 
+// A server started with SICK fails /healthz until POST /well: a version
+// that never passes its healthcheck.
+func TestStartSick(t *testing.T) {
+	_, srv := newTestServer(t, config{sick: true})
+	for i, step := range []struct {
+		method, path string
+		code         int
+	}{
+		{"GET", "/healthz", 503},
+		{"POST", "/well", 200},
+		{"GET", "/healthz", 200},
+	} {
+		if code, body := do(t, step.method, srv.URL+step.path, ""); code != step.code {
+			t.Fatalf("step %d: %s %s = %d %q, want %d", i, step.method, step.path, code, body, step.code)
+		}
+	}
+}
+
 // TestImageOnEngine builds the demo image FROM scratch and runs it on the
 // real engine: the image that `make run` and the examples depend on.
 func TestImageOnEngine(t *testing.T) {

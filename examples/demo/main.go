@@ -7,7 +7,7 @@
 // Routes:
 //
 //	GET  /                hostname, effective name and environment, as JSON
-//	GET  /healthz         200 "ok", or 503 "sick" after POST /sick
+//	GET  /healthz         200 "ok", or 503 "sick" after POST /sick (or with SICK)
 //	POST /sick            make /healthz answer 503 from now on
 //	POST /well            make /healthz answer 200 again
 //	GET  /burn?seconds=N  spin one core for N seconds (default 10, at most
@@ -36,6 +36,9 @@
 //	DATA_DIR  directory (a volume) for the /kv routes and the start counter
 //	STOP_MARKER_DIR  directory where a graceful stop (SIGTERM, Ctrl-C)
 //	          leaves a file named after the hostname; a kill leaves none
+//	SICK      true (or 1): start sick, /healthz answering 503 until POST
+//	          /well, so that a spec's env makes a version that never passes
+//	          its healthcheck (a rollout that must pause)
 //
 // Flags, for a spec's `command:` (the image's ENTRYPOINT is /demo, so the
 // command items are its arguments); a flag that is given wins over the env:
@@ -79,6 +82,7 @@ type config struct {
 	// after the hostname; "" means none. A killed container leaves none,
 	// which is how tests tell a graceful stop from a kill.
 	stopMarkers string
+	sick        bool // start with /healthz answering 503
 	check       bool // -check was given: probe checkURL and exit
 	checkURL    string
 }
@@ -120,7 +124,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: demo [-port N] [-name NAME]\n       demo -check URL\n\n")
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nenvironment: PORT (default 8080), NAME, UPSTREAM, DATA_DIR, STOP_MARKER_DIR; a given flag wins\n")
+		fmt.Fprint(stderr, "\nenvironment: PORT (default 8080), NAME, UPSTREAM, DATA_DIR, STOP_MARKER_DIR, SICK; a given flag wins\n")
 	}
 	port := fs.String("port", "", "listen on TCP port `N` (overrides $PORT)")
 	name := fs.String("name", "", "this tier's `NAME`, reported by / and /chain (overrides $NAME)")
@@ -161,6 +165,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if n, err := strconv.Atoi(cfg.port); err != nil || n < 1 || n > 65535 {
 		fmt.Fprintf(stderr, "demo: port %q is not a TCP port number\n", cfg.port)
 		return config{}, errConfig
+	}
+	if v := getenv("SICK"); v != "" {
+		sick, err := strconv.ParseBool(v)
+		if err != nil {
+			fmt.Fprintf(stderr, "demo: SICK %q is not true or false\n", v)
+			return config{}, errConfig
+		}
+		cfg.sick = sick
 	}
 	if cfg.upstream != "" {
 		// Fail at start rather than on every /chain: "api:8080" without a

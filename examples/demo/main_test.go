@@ -47,6 +47,8 @@ func TestParseConfig(t *testing.T) {
 		{"check ignores a bad PORT", []string{"-check", "http://x/"}, []string{"PORT", "nope"},
 			config{port: "nope", check: true, checkURL: "http://x/"}},
 		{"empty check URL is still check mode", []string{"-check", ""}, nil, config{port: "8080", check: true}},
+		{"SICK starts sick", nil, []string{"SICK", "1"}, config{port: "8080", sick: true}},
+		{"SICK false is well", nil, []string{"SICK", "false"}, config{port: "8080"}},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			var stderr strings.Builder
@@ -79,6 +81,7 @@ func TestRunUsage(t *testing.T) {
 		{"bad PORT", nil, []string{"PORT", "x"}, 2, []string{`port "x"`}},
 		{"UPSTREAM without scheme", nil, []string{"UPSTREAM", "api:8080"}, 2, []string{`UPSTREAM "api:8080" is not an http(s)://host[:port] URL`}},
 		{"UPSTREAM without host", nil, []string{"UPSTREAM", "http:///chain"}, 2, []string{"UPSTREAM"}},
+		{"bad SICK", nil, []string{"SICK", "maybe"}, 2, []string{`SICK "maybe" is not true or false`}},
 		{"help", []string{"-h"}, nil, 0, []string{"usage: demo", "-check URL", "environment: PORT"}},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {

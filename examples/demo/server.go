@@ -33,6 +33,7 @@ func newServer(cfg config, log *slog.Logger) (*server, error) {
 		client:   directClient(upstreamTimeout),
 		log:      log,
 	}
+	s.sick.Store(cfg.sick)
 	if cfg.dataDir != "" {
 		st, err := openStore(cfg.dataDir)
 		if err != nil {
