@@ -178,6 +178,10 @@ func runReaction(ctx context.Context, b *bench) error {
 	return nil
 }
 
+// The reaction's goals (issue 14 item 8), in ms: the watcher signals a
+// rename into place after ~10 ms (it was 50 ms of quiet).
+const reactionP50Goal, reactionP99Goal = 60.0, 150.0
+
 // addReaction adds the headline rows, timed by the benchmark itself: p50
 // and p99 of rename → first engine event; min and max are those of the
 // edits.
@@ -187,7 +191,9 @@ func (b *bench) addReaction(scen string, all, up, down []time.Duration) {
 		return Summary{Min: ms[0], Median: percentile(ms, q), Max: ms[len(ms)-1]}
 	}
 	metric := "total: rename → first engine event (timed by the bench)"
+	p50, p99 := percentile(ms, 50), percentile(ms, 99)
 	b.add(Row{Scenario: scen, Metric: metric + ", p50", Unit: "ms", Summary: sum(50),
-		Note: fmt.Sprintf("target ≤ 100 ms; +1 container p50 %.1f ms, −1 p50 %.1f ms; min/max: of the edits", percentile(upMs, 50), percentile(downMs, 50))})
-	b.add(Row{Scenario: scen, Metric: metric + ", p99", Unit: "ms", Summary: sum(99), Note: "target ≤ 250 ms"})
+		Note: fmt.Sprintf("target ≤ %.0f ms: %s; +1 container p50 %.1f ms, −1 p50 %.1f ms; min/max: of the edits", reactionP50Goal, verdict(p50, reactionP50Goal), percentile(upMs, 50), percentile(downMs, 50))})
+	b.add(Row{Scenario: scen, Metric: metric + ", p99", Unit: "ms", Summary: sum(99),
+		Note: fmt.Sprintf("target ≤ %.0f ms: %s", reactionP99Goal, verdict(p99, reactionP99Goal))})
 }

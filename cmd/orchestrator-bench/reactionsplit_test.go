@@ -121,4 +121,23 @@ func TestRestMean(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s\nnote: %s", c.name, diff, note)
 		}
 	}
+	// The total less the debounce needs one signal per edit, whatever the
+	// phases observed: serve's passes that report background actions read
+	// no directory.
+	for _, c := range []struct {
+		name string
+		d    splitScrape
+		want float64
+	}{
+		{"phases of the reporting passes", scrape(obs(2, 0.02), obs(0, 0), obs(2, 0.006), obs(2, 0.001)), 75 - 10},
+		{"a signal missing", scrape(obs(1, 0.01), obs(2, 0.004), obs(2, 0.006), obs(2, 0.001)), math.NaN()},
+	} {
+		if got := afterSignal(c.d, totals); !cmp.Equal(got, c.want, cmpopts.EquateNaNs(), cmpopts.EquateApprox(0, 1e-9)) {
+			t.Errorf("afterSignal, %s = %v, want %v", c.name, got, c.want)
+		}
+	}
+	_, note := restMean(scrape(obs(2, 0.02), obs(0, 0), obs(2, 0.006), obs(2, 0.001)), totals)
+	if !strings.Contains(note, "the pass after the acting one") {
+		t.Errorf("restMean's note without loads does not say why: %s", note)
+	}
 }
