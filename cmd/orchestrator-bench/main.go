@@ -44,6 +44,7 @@ type bench struct {
 	apiDur400     time.Duration // ...and in GET /containers on the idle setup
 	loopPars      []int         // the SDK loop's concurrencies in the convergence scenario
 	edits         int           // edits of the reaction scenario
+	drainSamples  int           // samples of the scale-down scenario, and as many baseline ones
 	idleSpecs     int           // specs of the idle scenario, idleReplicas containers each
 	idleDur       time.Duration // idle time measured, in idleWindows windows
 	reps400       int           // repetitions of GET /containers on the idle setup
@@ -86,7 +87,7 @@ func main() {
 
 func run() error {
 	b := &bench{}
-	quick := flag.Bool("quick", false, "small sizes, under two minutes: n=10, reps=1, SDK loop 8 at a time, api with 20 containers for 1 s, 10 edits, idle 10 specs for 3 s, change cost of −1 container at 50 and 250 files, git 10 webhook pushes, 4 polled pushes, 4 API calls of each kind")
+	quick := flag.Bool("quick", false, "small sizes, under two minutes: n=10, reps=1, SDK loop 8 at a time, api with 20 containers for 1 s, 10 edits, 5 scale-down samples, idle 10 specs for 3 s, change cost of −1 container at 50 and 250 files, git 10 webhook pushes, 4 polled pushes, 4 API calls of each kind")
 	out := flag.String("o", "", "also write the table as JSON to `FILE`")
 	flag.IntVar(&b.n, "n", 50, "replicas for the convergence scenario")
 	flag.IntVar(&b.reps, "reps", 3, "repetitions of the convergence and API scenarios")
@@ -94,6 +95,7 @@ func run() error {
 	flag.DurationVar(&b.apiDur, "api-duration", 5*time.Second, "load time per endpoint in the API scenario")
 	flag.DurationVar(&b.apiDur400, "idle-api-duration", 10*time.Second, "load time per endpoint of GET /containers on the idle setup")
 	flag.IntVar(&b.edits, "edits", 100, "spec edits in the reaction scenario")
+	flag.IntVar(&b.drainSamples, "scaledown-samples", 10, "new specs written while a spec of 10 scales to 0 with a 10 s grace period (and as many without)")
 	flag.IntVar(&b.idleSpecs, "idle-specs", 200, "specs of 2 containers in the idle scenario")
 	flag.DurationVar(&b.idleDur, "idle-duration", 60*time.Second, "idle time measured, as 3 windows")
 	flag.IntVar(&b.reps400, "reps-idle-api", 2, "repetitions of GET /containers on the idle setup")
@@ -101,7 +103,7 @@ func run() error {
 	flag.IntVar(&b.gitPollEdits, "git-poll-edits", 8, "pushes found by polling every 1 s in the git scenarios")
 	flag.IntVar(&b.gitCalls, "git-calls", 6, "API scale calls of each kind (the count changes; no engine action) on serve --git and as many without git, rounded up to even")
 	flag.IntVar(&b.changeLarge, "change-files", 1000, "spec files for the second change cost (the first is with the idle specs alone)")
-	only := flag.String("only", "converge,api,reaction,git,idle", "the scenarios to run, of `LIST` converge,api,reaction,git,idle (idle includes GET /containers at 400 and the change cost)")
+	only := flag.String("only", "converge,api,reaction,scaledown,git,idle", "the scenarios to run, of `LIST` converge,api,reaction,scaledown,git,idle (idle includes GET /containers at 400 and the change cost)")
 	serveArgs := flag.String("serve-args", "", "extra `FLAGS` for serve, e.g. \"--parallelism 8\"")
 	flag.Parse()
 	b.loopPars, b.changeSmall = []int{8, 16}, b.idleSpecs
@@ -109,6 +111,7 @@ func run() error {
 	if *quick {
 		b.n, b.reps, b.apiN, b.apiDur, b.apiDur400, b.loopPars = 10, 1, 20, time.Second, time.Second, []int{8}
 		b.edits, b.idleSpecs, b.idleDur, b.reps400 = 10, 10, 3*time.Second, 1
+		b.drainSamples = 5
 		b.changeSmall, b.changeLarge, b.changes = 50, 250, []change{{2, 1}}
 		b.gitEdits, b.gitPollEdits, b.gitCalls = 10, 4, 4
 	}
@@ -186,7 +189,7 @@ func run() error {
 	scenarios := []struct {
 		name string
 		run  func(context.Context, *bench) error
-	}{{"converge", runConverge}, {"api", runAPI}, {"reaction", runReaction}, {"git", runGit}, {"idle", runIdleAll}}
+	}{{"converge", runConverge}, {"api", runAPI}, {"reaction", runReaction}, {"scaledown", runScaleDown}, {"git", runGit}, {"idle", runIdleAll}}
 	for _, s := range scenarios {
 		if !want[s.name] {
 			continue
