@@ -109,7 +109,7 @@ func (m *Metrics) PassDone(res reconciler.PassResult, took time.Duration, status
 	}
 	m.passes.WithLabelValues(result).Inc()
 	m.passDuration.Observe(took.Seconds())
-	if len(res.Done) > 0 {
+	if res.Dispatched > 0 { // the phases of a pass that acted
 		if res.Timings.Load > 0 {
 			m.phases.WithLabelValues("load").Observe(res.Timings.Load.Seconds())
 		}

@@ -94,6 +94,10 @@ func (oaTestReconciler) WaitPass(ctx context.Context) (reconciler.PassResult, er
 	<-ctx.Done()
 	return reconciler.PassResult{}, ctx.Err()
 }
+func (r oaTestReconciler) NextPass(ctx context.Context, _ uint64) (reconciler.PassResult, error) {
+	return r.WaitPass(ctx)
+}
+func (oaTestReconciler) InFlight(string) bool                       { return false }
 func (oaTestReconciler) Trigger()                                   {}
 func (oaTestReconciler) Seq() uint64                                { return 0 }
 func (oaTestReconciler) PassesSince(uint64) []reconciler.PassResult { return nil }

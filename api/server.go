@@ -28,6 +28,11 @@ const MaxBodyBytes = 1 << 20
 type Reconciler interface {
 	// WaitPass triggers a pass and returns the first one that started after the call.
 	WaitPass(ctx context.Context) (reconciler.PassResult, error)
+	// NextPass waits for the next pass without asking for one, and
+	// InFlight says whether an image has actions under way: a write's wait
+	// answers only once its image's actions have ended.
+	NextPass(ctx context.Context, seq uint64) (reconciler.PassResult, error)
+	InFlight(image string) bool
 	// Seq and PassesSince let a write collect every action taken after it.
 	Seq() uint64
 	PassesSince(seq uint64) []reconciler.PassResult

@@ -96,11 +96,21 @@ func (s *Server) await(r *http.Request, image string, since uint64, enough func(
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.WaitTimeout)
 	defer cancel()
 	var p progress
+	var res reconciler.PassResult
+	busy := false
 	for {
-		res, err := s.rec.WaitPass(ctx)
+		var err error
+		if busy { // its actions' end wakes the loop: no pass needs asking for
+			res, err = s.rec.NextPass(ctx, res.Seq)
+		} else {
+			res, err = s.rec.WaitPass(ctx)
+		}
 		if err != nil {
 			return p, errWaitTimeout
 		}
+		// Asked before the history: once no action of the image is in
+		// flight, every one of them is in a pass that PassesSince returns.
+		busy = s.rec.InFlight(image)
 		for _, pass := range s.rec.PassesSince(since) {
 			for _, d := range pass.Done {
 				if d.Image == image {
@@ -114,6 +124,9 @@ func (s *Server) await(r *http.Request, image string, since uint64, enough func(
 			return p, err
 		}
 		p.status, _ = s.status(image)
+		if busy && res.Err == nil {
+			continue
+		}
 		if enough(p) || p.failed() || res.Err != nil {
 			return p, nil
 		}

@@ -18,65 +18,6 @@ type Done struct {
 	Err error
 }
 
-// execute runs the actions with at most Parallelism at once. Actions of one
-// pass never depend on each other (Plan takes one step per spec), so any
-// order is safe. It returns the outcomes in the order of the actions,
-// leaving out creates that wait for their image.
-func (r *Reconciler) execute(ctx context.Context, actions []Action) []Done {
-	out := make([]Done, len(actions))
-	sem := make(chan struct{}, max(r.opts.Parallelism, 1))
-	var wg sync.WaitGroup
-	skip := make([]bool, len(actions))
-	for i, a := range actions {
-		if ctx.Err() != nil { // stopping: finish what was begun, begin nothing
-			skip[i] = true
-			continue
-		}
-		if a.Kind == KindCreate {
-			ok, err := r.pull.ready(ctx, r.engine, a.Config.Image, r.Trigger)
-			if err != nil {
-				out[i] = Done{Action: a, Err: err}
-				continue
-			}
-			if !ok {
-				skip[i] = true // the image is being pulled: a later pass creates
-				continue
-			}
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			// An action, once begun, is finished even when the pass is
-			// cancelled (SIGTERM): a create cancelled on the client side can
-			// still complete in the engine, and would be a container that
-			// nobody saw made. Bounded by actionTimeout.
-			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionTimeout)
-			defer cancel()
-			id, err := r.do(actx, a)
-			if a.Kind == KindCreate && id != "" {
-				a.ID = id
-			}
-			if errors.Is(err, engine.ErrImageUnavailable) {
-				r.pull.forget(a.Config.Image)
-			}
-			if err != nil && a.Kind == KindCreate && (len(a.Config.Mounts) > 0 || len(a.Config.Networks) > 0) {
-				r.res.forget() // a volume or network removed by hand: made again next pass
-			}
-			out[i] = Done{Action: a, OK: err == nil, Err: err}
-		}()
-	}
-	wg.Wait()
-	var done []Done
-	for i := range out {
-		if !skip[i] {
-			done = append(done, out[i])
-		}
-	}
-	return done
-}
-
 func (r *Reconciler) do(ctx context.Context, a Action) (string, error) {
 	// A container that vanished since the list (removed by hand or by the
 	// API) is no failure of the spec: the next pass plans without it.

@@ -58,7 +58,8 @@ func (r *Reconciler) Run(ctx context.Context, changes <-chan struct{}) error {
 		}
 	}()
 	defer wg.Wait()
-	defer r.pull.wait() // after cancel: pulls end with ctx
+	defer r.flights.wait() // after cancel: what was begun ends, nothing begins
+	defer r.pull.wait()    // after cancel: pulls end with ctx
 	defer r.hooks.Wait()
 
 	r.Trigger()
@@ -76,7 +77,7 @@ func (r *Reconciler) Run(ctx context.Context, changes <-chan struct{}) error {
 			r.reload.Store(true)
 			resyncAt = time.Now().Add(r.jitter())
 		}
-		res := r.runPass(ctx, !watched)
+		res := r.runPass(ctx, !watched, false)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -104,19 +105,21 @@ func (r *Reconciler) jitter() time.Duration {
 // Pass runs one pass now, reading the directory. Only Run calls passes in
 // production, so they never overlap; tests call Pass for a deterministic
 // step.
-func (r *Reconciler) Pass(ctx context.Context) PassResult { return r.runPass(ctx, true) }
+// Its result holds the actions it took, ended (Run's passes report them
+// in the pass after they end).
+func (r *Reconciler) Pass(ctx context.Context) PassResult { return r.runPass(ctx, true, true) }
 
 // runPass numbers the pass and takes the reload flag in one step, under the
 // lock WaitPass holds to set the flag and note the number it waits for: the
 // pass it waits for surely reads the directory.
-func (r *Reconciler) runPass(ctx context.Context, forceReload bool) PassResult {
+func (r *Reconciler) runPass(ctx context.Context, forceReload, wait bool) PassResult {
 	r.mu.Lock()
 	r.started++
 	reload := r.reload.Swap(false) || forceReload
 	res := PassResult{Seq: r.started, Start: r.opts.Now()}
 	r.mu.Unlock()
 	began := time.Now()
-	res.Done, res.Timings, res.Err = r.pass(ctx, res.Start, reload)
+	res.Done, res.Dispatched, res.Timings, res.Err = r.pass(ctx, res.Start, reload, wait)
 	r.announceDone(ctx, res.Done)
 	took := time.Since(began)
 	// Observed before the waiters are released: whoever WaitPass answers
@@ -133,6 +136,7 @@ func (r *Reconciler) runPass(ctx context.Context, forceReload bool) PassResult {
 	close(r.passDone)
 	r.passDone = make(chan struct{})
 	r.mu.Unlock()
+	r.flights.published(res.Done)
 	return res
 }
 
@@ -162,3 +166,28 @@ func (r *Reconciler) WaitPass(ctx context.Context) (PassResult, error) {
 		r.mu.Unlock()
 	}
 }
+
+// NextPass waits for a pass numbered above seq to end, without asking for
+// one, and returns the last that ended: a caller that waits for actions in
+// flight is woken by the pass that reports them (their end wakes the
+// loop); a forced pass per wait would only list the engine again and again
+// meanwhile.
+func (r *Reconciler) NextPass(ctx context.Context, seq uint64) (PassResult, error) {
+	for {
+		r.mu.Lock()
+		last, ch := r.last, r.passDone
+		r.mu.Unlock()
+		if last.Seq > seq {
+			return last, nil
+		}
+		select {
+		case <-ctx.Done():
+			return PassResult{}, ctx.Err()
+		case <-ch:
+		}
+	}
+}
+
+// InFlight reports whether image has actions under way, or ended and not
+// yet reported by a pass.
+func (r *Reconciler) InFlight(image string) bool { return r.flights.inFlight(image) }

@@ -11,13 +11,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
-// pass is one level-triggered reconcile: load (or reuse) the directory,
-// list the containers once, plan, execute.
-func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Done, Timings, error) {
+// pass is one level-triggered reconcile: report the actions that ended,
+// load (or reuse) the directory, list the containers once, plan, and
+// dispatch the actions of the specs with none in flight. It returns the
+// actions it reported; with wait (tests), also those it dispatched, ended.
+func (r *Reconciler) pass(ctx context.Context, now time.Time, reload, wait bool) ([]Done, int, Timings, error) {
 	began := time.Now()
+	done := r.flights.report()
+	if len(done) > 0 {
+		r.settle(done, now)
+	}
 	if reload || r.snap == nil && r.snapErr == nil {
 		r.snap, r.snapErr = r.dir.Load()
 	}
@@ -73,10 +80,17 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 	r.noteEngine(err, time.Now())
 	if err != nil {
 		r.logChange(slog.LevelError, "engine", err.Error(), "list containers failed", "err", err)
-		return nil, Timings{}, fmt.Errorf("list containers: %w", err)
+		return done, 0, Timings{}, fmt.Errorf("list containers: %w", err)
 	}
 	r.logChange(slog.LevelInfo, "engine", "", "engine reachable")
-	in.Containers = containers
+	// A container being removed is no longer counted (see flights).
+	removing, removals := r.flights.beingRemoved()
+	in.Containers = make([]engine.Container, 0, len(containers))
+	for _, c := range containers {
+		if !removing[c.ID] {
+			in.Containers = append(in.Containers, c)
+		}
+	}
 	// A spec whose volume or network cannot be made (a foreign one has its
 	// name) gets no container, and keeps those it has.
 	for image, err := range r.res.ensure(ctx, r.engine, r.dir, entries, r.opts.NamePrefix) {
@@ -100,7 +114,8 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 		if _, desired := entries[image]; !desired {
 			r.logChange(slog.LevelInfo, "orphan:"+image, p.Wait, "deleted spec waits", "image", image, "why", p.Wait)
 		}
-		if r.backoff.waiting(image, now) {
+		if r.backoff.waiting(image, now) || r.flights.blocked(image) ||
+			removals[image] > 0 && fixedHostPort(entries[image].Spec) { // its successor needs the port
 			continue
 		}
 		todo = append(todo, p.Actions...)
@@ -111,8 +126,17 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 	}
 	r.log.Debug("pass planned", "reload", reload, "specs", len(entries), "containers", len(containers), "actions", len(todo),
 		"load_ms", ms(t.Load), "list_ms", ms(t.List), "plan_ms", ms(t.Plan))
-	done := r.execute(ctx, todo)
-	r.settle(ctx, done, entries, now)
+	revisions := make(map[string]string, len(entries))
+	for image, e := range entries {
+		revisions[image] = e.Revision
+	}
+	dispatched := r.dispatch(ctx, todo, revisions)
+	if wait {
+		r.flights.wait()
+		more := r.flights.report()
+		r.settle(more, now)
+		done = append(done, more...)
+	}
 	if in.NoPrune == "" {
 		removed, err := r.res.prune(ctx, r.engine, entries, r.opts.NamePrefix)
 		for _, k := range removed {
@@ -121,11 +145,11 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload bool) ([]Do
 		r.logChange(slog.LevelWarn, "resources", errString(err), "volumes or networks not removed", "err", err)
 	}
 	r.updateStatus(in, entries, plan, fileErrs, autoscale, loadErr, now)
-	return done, t, loadErr
+	return done, dispatched, t, loadErr
 }
 
 // settle logs every action and moves each acting spec's backoff.
-func (r *Reconciler) settle(ctx context.Context, done []Done, entries map[string]spec.Entry, now time.Time) {
+func (r *Reconciler) settle(done []Done, now time.Time) {
 	failed := map[string]error{}
 	acted := map[string]bool{}
 	for _, d := range done {
@@ -140,7 +164,7 @@ func (r *Reconciler) settle(ctx context.Context, done []Done, entries map[string
 	}
 	for image := range acted {
 		if err := failed[image]; err != nil {
-			until := r.backoff.fail(image, entries[image].Revision, err, now)
+			until := r.backoff.fail(image, r.flights.revisionOf(image), err, now)
 			r.log.Warn("spec failing, backing off", "image", image, "delay", until.Sub(now), "retry_at", until.Format(time.RFC3339Nano), "err", err)
 		} else {
 			r.backoff.succeed(image)

@@ -53,8 +53,11 @@ type Observer interface {
 type PassResult struct {
 	Seq   uint64
 	Start time.Time
-	Done  []Done
-	Err   error // the pass could not run (directory or engine unusable)
+	Done  []Done // the actions it reported: those that ended since the last pass
+	// Dispatched is how many actions it began (they end, and are reported,
+	// later): its timings are those of a pass that acted.
+	Dispatched int
+	Err        error // the pass could not run (directory or engine unusable)
 	// Timings is how long the pass took before its actions began.
 	Timings Timings
 }
@@ -83,6 +86,7 @@ type Reconciler struct {
 	logged    map[string]string    // what was last logged per file or orphan, to log changes only
 	backoff   backoffs
 	pull      *puller
+	flights   *flights // the actions under way
 	hooks     *discovery.Notifier
 	res       *resources // the specs' volumes and networks
 	root      string     // the state directory, absolute: relative bind mounts are below it
@@ -128,7 +132,7 @@ func New(dir *spec.Dir, engine engine.Engine, opts Options) *Reconciler {
 		dir: dir, engine: engine, opts: opts, log: log,
 		wake:     make(chan struct{}, 1),
 		lastGood: map[string]spec.Entry{}, firstSeen: map[string]time.Time{}, logged: map[string]string{},
-		backoff: backoffs{}, pull: newPuller(), hooks: discovery.NewNotifier(log.With("component", "discovery")),
+		backoff: backoffs{}, pull: newPuller(), flights: newFlights(opts.Parallelism), hooks: discovery.NewNotifier(log.With("component", "discovery")),
 		res: newResources(), root: absolute(dir.Root),
 		status: map[string]Status{}, passDone: make(chan struct{}),
 	}

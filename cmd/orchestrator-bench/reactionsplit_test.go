@@ -32,7 +32,7 @@ func scrapeOf(t *testing.T, m *api.Metrics) splitScrape {
 
 // actingPass is a pass that took one action after the phases' times.
 func actingPass(load, list, plan time.Duration) reconciler.PassResult {
-	return reconciler.PassResult{Done: []reconciler.Done{{Action: reconciler.Action{Kind: reconciler.KindCreate}, OK: true}},
+	return reconciler.PassResult{Done: []reconciler.Done{{Action: reconciler.Action{Kind: reconciler.KindCreate}, OK: true}}, Dispatched: 1,
 		Timings: reconciler.Timings{Load: load, List: list, Plan: plan}}
 }
 

@@ -136,8 +136,8 @@ endpoint but GET /health needs "Authorization: Bearer <token>".`,
 	fl.IntVar(&f.parallelism, "parallelism", 8, "engine actions at once (make bench: 8 matches the best plain SDK loop on 2 cores)")
 	fl.DurationVar(&f.resync, "resync", 30*time.Second, "periodic pass interval (jittered by 10%)")
 	fl.DurationVar(&f.engineWait, "engine-timeout", 30*time.Second, "bound of one engine call (a stop gets its grace period on top): a stalled engine fails calls, and /status says it is unavailable, instead of holding the reconciler")
-	fl.DurationVar(&f.readyTimeout, "ready-timeout", 60*time.Second, "how long a new container has to become ready before a rollout stops")
-	fl.DurationVar(&f.minReady, "min-ready", 5*time.Second, "how long a new container must run without a restart before a rollout removes an old one for it")
+	fl.DurationVar(&f.readyTimeout, "ready-timeout", 60*time.Second, "how long a new container has to become ready before a rollout pauses (old containers kept, Degraded) until the spec changes")
+	fl.DurationVar(&f.minReady, "min-ready", 5*time.Second, "how long a new container must run without a restart before a rollout removes an old one for it (0: as soon as it is ready)")
 	fl.DurationVar(&f.statsLease, "stats-lease", 5*time.Minute, "sample an image's stats for this long after its last health request (autoscaled images always); 0 samples every container all the time")
 	fl.StringVar(&f.debugAddr, "debug-addr", "", "`ADDR` to serve Go's /debug/pprof on (off by default; never expose it)")
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "let an empty state directory remove every managed container")
@@ -221,7 +221,7 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	autoscaler := autoscale.New(autoscale.Options{Logger: log.With("component", "autoscaler")})
 	r := reconciler.New(dir, observed, reconciler.Options{
 		Instance: instance, NamePrefix: prefix, Parallelism: f.parallelism, Resync: f.resync,
-		ReadyTimeout: f.readyTimeout, MinReady: f.minReady, AllowEmpty: f.allowEmpty, Logger: log.With("component", "reconciler"),
+		ReadyTimeout: f.readyTimeout, MinReady: max(f.minReady, time.Nanosecond), AllowEmpty: f.allowEmpty, Logger: log.With("component", "reconciler"),
 		Observer: metrics, Host: f.host, Autoscaler: autoscaler,
 	})
 	// Docker 20.10 answers one-shot stats at its once-a-second collection,

@@ -30,6 +30,7 @@ type Fake struct {
 	logs       fakeLogs         // fake_logs.go
 	resources  *fakeResources   // fake_resources.go
 	probe      Probe            // nil: every health probe passes
+	stops      stopGate         // fake_gate.go
 
 	slow     sync.Mutex // guards delay and the in-flight gauge, apart from mu
 	delay    time.Duration
@@ -265,6 +266,9 @@ func (f *Fake) Start(ctx context.Context, id string) error {
 
 // Stop implements engine.Engine.
 func (f *Fake) Stop(ctx context.Context, id string, timeout time.Duration) error {
+	if err := f.atStopGate(ctx); err != nil {
+		return err
+	}
 	f.busy()
 	f.mu.Lock()
 	defer f.mu.Unlock()

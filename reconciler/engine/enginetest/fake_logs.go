@@ -57,7 +57,7 @@ func (f *Fake) Logs(ctx context.Context, id string, opts engine.LogOptions) (io.
 		f.mu.Unlock()
 		return nil, err
 	}
-	from := 0
+	from, run := 0, c.runs
 	if opts.Tail >= 0 && opts.Tail < len(c.logs) {
 		from = len(c.logs) - opts.Tail
 	}
@@ -70,7 +70,9 @@ func (f *Fake) Logs(ctx context.Context, id string, opts engine.LogOptions) (io.
 			lines := c.logs[from:]
 			from = len(c.logs)
 			_, present := f.containers[c.ID]
-			done := !opts.Follow || !present || c.State != "running"
+			// A restart since the follow began ends it too, as a stop
+			// ends docker logs --follow however soon the start comes.
+			done := !opts.Follow || !present || c.State != "running" || c.runs != run
 			changed := f.logs.wait()
 			f.mu.Unlock()
 			if len(lines) > 0 {
