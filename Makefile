@@ -9,7 +9,7 @@ DEMO      := orchestrator-demo
 DEMO_TAGS := latest web worker api cache kv
 STATE     ?= examples/state
 
-.PHONY: all build test lint run demo-image bench bench-quick bench-go fuzz clean
+.PHONY: all build test test-faults lint run demo-image bench bench-quick bench-go fuzz clean
 
 all: lint build test
 
@@ -18,6 +18,21 @@ build:
 
 test:
 	$(GO) test -race -count=1 ./...
+
+# The fault suite (README "Reliability"): the quick fault tests again, the
+# long ones (kill -9 in the middle of a rollout of FAULT_ROLLOUT containers,
+# FAULT_REPS times; the engine cut and stalled for FAULT_HOLD each), the
+# router fuzzed for FAULT_FUZZTIME, and last, on its own, a real restart of
+# the Docker daemon, which runs only with ORCH_DAEMON_RESTART_TEST=1 (CI).
+FAULT_ROLLOUT  ?= 50
+FAULT_REPS     ?= 10
+FAULT_HOLD     ?= 30s
+FAULT_FUZZTIME ?= 2m
+test-faults:
+	ORCH_FAULTS=1 ORCH_FAULT_ROLLOUT=$(FAULT_ROLLOUT) ORCH_FAULT_REPS=$(FAULT_REPS) ORCH_FAULT_HOLD=$(FAULT_HOLD) \
+	  $(GO) test -race -count=1 -v -run '^TestFault' -skip '^TestFaultDaemonRestart$$' ./...
+	$(GO) test ./api -run '^$$' -fuzz '^FuzzRouter$$' -fuzztime $(FAULT_FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test -race -count=1 -v -run '^TestFaultDaemonRestart$$' ./cmd/orchestrator
 
 # staticcheck, pinned; `go run` builds it once into the module cache.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -57,10 +72,12 @@ bench-quick:
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 3x -benchmem ./...
 
-# The parser's fuzz target, for as long as FUZZTIME says.
+# The fuzz targets, each for as long as FUZZTIME says: the spec parser,
+# and the router (every route: random method, path, headers and body).
 FUZZTIME ?= 2m
 fuzz:
 	$(GO) test ./spec -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./api -run '^$$' -fuzz '^FuzzRouter$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 clean:
 	rm -rf bin

@@ -33,6 +33,7 @@ func faultHold(t *testing.T) time.Duration {
 // back within one resync of the restore, and the goroutines return to
 // their baseline.
 func TestFaultEngineCutAndStall(t *testing.T) {
+	longFault(t)
 	const image = "orchestrator-test:faults"
 	rt.BuildTestImage(t, keepImage, image)
 	inst := newInstance(t)

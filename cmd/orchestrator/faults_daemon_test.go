@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
+)
+
+// A real restart of the Docker daemon under a running serve: the daemon
+// stops every container (no live-restore) and starts the unless-stopped
+// ones again; serve stays up, follows the engine back, and converges to
+// the same containers, none duplicated. Opt-in, because it restarts the
+// machine's daemon: ORCH_DAEMON_RESTART_TEST=1 (CI sets it, in a step of
+// its own after every other Docker test).
+func TestFaultDaemonRestart(t *testing.T) {
+	if os.Getenv("ORCH_DAEMON_RESTART_TEST") != "1" {
+		t.Skip("restarts the Docker daemon: set ORCH_DAEMON_RESTART_TEST=1")
+	}
+	const image = "orchestrator-test:daemon"
+	rt.BuildTestImage(t, keepImage, image)
+	inst := newInstance(t)
+	dir := dirWithKeep(t)
+	s := startServer(t, dir, inst, withResync(5*time.Second), withMinReady(100*time.Millisecond))
+	writeFile(t, dir, "app.yaml", specText(image, "min_replicas: 3", "max_replicas: 3"))
+	before := waitFor(t, inst, image, time.Minute, "3 running", exactly(3))
+	engineAvailable(t, s, true, time.Minute)
+
+	began := time.Now()
+	restartDaemon(t)
+	t.Logf("daemon back after %s", time.Since(began).Round(100*time.Millisecond))
+	after := waitFor(t, inst, image, 2*time.Minute, "3 running after the restart", exactly(3))
+	engineAvailable(t, s, true, 30*time.Second)
+	t.Logf("converged %s after the restart began", time.Since(began).Round(100*time.Millisecond))
+	if all := containers(t, inst); len(all) != 4 { // and the keep spec's one
+		t.Errorf("%d containers of the instance, want 4 (no duplicate, no orphan): %s", len(all), summary(all))
+	}
+	kept := 0
+	for _, b := range before {
+		for _, a := range after {
+			if a.ID == b.ID {
+				kept++
+			}
+		}
+	}
+	t.Logf("%d of 3 containers are the same as before the restart (Docker restarted them)", kept)
+}
+
+// restartDaemon stops dockerd (SIGTERM, as systemctl or the init script
+// would), waits for it to exit, starts it again with the init script (or
+// dockerd itself, detached), and waits until it answers.
+func restartDaemon(t *testing.T) {
+	t.Helper()
+	b, err := os.ReadFile("/var/run/docker.pid")
+	if err != nil {
+		t.Fatalf("the daemon's pid: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("the daemon's pid %q: %v", b, err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatalf("stop dockerd (pid %d): %v", pid, err)
+	}
+	rt.Eventually(t, 90*time.Second, "dockerd exited", func() (bool, string) {
+		_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+		return os.IsNotExist(err), "pid " + strconv.Itoa(pid) + " still there"
+	})
+	if _, err := exec.LookPath("service"); err == nil {
+		if out, err := exec.Command("service", "docker", "start").CombinedOutput(); err != nil {
+			t.Fatalf("service docker start: %v: %s", err, out)
+		}
+	} else { // no init script: dockerd itself, in a session of its own, outliving the test
+		log, err := os.OpenFile("/var/log/dockerd-restarted.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer log.Close()
+		d := exec.Command("dockerd")
+		d.Stdout, d.Stderr = log, log
+		d.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := d.Start(); err != nil {
+			t.Fatalf("start dockerd: %v", err)
+		}
+		d.Process.Release()
+	}
+	rt.Eventually(t, 90*time.Second, "dockerd answers", func() (bool, string) {
+		out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
+		return err == nil, strings.TrimSpace(string(out))
+	})
+}
