@@ -134,6 +134,15 @@ func TestFaultConcurrentWritesAndEdits(t *testing.T) {
 	accepted := checkAnswers(t, ops)
 	final := checkReplay(t, log.snapshot(), ops, accepted, initial)
 	checkFinalFiles(t, e, final)
+	codes := map[string]int{}
+	for _, op := range ops {
+		key := fmt.Sprint(op.code)
+		if op.kind.name == "file edit" {
+			key = "file edit"
+		}
+		codes[key]++
+	}
+	t.Logf("%d concurrent writes and edits on %d specs: %v; %d writes in the log, replayed serially", len(ops), faultSpecs, codes, len(log.snapshot()))
 }
 
 // runOp makes one op; an error is a failure of the transport or the test.
