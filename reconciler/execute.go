@@ -14,8 +14,9 @@ import (
 // Done is an executed action and its outcome, in the original API's terms.
 type Done struct {
 	Action
-	OK  bool
-	Err error
+	OK    bool
+	Err   error
+	Ended time.Time // when it ended (Options.Now)
 }
 
 func (r *Reconciler) do(ctx context.Context, a Action) (string, error) {

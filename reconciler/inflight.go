@@ -131,7 +131,7 @@ func (r *Reconciler) dispatch(ctx context.Context, actions []Action, revisions m
 			ok, err := r.pull.ready(ctx, r.engine, a.Config.Image, r.Trigger)
 			if err != nil {
 				f.begin(a, revisions[a.Image])
-				f.end(Done{Action: a, Err: err})
+				f.end(Done{Action: a, Err: err, Ended: r.opts.Now()})
 				r.wakeUp() // the next pass reports it
 				continue
 			}
@@ -151,6 +151,7 @@ func (r *Reconciler) dispatch(ctx context.Context, actions []Action, revisions m
 			defer f.wg.Done()
 			d := Done{Action: a}
 			defer func() {
+				d.Ended = r.opts.Now()
 				f.end(d)
 				r.wakeUp()
 			}()

@@ -54,6 +54,9 @@ func (r *Reconciler) Run(ctx context.Context, changes <-chan struct{}) error {
 				}
 				r.log.Debug("engine event", "action", ev.Action, "container", short(ev.ContainerID), "image", ev.Image)
 				r.wakeUp()
+				if r.opts.EngineObserver != nil {
+					r.opts.EngineObserver.EngineEvent(ev)
+				}
 			}
 		}
 	}()

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 	"github.com/orchestrator/orchestrator/spec"
 )
@@ -154,5 +156,48 @@ func TestBrokenFileAfterRestartIsInStatus(t *testing.T) {
 	}
 	if got := w.containers("app:v1"); len(got) != 2 {
 		t.Errorf("containers = %v, want both kept", got)
+	}
+}
+
+// engineLog is an EngineObserver that keeps the events it hears, and an
+// Observer that keeps the reported actions.
+type engineLog struct {
+	mu     sync.Mutex
+	events []string
+	done   []reconciler.Done
+}
+
+func (l *engineLog) EngineEvent(ev engine.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, ev.Image+" "+ev.Action)
+}
+
+func (l *engineLog) PassDone(res reconciler.PassResult, _ time.Duration, _ []reconciler.Status) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.done = append(l.done, res.Done...)
+}
+
+// The loop hands every engine event it reads to the EngineObserver, and
+// each reported action says when it ended.
+func TestLoopShowsEngineEventsAndWhenActionsEnded(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "app.yaml"), []byte("image: app:v1\nresources: {}\n"), 0o644)
+	fake := rt.NewFake("app:v1")
+	obs := &engineLog{}
+	began := time.Now()
+	r := reconciler.New(spec.NewDir(root, spec.Options{}), fake, reconciler.Options{Resync: time.Hour, Observer: obs, EngineObserver: obs})
+	runLoop(t, r, nil)
+	rt.Eventually(t, 5*time.Second, "the create reported, its create and start events heard", func() (bool, string) {
+		obs.mu.Lock()
+		defer obs.mu.Unlock()
+		state := fmt.Sprint(obs.events, " ", len(obs.done), " done")
+		return len(obs.done) == 1 && slices.Contains(obs.events, "app:v1 create") && slices.Contains(obs.events, "app:v1 start"), state
+	})
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if d := obs.done[0]; d.Kind != reconciler.KindCreate || !d.OK || d.Ended.Before(began) || d.Ended.After(time.Now()) {
+		t.Errorf("reported %+v, want an ok create that ended during the test", d)
 	}
 }

@@ -39,6 +39,9 @@ type Options struct {
 	Host string
 	// Observer, if set, hears of every pass (metrics).
 	Observer Observer
+	// EngineObserver, if set, hears of every engine event the loop
+	// receives (the event stream of GET /events).
+	EngineObserver EngineObserver
 	// Autoscaler, if set, recommends the running target of the autoscaled
 	// specs (docs/design.md §9); its Run calls Nudge when one moves.
 	Autoscaler *autoscale.Autoscaler
@@ -47,6 +50,12 @@ type Options struct {
 // Observer hears of every pass, with its duration and the statuses after it.
 type Observer interface {
 	PassDone(res PassResult, took time.Duration, statuses []Status)
+}
+
+// EngineObserver hears of the engine's events about our containers, from
+// the goroutine that reads them for the loop: it must not block.
+type EngineObserver interface {
+	EngineEvent(ev engine.Event)
 }
 
 // PassResult is what one pass did.
