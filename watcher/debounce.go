@@ -3,6 +3,9 @@ package watcher
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -47,7 +50,13 @@ type debouncer struct {
 	latest             atomic.Uint32 // the kickKind of the latest kick
 	out                chan struct{} // capacity 1: signals coalesce, and a slow reader never blocks us
 	log                *slog.Logger
-	observer           Observer // may be nil
+	observer           Observer     // may be nil
+	files              FileObserver // may be nil
+
+	// What changed in the batch, for files; guarded by mu.
+	mu     sync.Mutex
+	paths  map[string]bool
+	others bool
 }
 
 func newDebouncer(settle, quiet, max time.Duration, out chan struct{}, log *slog.Logger) *debouncer {
@@ -58,7 +67,26 @@ func newDebouncer(settle, quiet, max time.Duration, out chan struct{}, log *slog
 // unread already stands for this one. Its kind is stored before the send, so
 // that whichever kick the debouncer receives, it reads the kind of that kick
 // or of a later one: the last kick always decides.
-func (d *debouncer) kick(kind kickKind) {
+func (d *debouncer) kick(kind kickKind) { d.kickPaths(kind, nil) }
+
+// kickPaths is kick with the paths that changed (relative to the root,
+// slash-separated); none means that they are not known.
+func (d *debouncer) kickPaths(kind kickKind, paths []string) {
+	if d.files != nil {
+		d.mu.Lock()
+		if d.paths == nil {
+			d.paths = map[string]bool{}
+		}
+		d.others = d.others || len(paths) == 0
+		for _, p := range paths {
+			if len(d.paths) >= MaxPaths && !d.paths[p] {
+				d.others = true
+				break
+			}
+			d.paths[p] = true
+		}
+		d.mu.Unlock()
+	}
 	d.latest.Store(uint32(kind))
 	select {
 	case d.kicks <- struct{}{}:
@@ -117,6 +145,13 @@ func (d *debouncer) run(ctx context.Context) {
 func (d *debouncer) emit(first time.Time, endedBy string) {
 	if d.observer != nil {
 		d.observer.Signalled(time.Since(first))
+	}
+	if d.files != nil {
+		d.mu.Lock()
+		paths, others := slices.Sorted(maps.Keys(d.paths)), d.others
+		d.paths, d.others = nil, false
+		d.mu.Unlock()
+		d.files.FilesChanged(paths, others)
 	}
 	if d.log != nil {
 		d.log.Debug("changes signalled", "first_change", first.Format(time.RFC3339Nano), "waited_ms", msSince(first), "ended_by", endedBy)

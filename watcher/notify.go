@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -90,6 +91,8 @@ func (n *notifier) run(ctx context.Context, d *debouncer) error {
 
 	for {
 		var relevant, resync bool
+		var paths []string   // of the relevant events, when known
+		unknown := false     // a relevant change whose path is not known
 		kind := kickChanging // what is found without an event may still be going on
 		select {
 		case <-ctx.Done():
@@ -98,7 +101,8 @@ func (n *notifier) run(ctx context.Context, d *debouncer) error {
 			if !ok {
 				return errors.New("inotify event stream closed")
 			}
-			relevant, resync, kind = n.batch(ev)
+			relevant, resync, kind, paths = n.batch(ev)
+			unknown = relevant && len(paths) == 0
 		case <-n.errs.ready:
 			overflow, others := n.errs.take()
 			for _, err := range others {
@@ -108,7 +112,7 @@ func (n *notifier) run(ctx context.Context, d *debouncer) error {
 				// Events were dropped: anything may have changed, even
 				// the set of directories.
 				w.log.Warn("inotify queue overflow, rescanning", "root", root)
-				relevant, resync = true, true
+				relevant, resync, unknown = true, true, true
 			}
 		case <-n.errs.done:
 			return errors.New("inotify error stream closed")
@@ -129,23 +133,43 @@ func (n *notifier) run(ctx context.Context, d *debouncer) error {
 			if err != nil {
 				return err
 			}
-			relevant = relevant || changed
+			relevant, unknown = relevant || changed, unknown || changed
 		}
 		// Kick only now, after new directories are watched: a file made in
 		// one before its watch existed is then covered by this signal. A
 		// root that moved without an event of its own (found by the root
 		// ticker) kicks as changing: kind is that unless events decided.
 		if relevant || moved {
-			d.kick(kind)
+			if unknown || moved {
+				d.kick(kind) // the paths of this batch, if any, are noted below
+			}
+			if len(paths) > 0 {
+				d.kickPaths(kind, paths)
+			}
 		}
 	}
 }
 
 // batch handles ev and whatever else is queued right behind it. kind is
 // that of the last relevant event (kickChanging if none): the debouncer,
-// too, goes by the latest.
-func (n *notifier) batch(ev fsnotify.Event) (relevant, resync bool, kind kickKind) {
+// too, goes by the latest. paths are those of the relevant events, relative
+// to the root; none when one of them has no known path.
+func (n *notifier) batch(ev fsnotify.Event) (relevant, resync bool, kind kickKind, paths []string) {
+	unknown := false
+	note := func(r bool, path string) {
+		if r && path == "" {
+			unknown = true
+		} else if r {
+			paths = append(paths, path)
+		}
+	}
+	defer func() {
+		if unknown {
+			paths = nil
+		}
+	}()
 	relevant, resync, kind = n.take(ev)
+	note(relevant, n.relative(ev.Name))
 	for range maxBatch {
 		select {
 		case ev, ok := <-n.fsw.Events:
@@ -156,6 +180,7 @@ func (n *notifier) batch(ev fsnotify.Event) (relevant, resync bool, kind kickKin
 			if r {
 				kind = k
 			}
+			note(r, n.relative(ev.Name))
 			relevant, resync = relevant || r, resync || s
 		default:
 			return
@@ -242,6 +267,19 @@ func (n *notifier) classify(ev fsnotify.Event) (relevant, resync bool) {
 		return true, true // a new directory, or a link to one: watch it
 	}
 	return spec.IsSpecFile(base), false
+}
+
+// relative is name relative to the root's target, slash-separated, or ""
+// when it is not below it (the root's own name in its parent).
+func (n *notifier) relative(name string) string {
+	if n.target.path == "" {
+		return ""
+	}
+	rel, err := filepath.Rel(n.target.path, filepath.Clean(name))
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, "../") {
+		return ""
+	}
+	return filepath.ToSlash(rel)
 }
 
 func isSymlink(name string) bool {

@@ -31,12 +31,28 @@ type Options struct {
 	// Observer, if set, hears of every signal, with how long its batch
 	// waited since its first change (metrics).
 	Observer Observer
+	// Files, if set, hears of the files of every signalled batch (the
+	// event stream of GET /events).
+	Files FileObserver
 }
 
 // Observer hears of the watcher's signals.
 type Observer interface {
 	Signalled(waited time.Duration)
 }
+
+// FileObserver hears, just before each signal, what changed in its batch:
+// paths are the files (or directories) seen to change, slash-separated and
+// relative to the root, sorted, at most MaxPaths of them; others says that
+// the batch also had changes whose files are not known (the root swapped
+// or came back, a rescan after lost events, polling, more than MaxPaths
+// files). It is called from the watcher's goroutine: it must not block.
+type FileObserver interface {
+	FilesChanged(paths []string, others bool)
+}
+
+// MaxPaths bounds the paths a FileObserver hears of per batch.
+const MaxPaths = 64
 
 func (o Options) withDefaults() Options {
 	if o.Debounce <= 0 {
@@ -127,7 +143,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	d := newDebouncer(w.opts.Settle, w.opts.Debounce, w.opts.MaxDelay, w.changes, w.log)
-	d.observer = w.opts.Observer
+	d.observer, d.files = w.opts.Observer, w.opts.Files
 	var wg sync.WaitGroup
 	wg.Go(func() { d.run(ctx) })
 
