@@ -17,7 +17,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/orchestrator
 
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 # The fault suite (README "Reliability"): the quick fault tests again, the
 # long ones (kill -9 in the middle of a rollout of FAULT_ROLLOUT containers,
@@ -30,9 +30,9 @@ FAULT_HOLD     ?= 30s
 FAULT_FUZZTIME ?= 2m
 test-faults:
 	ORCH_FAULTS=1 ORCH_FAULT_ROLLOUT=$(FAULT_ROLLOUT) ORCH_FAULT_REPS=$(FAULT_REPS) ORCH_FAULT_HOLD=$(FAULT_HOLD) \
-	  $(GO) test -race -count=1 -v -run '^TestFault' -skip '^TestFaultDaemonRestart$$' ./...
+	  $(GO) test -race -count=1 -timeout 30m -v -run '^TestFault' -skip '^TestFaultDaemonRestart$$' ./...
 	$(GO) test ./api -run '^$$' -fuzz '^FuzzRouter$$' -fuzztime $(FAULT_FUZZTIME) -fuzzminimizetime 5s
-	$(GO) test -race -count=1 -v -run '^TestFaultDaemonRestart$$' ./cmd/orchestrator
+	$(GO) test -race -count=1 -timeout 10m -v -run '^TestFaultDaemonRestart$$' ./cmd/orchestrator
 
 # staticcheck, pinned; `go run` builds it once into the module cache.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

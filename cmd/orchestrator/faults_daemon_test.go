@@ -52,9 +52,12 @@ func TestFaultDaemonRestart(t *testing.T) {
 	t.Logf("%d of 3 containers are the same as before the restart (Docker restarted them)", kept)
 }
 
-// restartDaemon stops dockerd (SIGTERM, as systemctl or the init script
-// would), waits for it to exit, starts it again with the init script (or
-// dockerd itself, detached), and waits until it answers.
+// restartDaemon stops dockerd (SIGTERM, as systemctl or an init script
+// would), waits for it to exit, starts it again with the command line it
+// had, in a session of its own that outlives the test (logging to
+// /var/log/dockerd-restarted.log), and waits until it answers. An init
+// script is no help here: the one Debian ships fails to set its ulimits in
+// a container-like sandbox.
 func restartDaemon(t *testing.T) {
 	t.Helper()
 	b, err := os.ReadFile("/var/run/docker.pid")
@@ -65,6 +68,11 @@ func restartDaemon(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the daemon's pid %q: %v", b, err)
 	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		t.Fatalf("the daemon's command line: %v", err)
+	}
+	argv := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		t.Fatalf("stop dockerd (pid %d): %v", pid, err)
 	}
@@ -72,24 +80,18 @@ func restartDaemon(t *testing.T) {
 		_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
 		return os.IsNotExist(err), "pid " + strconv.Itoa(pid) + " still there"
 	})
-	if _, err := exec.LookPath("service"); err == nil {
-		if out, err := exec.Command("service", "docker", "start").CombinedOutput(); err != nil {
-			t.Fatalf("service docker start: %v: %s", err, out)
-		}
-	} else { // no init script: dockerd itself, in a session of its own, outliving the test
-		log, err := os.OpenFile("/var/log/dockerd-restarted.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer log.Close()
-		d := exec.Command("dockerd")
-		d.Stdout, d.Stderr = log, log
-		d.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if err := d.Start(); err != nil {
-			t.Fatalf("start dockerd: %v", err)
-		}
-		d.Process.Release()
+	log, err := os.OpenFile("/var/log/dockerd-restarted.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer log.Close()
+	d := exec.Command(argv[0], argv[1:]...)
+	d.Stdout, d.Stderr = log, log
+	d.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := d.Start(); err != nil {
+		t.Fatalf("start %v: %v (the machine has no Docker daemon now: start one by hand)", argv, err)
+	}
+	d.Process.Release()
 	rt.Eventually(t, 90*time.Second, "dockerd answers", func() (bool, string) {
 		out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
 		return err == nil, strings.TrimSpace(string(out))

@@ -71,13 +71,17 @@ func TestFaultEngineCutAndStall(t *testing.T) {
 			time.Sleep(500 * time.Millisecond) // the fault's hold: this test lives through it
 		}
 		proxy.Restore()
+		restored := time.Now()
 		waitFor(t, inst, image, resync+15*time.Second, fault.name+": 2 running again within a resync", exactly(2))
+		t.Logf("%s: converged %s after the restore", fault.name, time.Since(restored).Round(100*time.Millisecond))
 		engineAvailable(t, s, true, resync+10*time.Second)
 	}
 	rt.Eventually(t, 30*time.Second, "goroutines back to the baseline ±5", func() (bool, string) {
 		n := runtime.NumGoroutine()
 		return n <= baseline+5, "baseline " + strconv.Itoa(baseline) + ", now " + strconv.Itoa(n)
 	})
+	t.Logf("engine cut for %s, then stalled for %s: serve up, /health 200 throughout, converged after each restore; goroutines %d before, %d after",
+		faultHold(t), faultHold(t), baseline, runtime.NumGoroutine())
 }
 
 // httpClient bounds each request: a serve that hangs fails the test.
