@@ -56,7 +56,14 @@ func WalkTree(root string, visit func(TreeEntry)) error {
 			if typ&fs.ModeSymlink != 0 {
 				target, err := filepath.EvalSymlinks(full)
 				if err != nil {
-					continue // dangling
+					// Dangling, or a loop: a spec file all the same, which
+					// the loader cannot read (an error that keeps its last
+					// good specs and prunes nothing), never a file that is
+					// simply gone and whose containers go with it.
+					if st, lerr := os.Lstat(full); lerr == nil && IsSpecFile(name) {
+						visit(TreeEntry{Rel: relName, Path: full, Target: full, Info: st})
+					}
+					continue
 				}
 				st, err := os.Stat(target)
 				switch {
