@@ -167,8 +167,14 @@ func pathParam(r *http.Request, name string) string {
 
 // containerLogs streams a managed container's output as plain text, until
 // its end, or with follow until the container stops or the client goes.
+// A client that asks for text/event-stream (or format=sse) gets each line
+// as an event instead (logStream).
 func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
+	asSSE, err := wantsSSE(r)
+	if err != nil {
+		return err
+	}
 	follow := false
 	if v := q.Get("follow"); v != "" {
 		b, ok := parseBool(v)
@@ -178,6 +184,9 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 		follow = b
 	}
 	tail := -1
+	if asSSE && !q.Has("tail") {
+		tail = sseDefaultTail
+	}
 	if v := q.Get("tail"); v != "" && v != "all" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -189,6 +198,9 @@ func (s *Server) containerLogs(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.find(r.Context(), x)
 	if err != nil {
 		return err
+	}
+	if asSSE {
+		return s.logStream(w, r, c, x, engine.LogOptions{Follow: follow, Tail: tail})
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()

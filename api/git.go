@@ -78,15 +78,19 @@ func noted(r *http.Request, format string, args ...any) context.Context {
 }
 
 // withGitRevision is st with the commit that last changed its file.
-func (s *Server) withGitRevision(st wire.Status) wire.Status {
-	if s.opts.Git == nil {
+func (s *Server) withGitRevision(st wire.Status) wire.Status { return gitRevisionOf(s.opts.Git, st) }
+
+// gitRevisionOf is st with the commit of git that last changed its file;
+// st as it is without git.
+func gitRevisionOf(git GitSource, st wire.Status) wire.Status {
+	if git == nil {
 		return st
 	}
 	file := st.Source
 	if i := strings.LastIndexByte(file, ':'); i > 0 {
 		file = file[:i]
 	}
-	if c, ok := s.opts.Git.LastChange(file); ok {
+	if c, ok := git.LastChange(file); ok {
 		rev := gitStatusOf(c).Revision
 		st.GitRevision = &rev
 	}

@@ -56,6 +56,11 @@ func openAPIComponents(s *schemaSet) *openapi3.Components {
 				Type: "http", Scheme: "bearer",
 				Description: "The server's token (--token or ORCHESTRATOR_TOKEN), when it has one. Without one, no endpoint needs it.",
 			}},
+			"accessToken": {Value: &openapi3.SecurityScheme{
+				Type: "apiKey", In: "query", Name: "access_token",
+				Description: "The same token as a query parameter, taken by the event streams only (GET /events, and the " +
+					"logs as an event stream): a browser's EventSource cannot send a header.",
+			}},
 		},
 	}
 	c.Schemas = s.schemas // last: the responses above add schemas too

@@ -40,6 +40,10 @@ var componentNames = map[reflect.Type]string{
 	reflect.TypeFor[wire.Error]():            "HTTPError",
 	reflect.TypeFor[wire.Issue]():            "ValidationError",
 	reflect.TypeFor[spec.Health]():           "HealthCheck",
+	reflect.TypeFor[wire.StatusRemoved]():    "StatusRemovedEvent",
+	reflect.TypeFor[wire.LogLine]():          "LogLineEvent",
+	reflect.TypeFor[wire.LogDropped]():       "LogDroppedEvent",
+	reflect.TypeFor[wire.LogEnd]():           "LogEndEvent",
 }
 
 // note is what the document says of a schema or of one of its properties.
@@ -214,6 +218,48 @@ var schemaNotes = map[string]map[string]note{
 		}},
 		"msg":  {title: "Message"},
 		"type": {title: "Error Type", desc: "pydantic's error type, e.g. missing, int_parsing, value_error."},
+	},
+	"ActionEvent": {
+		"":          {desc: "The data of an action event of GET /events: a reconciler action that ended."},
+		"time":      {desc: "When it ended."},
+		"kind":      {enum: enum(reconciler.KindCreate, reconciler.KindStart, reconciler.KindStop, reconciler.KindRemove)},
+		"container": {desc: "The container's name."},
+		"id":        {desc: "The container's id; empty for a create that made none."},
+		"reason":    {desc: "Why the reconciler took it.", example: "scale up to 3"},
+		"ok":        {desc: "Whether it succeeded."},
+		"error":     {desc: "Why it failed; absent when ok."},
+	},
+	"StatusRemovedEvent": {
+		"":        {desc: "The data of a status event of GET /events for a spec whose status is gone (its spec was deleted)."},
+		"removed": alwaysTrue,
+	},
+	"ContainerEvent": {
+		"":       {desc: "The data of a container event of GET /events: an engine event about a managed container."},
+		"time":   {desc: "The engine's time of the event."},
+		"id":     {desc: "The container's id."},
+		"action": {desc: "The engine's action.", example: "start"},
+	},
+	"FileEvent": {
+		"":     {desc: "The data of a file event of GET /events: the watcher saw a change in the state directory."},
+		"path": {desc: "The file (or directory) that changed, relative to the state directory; absent when not known (a git revision swapped in whole, a rescan).", example: "web.yaml"},
+	},
+	"GitEvent": {
+		"":     {desc: "The data of a git event of GET /events: a revision of the remote is in place (serve --git)."},
+		"time": {desc: "When it was put in place."},
+	},
+	"ResetEvent": {
+		"":              {desc: "The data of the reset event of GET /events: events after last_event_id are lost, and every kept event follows."},
+		"last_event_id": {desc: "The id the client resumed from."},
+		"oldest":        {desc: "The oldest id kept; 0 when none is."},
+	},
+	"LogLineEvent": {
+		"":          {desc: "The data of a log event: one line the container wrote."},
+		"truncated": {desc: "Present (true) when the line was longer than 16 KiB and is cut.", enum: []any{true}},
+	},
+	"LogDroppedEvent": {"": {desc: "The data of a dropped event: how many lines were not sent, over the stream's 200 a second."}},
+	"LogEndEvent": {
+		"":       {desc: "The data of the end event: the log ended. Close the EventSource, or it reconnects."},
+		"reason": {enum: []any{"stopped", "done"}, desc: "stopped: the container stopped (follow); done: every line was sent."},
 	},
 	"ScaleRequest": {"": {desc: "The original ScaleRequest: the spec's min_replicas and max_replicas. " +
 		"min_replicas > max_replicas is 422."}},

@@ -246,28 +246,9 @@ func openAPIPaths(s *schemaSet) *openapi3.Paths {
 			},
 		}),
 
-		openapi3.WithPath("/containers/{name_or_id}/logs", &openapi3.PathItem{Get: &openapi3.Operation{
-			Tags: []string{"containers"}, OperationID: "containerLogs", Summary: "The logs of a container",
-			Description: "What the container wrote, stdout and stderr interleaved, as plain text (`orchestrator logs`). " +
-				"With follow, the answer streams new lines until the container stops or the client goes. Only managed " +
-				"containers; any other name or id is 404.",
-			Parameters: openapi3.Parameters{nameOrID, {Value: &openapi3.Parameter{
-				Name: "follow", In: openapi3.ParameterInQuery,
-				Description: "Stream new lines as they are written. FastAPI's booleans: true/false, 1/0, yes/no, on/off.",
-				Schema:      &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeBoolean}, Default: false}},
-			}}, {Value: &openapi3.Parameter{
-				Name: "tail", In: openapi3.ParameterInQuery,
-				Description: "Only the last N lines, or `all` (the default).",
-				Schema:      &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}, Pattern: "^(all|[0-9]+)$", Default: "all"}},
-			}}},
-			Responses: authed(map[int]*openapi3.ResponseRef{
-				200: response("The container's output.", openapi3.Content{"text/plain": &openapi3.MediaType{Schema: &openapi3.SchemaRef{Value: openapi3.NewStringSchema()}}}),
-				400: respRef("BadContainerRequest"),
-				404: respRef("ContainerNotFound"),
-				422: respRef("ValidationFailed"),
-				500: respRef("InternalError"),
-			}),
-		}}),
+		openapi3.WithPath("/containers/{name_or_id}/logs", logsPathItem(s, nameOrID)),
+
+		openapi3.WithPath("/events", eventsPathItem(s)),
 
 		openapi3.WithPath("/git/sync", &openapi3.PathItem{Post: &openapi3.Operation{
 			Tags: []string{"git"}, OperationID: "gitSync", Summary: "Fetch the git remote now",

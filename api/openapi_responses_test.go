@@ -18,7 +18,11 @@ import (
 
 // The page is HTML, which kin-openapi has no decoder for; its schema is a
 // string, as for text/plain.
-func init() { openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder) }
+// So is an event stream's.
+func init() {
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.PlainBodyDecoder)
+}
 
 // oaChecker checks real answers against the served document with
 // kin-openapi's validator.
@@ -207,6 +211,10 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	c.call(open, "GET /containers/{name_or_id}/logs", "/containers/"+name+"/logs?tail=5", "", 200)
 	c.call(open, "GET /containers/{name_or_id}/logs", "/containers/"+name+"/logs?tail=-1", "", 422)
 	c.call(open, "GET /containers/{name_or_id}/logs", "/containers/nosuch/logs", "", 404)
+	c.call(open, "GET /containers/{name_or_id}/logs", "/containers/"+name+"/logs?format=sse", "", 200)
+	c.call(open, "GET /containers/{name_or_id}/logs", "/containers/"+name+"/logs?tail=3", "", 200, "Accept", "text/event-stream")
+	c.call(open, "GET /containers/{name_or_id}/logs", "/containers/"+name+"/logs?format=html", "", 422)
+	c.call(locked, "GET /containers/{name_or_id}/logs", "/containers/"+name+"/logs?format=sse&access_token=nope", "", 401)
 	c.call(open, "DELETE /containers/{name_or_id}", "/containers/"+name+"?force=maybe", "", 422)
 	c.call(open, "DELETE /containers/{name_or_id}", "/containers/nosuch", "", 404)
 	c.call(open, "DELETE /containers/{name_or_id}", "/containers/"+name+"?force=true", "", 200)
@@ -223,6 +231,11 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	git.err = errors.New("fetch: remote unreachable")
 	c.call(open, "POST /git/sync", "/git/sync", "", 502)
 
+	c.call(open, "GET /events", "/events?since=0&follow=false", "", 200)
+	c.call(open, "GET /events", "/events?follow=false", "", 200, "Last-Event-ID", "12")
+	c.call(open, "GET /events", "/events?since=-1", "", 422)
+	c.call(locked, "GET /events", "/events?follow=0", "", 401)
+	c.call(locked, "GET /events", "/events?follow=0&access_token=s3cret", "", 200)
 	c.call(open, "GET /metrics", "/metrics", "", 200)
 	c.call(open, "GET /openapi.json", "/openapi.json", "", 200)
 	c.call(open, "GET /docs", "/docs", "", 200)

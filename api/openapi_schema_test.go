@@ -35,6 +35,8 @@ var wireTypes = []any{
 	wire.ContainerHealth{}, wire.ImageHealth{}, wire.Status{}, wire.Autoscale{}, wire.StatusList{}, wire.EngineStatus{},
 	wire.Image{}, wire.ImageList{}, wire.ImageDetail{}, wire.Written{}, wire.Preview{}, wire.ImageDeleted{},
 	wire.Error{}, wire.Issue{}, wire.FileError{}, wire.GitStatus{}, wire.GitRevision{}, wire.HookAnswer{},
+	wire.ActionEvent{}, wire.StatusRemoved{}, wire.ContainerEvent{}, wire.FileEvent{}, wire.GitEvent{}, wire.ResetEvent{},
+	wire.LogLine{}, wire.LogDropped{}, wire.LogEnd{},
 }
 
 // TestOpenAPISpecSchemaIsTheSpec: components/schemas/Spec is

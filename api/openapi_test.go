@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orchestrator/orchestrator/api/events"
 	"github.com/orchestrator/orchestrator/reconciler"
 	"github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 	"github.com/orchestrator/orchestrator/spec"
@@ -118,7 +119,7 @@ func (oaTestReconciler) Announce(context.Context, string, string, string) {}
 func oaRouterOperations(t *testing.T) []string {
 	t.Helper()
 	s := New(spec.NewDir(t.TempDir(), spec.Options{}), oaTestReconciler{}, enginetest.NewFake(), nil,
-		Options{Metrics: NewMetrics(), Git: oaTestGit{}, WebhookSecret: "s3cret"})
+		Options{Metrics: NewMetrics(), Git: oaTestGit{}, WebhookSecret: "s3cret", Events: events.New(events.Options{})})
 	byRoute := map[string][]string{}
 	err := chi.Walk(s.Handler().(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		byRoute[route] = append(byRoute[route], method)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/orchestrator/orchestrator/api/events"
 	"github.com/orchestrator/orchestrator/api/wire"
 	"github.com/orchestrator/orchestrator/reconciler"
 	"github.com/orchestrator/orchestrator/reconciler/engine"
@@ -73,6 +74,11 @@ type Options struct {
 	// WebhookSecret, when set (with Git), opens POST /hooks/git to pushes
 	// signed with it; without it the route does not exist.
 	WebhookSecret string
+	// Events, when set, is served as GET /events (a Feed fills it).
+	Events *events.Hub
+	// Heartbeat is how often an idle event stream sends a ping; default
+	// DefaultHeartbeat.
+	Heartbeat time.Duration
 }
 
 // Server is the REST API.
@@ -95,6 +101,9 @@ type Server struct {
 func New(dir *spec.Dir, rec Reconciler, engine engine.Engine, health HealthSource, opts Options) *Server {
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = 60 * time.Second
+	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = DefaultHeartbeat
 	}
 	log := opts.Logger
 	if log == nil {
@@ -125,6 +134,9 @@ func (s *Server) Handler() http.Handler {
 	r.Mount("/docs", docsRoutes())
 	if s.opts.Metrics != nil {
 		r.Method(http.MethodGet, "/metrics", s.opts.Metrics.Handler())
+	}
+	if s.opts.Events != nil {
+		r.Get("/events", s.handle(s.eventStream))
 	}
 	if s.opts.Git != nil {
 		r.Mount("/git", s.gitRoutes())
@@ -166,12 +178,14 @@ func limitBody(next http.Handler) http.Handler {
 // authenticate requires the bearer token, when one is set, everywhere but
 // GET /health (a load balancer's probe) and the static files of /docs (a
 // browser cannot send the header; the page asks for the token and sends it
-// with its own requests, /openapi.json included).
+// with its own requests, /openapi.json included). The event streams also
+// take it as ?access_token=, which is all a browser's EventSource can send.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		open := r.URL.Path == "/health" || r.Method == http.MethodGet && (r.URL.Path == "/docs" || strings.HasPrefix(r.URL.Path, "/docs/")) ||
 			r.URL.Path == hookPath && s.opts.WebhookSecret != "" // its signature is its auth
-		if s.opts.Token == "" || open || checkBearer(r.Header.Get("Authorization"), s.opts.Token) {
+		if s.opts.Token == "" || open || checkBearer(r.Header.Get("Authorization"), s.opts.Token) ||
+			sseTokenInQuery(r) && checkBearer("Bearer "+r.URL.Query().Get("access_token"), s.opts.Token) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/orchestrator/orchestrator/api"
+	"github.com/orchestrator/orchestrator/api/events"
 	"github.com/orchestrator/orchestrator/reconciler"
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 	"github.com/orchestrator/orchestrator/spec"
@@ -30,6 +31,7 @@ type env struct {
 	rec  *reconciler.Reconciler
 	srv  *api.Server
 	url  string
+	hub  *events.Hub // GET /events, fed as serve feeds it
 	// unmanaged are containers without our labels, which the fake's List
 	// leaves out like the real engine's filter does.
 	unmanaged []string
@@ -49,14 +51,17 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	e := &env{t: t, dir: t.TempDir(), fake: rt.NewFake("web:v1", "api:v1", "nginx:alpine")}
 	d := spec.NewDir(e.dir, spec.Options{HostCPUs: 2})
 	metrics := api.NewMetrics()
-	e.rec = reconciler.New(d, e.fake, reconciler.Options{Resync: time.Hour, AllowEmpty: true, Observer: metrics})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.rec.Run(ctx, nil) }()
-	o := api.Options{WaitTimeout: 5 * time.Second, Metrics: metrics}
+	e.hub = events.New(events.Options{FirstID: 1})
+	o := api.Options{WaitTimeout: 5 * time.Second, Metrics: metrics, Events: e.hub}
 	for _, f := range opts {
 		f(&o)
 	}
+	feed := api.NewFeed(e.hub, api.FeedOptions{Git: o.Git})
+	e.rec = reconciler.New(d, e.fake, reconciler.Options{Resync: time.Hour, AllowEmpty: true,
+		Observer: reconciler.Observers{metrics, feed}, EngineObserver: feed})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.rec.Run(ctx, nil) }()
 	e.srv = api.New(d, e.rec, e.fake, nil, o)
 	srv := httptest.NewServer(e.srv.Handler())
 	e.url = srv.URL

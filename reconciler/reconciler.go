@@ -52,6 +52,16 @@ type Observer interface {
 	PassDone(res PassResult, took time.Duration, statuses []Status)
 }
 
+// Observers is an Observer that tells each of its own, in order.
+type Observers []Observer
+
+// PassDone implements Observer.
+func (os Observers) PassDone(res PassResult, took time.Duration, statuses []Status) {
+	for _, o := range os {
+		o.PassDone(res, took, statuses)
+	}
+}
+
 // EngineObserver hears of the engine's events about our containers, from
 // the goroutine that reads them for the loop: it must not block.
 type EngineObserver interface {
