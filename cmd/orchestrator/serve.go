@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/orchestrator/orchestrator/api"
+	"github.com/orchestrator/orchestrator/api/events"
 	"github.com/orchestrator/orchestrator/reconciler"
 	"github.com/orchestrator/orchestrator/reconciler/autoscale"
 	"github.com/orchestrator/orchestrator/reconciler/engine"
@@ -166,17 +167,28 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	// Where the specs are: DIR, or with --git the state directory of a
 	// checkout that DIR (or a default) holds.
 	metrics := api.NewMetrics()
+	// GET /events: the feed hears of the reconciler, the engine, the
+	// watcher and git; it is made once the remote, if any, is known (git
+	// speaks only once its Run or SyncNow is called, below).
+	hub := events.New(events.Options{})
+	var feed *api.Feed
 	home, stateDir := a.dir, a.dir
 	var repo *gitsync.Repo
 	secret := ""
 	if f.git.url != "" {
 		var err error
-		repo, secret, err = a.gitRepo(f.git, a.dir, gitMetrics{metrics, func() string { return repo.Status().Branch }}, log.With("component", "git"))
+		obs := gitMetrics{metrics, func() string { return repo.Status().Branch }, func(rev gitsync.Revision) { feed.GitSynced(rev.Commit, rev.Subject, rev.Author) }}
+		repo, secret, err = a.gitRepo(f.git, a.dir, obs, log.With("component", "git"))
 		if err != nil {
 			return err
 		}
 		home, stateDir = filepath.Dir(repo.StateDir()), repo.StateDir()
 	}
+	feedOpts := api.FeedOptions{Logger: log.With("component", "events")}
+	if repo != nil {
+		feedOpts.Git = gitView{repo}
+	}
+	feed = api.NewFeed(hub, feedOpts)
 	// Whose containers these are: the explicit --instance (which also
 	// prefixes names), else one derived from the directory. One serve per
 	// directory and per instance on this host.
@@ -215,14 +227,14 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 			return err
 		}
 	}
-	w := watcher.New(stateDir, watcher.Options{Logger: log.With("component", "watcher"), Observer: metrics})
+	w := watcher.New(stateDir, watcher.Options{Logger: log.With("component", "watcher"), Observer: metrics, Files: feed})
 	// The autoscaler's recommendations are runtime state: the reconciler
 	// reads them as targets; nothing is written to the files.
 	autoscaler := autoscale.New(autoscale.Options{Logger: log.With("component", "autoscaler")})
 	r := reconciler.New(dir, observed, reconciler.Options{
 		Instance: instance, NamePrefix: prefix, Parallelism: f.parallelism, Resync: f.resync,
 		ReadyTimeout: f.readyTimeout, MinReady: max(f.minReady, time.Nanosecond), AllowEmpty: f.allowEmpty, Logger: log.With("component", "reconciler"),
-		Observer: metrics, Host: f.host, Autoscaler: autoscaler,
+		Observer: reconciler.Observers{metrics, feed}, EngineObserver: feed, Host: f.host, Autoscaler: autoscaler,
 	})
 	// Docker 20.10 answers one-shot stats at its once-a-second collection,
 	// so a round takes about running/Parallelism seconds. 128 keeps the
@@ -231,7 +243,7 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 	sampler := stats.New(sampled{observed}, r.Desired, stats.Options{
 		HostCPUs: opts.HostCPUs, Parallelism: 128, Lease: f.statsLease, Logger: log.With("component", "sampler"),
 	})
-	apiOpts := api.Options{Token: f.token, WaitTimeout: f.waitTimeout, Logger: log.With("component", "api"), Metrics: metrics}
+	apiOpts := api.Options{Token: f.token, WaitTimeout: f.waitTimeout, Logger: log.With("component", "api"), Metrics: metrics, Events: hub}
 	if repo != nil {
 		dir.Recorder = repo // every API write is a commit, pushed before the file is written
 		apiOpts.Git, apiOpts.WebhookSecret = gitView{repo}, secret
@@ -258,7 +270,7 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
-	srv.RegisterOnShutdown(server.CloseStreams) // a logs follow must not hold the shutdown
+	srv.RegisterOnShutdown(server.CloseStreams) // a logs follow or /events must not hold the shutdown
 	log.Info("serving", "dir", stateDir, "addr", ln.Addr().String(), "instance", instance, "host_cpus", opts.HostCPUs, "git", gitsync.Redacted(f.git.url))
 	logOthers(ctx, dockerEngine, instance, log)
 

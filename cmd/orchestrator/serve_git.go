@@ -162,11 +162,17 @@ func apiGitStatus(st gitsync.Status) api.GitStatus {
 		Author: st.Revision.Author, Time: st.Revision.Time, LastFetch: st.LastFetch, LastError: st.LastError}
 }
 
-// gitMetrics counts the Repo's fetches and revisions in the API's metrics.
+// gitMetrics counts the Repo's fetches and revisions in the API's metrics,
+// and tells synced of each revision (the event stream).
 type gitMetrics struct {
 	m      *api.Metrics
 	branch func() string
+	synced func(gitsync.Revision)
 }
 
-func (g gitMetrics) Fetched(err error)           { g.m.GitFetched(err) }
-func (g gitMetrics) Synced(rev gitsync.Revision) { g.m.GitRevision(rev.Commit, g.branch()) }
+func (g gitMetrics) Fetched(err error) { g.m.GitFetched(err) }
+
+func (g gitMetrics) Synced(rev gitsync.Revision) {
+	g.m.GitRevision(rev.Commit, g.branch())
+	g.synced(rev)
+}
