@@ -12,6 +12,7 @@ import (
 	"time"
 
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
+	"github.com/orchestrator/orchestrator/watcher/gitsync/gitsynctest"
 )
 
 // sseEvent is one event of a Server-Sent Events stream, its data decoded.
@@ -196,5 +197,44 @@ func TestServeEventStream(t *testing.T) {
 	end := collect(t, logs, 30*time.Second, map[string]func(sseEvent) bool{"end": is("end", nil)})["end"]
 	if end.data["reason"] != "stopped" {
 		t.Errorf("end %v, want the reason stopped", end.data)
+	}
+}
+
+// With serve --git, a pushed revision that is fetched shows on GET /events
+// as a git event (its commit and subject), a file event without a path
+// (the revision is swapped in whole), the actions it causes, and the spec's
+// status with the commit as its git_revision.
+func TestServeEventStreamFromGit(t *testing.T) {
+	image := rt.BuildTestImage(t, "orchestrator-test:events-keep")
+	inst := newInstance(t)
+	remote := gitsynctest.NewRemote(t, map[string]string{
+		"app.yaml":  specText(image, "min_replicas: 1", "max_replicas: 2"),
+		"keep.yaml": specText("orchestrator-test:events-keep"),
+	})
+	s := startServer(t, t.TempDir(), inst, withGit(remote.URL, "", 0))
+	waitHealth(t, s)
+	waitFor(t, inst, image, 60*time.Second, "1 running from the first revision", exactly(1))
+	evs := openEvents(t, "http://"+s.addr+"/events")
+
+	commit := remote.Commit("app to 2 replicas", map[string]string{"app.yaml": specText(image, "min_replicas: 2", "max_replicas: 2")}).String()
+	remote.Push(false)
+	req, err := http.NewRequest("POST", "http://"+s.addr+"/git/sync", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := callReq(t, req); code != 200 {
+		t.Fatalf("POST /git/sync = %d %v", code, body)
+	}
+	got := collect(t, evs, 60*time.Second, map[string]func(sseEvent) bool{
+		"git":           is("git", map[string]any{"commit": commit, "subject": "app to 2 replicas"}),
+		"file, no path": func(ev sseEvent) bool { _, has := ev.data["path"]; return ev.typ == "file" && !has },
+		"action create": is("action", map[string]any{"image": image, "kind": "create", "ok": true, "reason": "scale up to 2"}),
+		"status at the commit": func(ev sseEvent) bool {
+			rev, _ := ev.data["git_revision"].(map[string]any)
+			return ev.typ == "status" && ev.data["image"] == image && rev["commit"] == commit
+		},
+	})
+	if g := got["git"]; g.id > got["action create"].id || g.data["author"] == "" {
+		t.Errorf("git event %v, action %v: want the revision first, with its author", g, got["action create"])
 	}
 }
