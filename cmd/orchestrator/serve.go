@@ -88,10 +88,12 @@ the files; orchestrator status shows it with the utilisation and the reason.
 
 It serves the REST API of the original FastAPI orchestrator on --addr
 (default 127.0.0.1:8000): GET /images, POST /start/container, scale,
-reconcile, container PATCH/DELETE, health, plus /openapi.json, /docs and
-/metrics. Every write goes to the files of DIR. Binding anything but
-loopback needs --token (or $ORCHESTRATOR_TOKEN); with a token, every
-endpoint but GET /health needs "Authorization: Bearer <token>".`,
+reconcile, container PATCH/DELETE, health, plus /openapi.json, /docs,
+/metrics and /events (live Server-Sent Events: actions, statuses, engine
+events, file changes, git revisions). Every write goes to the files of DIR.
+Binding anything but loopback needs --token (or $ORCHESTRATOR_TOKEN); with a
+token, every endpoint but GET /health needs "Authorization: Bearer <token>"
+(the event streams also take ?access_token=<token>).`,
 		Example: `  # Run the examples (make run builds their image first)
   orchestrator serve --dir examples/state
 
