@@ -1,8 +1,11 @@
 # orchestrator: the two commands are `make run` and `make test`.
 GO        ?= go
 BIN       := bin/orchestrator
+# The build's identity, stamped into the binary (`orchestrator version`);
+# without git (a source tarball), "dev" and "unknown".
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -X main.version=$(VERSION)
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 DEMO      := orchestrator-demo
 # One tag of the demo image per example spec: no registry is reachable, so
 # every example runs the image built here.

@@ -14,11 +14,8 @@ import (
 	"github.com/orchestrator/orchestrator/api"
 )
 
-// version is set at build time: go build -ldflags "-X main.version=1.2.3".
-var version = "dev"
-
 func main() {
-	api.Version = version // once, before anything serves: the document is built on first use
+	api.Version = currentBuild().Version // once, before anything serves: the document is built on first use
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -153,12 +153,6 @@ in/bad.yaml:7: colour: unknown field (known fields: image, name, min_replicas, m
 in/bad.yaml:10: resources.memory: "12q" is not a size (use e.g. 256m, 1g)
 `
 
-func TestVersion(t *testing.T) {
-	var out, errb bytes.Buffer
-	code := run([]string{"--version"}, strings.NewReader(""), &out, &errb)
-	checkResult(t, result{Code: 0, Stdout: "orchestrator dev\n"}, result{code, out.String(), errb.String()})
-}
-
 func TestUsageErrors(t *testing.T) {
 	inTempDir(t)
 	mkdir(t, "state")

@@ -120,7 +120,7 @@ func (a *app) newRootCmd() *cobra.Command {
 		Use:           "orchestrator",
 		Short:         "A GitOps-style Docker container orchestrator driven by spec files",
 		Long:          rootLong,
-		Version:       version,
+		Version:       currentBuild().String(),
 		SilenceErrors: true, // run prints errors, and sets the exit code
 		SilenceUsage:  true,
 		// A later "serve" verb and the server client hook in here.
@@ -151,7 +151,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	root.SetVersionTemplate("orchestrator {{.Version}}\n")
+	root.SetVersionTemplate("orchestrator {{.Version}}\n") // the line of `orchestrator version`
 
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dir, "dir", "", "the state directory `DIR`: the spec files that are the desired state (env "+envDir+")")
@@ -175,6 +175,7 @@ func (a *app) newRootCmd() *cobra.Command {
 		a.newDownCmd(),
 		a.newSyncCmd(),
 		a.newImportCmd(),
+		a.newVersionCmd(),
 	)
 	return root
 }
