@@ -12,12 +12,30 @@ DEMO      := orchestrator-demo
 DEMO_TAGS := latest web worker api cache kv
 STATE     ?= examples/state
 
-.PHONY: all build test test-faults lint run demo-image bench bench-quick bench-go fuzz clean
+.PHONY: all build image test test-faults lint run demo-image bench bench-quick bench-go fuzz clean
 
 all: lint build test
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/orchestrator
+
+# The orchestrator's own image, FROM scratch (cmd/orchestrator/Dockerfile):
+# the static binary, this machine's CA certificates when it has them (for
+# --git https://...) and an empty /tmp, from a temporary build context.
+# Tagged $(IMAGE):$(VERSION) and $(IMAGE):latest; IMAGE_TAG=NAME:TAG builds
+# that one tag instead (the image test's own).
+IMAGE     ?= orchestrator
+IMAGE_TAG ?=
+CA_CERTS  ?= /etc/ssl/certs/ca-certificates.crt
+image:
+	@set -e; ctx=$$(mktemp -d); trap 'rm -rf "$$ctx"' EXIT; \
+	mkdir -p "$$ctx/rootfs/tmp" "$$ctx/rootfs/etc/ssl/certs"; chmod 1777 "$$ctx/rootfs/tmp"; \
+	echo "building $(or $(IMAGE_TAG),$(IMAGE):$(VERSION) $(IMAGE):latest) ($(VERSION), commit $(COMMIT))"; \
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o "$$ctx/rootfs/orchestrator" ./cmd/orchestrator; \
+	if [ -f "$(CA_CERTS)" ]; then cp "$(CA_CERTS)" "$$ctx/rootfs/etc/ssl/certs/ca-certificates.crt"; \
+	else echo "warning: no $(CA_CERTS): the image cannot verify https remotes (--git https://...)" >&2; fi; \
+	docker build -q -f cmd/orchestrator/Dockerfile --build-arg VERSION=$(VERSION) --build-arg REVISION=$(COMMIT) \
+	  $(addprefix -t ,$(or $(IMAGE_TAG),$(IMAGE):$(VERSION) $(IMAGE):latest)) "$$ctx"
 
 test:
 	$(GO) test -race -count=1 -timeout 20m ./...
