@@ -53,8 +53,8 @@ func TestFaultDaemonRestart(t *testing.T) {
 }
 
 // restartDaemon stops dockerd (SIGTERM, as systemctl or an init script
-// would), waits for it to exit, starts it again with the command line it
-// had, in a session of its own that outlives the test (logging to
+// would), waits for it to exit, starts it again with the command line and
+// the environment it had, in a session of its own that outlives the test (logging to
 // /var/log/dockerd-restarted.log), and waits until it answers. An init
 // script is no help here: the one Debian ships fails to set its ulimits in
 // a container-like sandbox.
@@ -73,6 +73,14 @@ func restartDaemon(t *testing.T) {
 		t.Fatalf("the daemon's command line: %v", err)
 	}
 	argv := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+	// Its own environment, not the test's: dockerd keeps runc's state
+	// under XDG_RUNTIME_DIR, and the test's is a temp dir that goes away
+	// (every healthcheck exec then fails).
+	environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	if err != nil {
+		t.Fatalf("the daemon's environment: %v", err)
+	}
+	env := strings.Split(strings.TrimRight(string(environ), "\x00"), "\x00")
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		t.Fatalf("stop dockerd (pid %d): %v", pid, err)
 	}
@@ -86,7 +94,7 @@ func restartDaemon(t *testing.T) {
 	}
 	defer log.Close()
 	d := exec.Command(argv[0], argv[1:]...)
-	d.Stdout, d.Stderr = log, log
+	d.Stdout, d.Stderr, d.Env = log, log, env
 	d.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := d.Start(); err != nil {
 		t.Fatalf("start %v: %v (the machine has no Docker daemon now: start one by hand)", argv, err)

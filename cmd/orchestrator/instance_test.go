@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,8 +95,16 @@ func TestServeTwoDirectoriesLeaveEachOtherAlone(t *testing.T) {
 		"--filter", "type=container", "--filter", "label=orchestrator.managed-by=orchestrator", "--filter", "label=orchestrator.image="+image,
 		"--filter", "event=create", "--filter", "event=kill", "--filter", "event=die", "--filter", "event=destroy",
 		"--format", `{{.Action}} {{index .Actor.Attributes "name"}} {{index .Actor.Attributes "orchestrator.instance"}}`)
-	if out != "" {
-		t.Errorf("containers changed while the two serves ran side by side:\n%s", out)
+	// Only the two serves' containers count: other tests (and CI beside
+	// a developer's) run the same image under instances of their own.
+	var changed []string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 3 && slices.Contains(insts, f[2]) {
+			changed = append(changed, line)
+		}
+	}
+	if len(changed) > 0 {
+		t.Errorf("containers changed while the two serves ran side by side:\n%s", strings.Join(changed, "\n"))
 	}
 	for i, inst := range insts {
 		if diff := cmp.Diff(before[i], ids(containers(t, inst))); diff != "" {
