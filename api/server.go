@@ -122,7 +122,7 @@ func (s *Server) CloseStreams() { s.closeStreams() }
 // middleware every request goes through.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.opts.Metrics.middleware, s.authenticate, limitBody)
+	r.Use(s.recoverer, s.opts.Metrics.middleware, s.dashboard, s.authenticate, limitBody)
 	r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound }))
 	r.MethodNotAllowed(s.handle(func(_ http.ResponseWriter, r *http.Request) error { return methodNotAllowed(allowed(r)...) }))
 	r.Get("/health", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]bool{"ok": true}) })
@@ -195,6 +195,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 
 // statuses is the reconciler's status of every spec (docs/design.md §7).
 func (s *Server) statuses(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, s.statusList())
+	return nil
+}
+
+// statusList is GET /status, for the API and the dashboard.
+func (s *Server) statusList() wire.StatusList {
 	out := wire.StatusList{Specs: []wire.Status{}, Errors: s.rec.Errors()}
 	for _, st := range s.rec.Statuses() {
 		out.Specs = append(out.Specs, s.withGitRevision(statusOf(st)))
@@ -209,8 +215,7 @@ func (s *Server) statuses(w http.ResponseWriter, r *http.Request) error {
 	if e := s.rec.Engine(); !e.Since.IsZero() {
 		out.Engine = &wire.EngineStatus{Available: e.Available, Error: e.Error, Since: e.Since}
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out
 }
 
 // allowed lists the methods the router serves at r's path, for the Allow
