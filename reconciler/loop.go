@@ -136,10 +136,13 @@ func (r *Reconciler) runPass(ctx context.Context, forceReload, wait bool) PassRe
 	if len(r.history) > 64 {
 		r.history = r.history[1:]
 	}
+	// Before the waiters are released: one that the pass wakes must find
+	// its image's reported actions no longer in flight, or it would wait
+	// for a pass that nothing asks for.
+	r.flights.published(res.Done)
 	close(r.passDone)
 	r.passDone = make(chan struct{})
 	r.mu.Unlock()
-	r.flights.published(res.Done)
 	return res
 }
 
