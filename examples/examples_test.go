@@ -60,7 +60,8 @@ func TestExamplesUseTheDemoImage(t *testing.T) {
 }
 
 // Any other spec file under examples/ must be valid too. A compose file
-// (examples/compose) is the input of orchestrator import, not a spec.
+// (examples/compose) is the input of orchestrator import, and a stack file
+// (examples/swarm) is docker stack deploy's: neither is a spec.
 func TestEverySpecFileUnderExamplesIsValid(t *testing.T) {
 	err := filepath.WalkDir(".", func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !spec.IsSpecFile(d.Name()) || isComposeFile(d.Name()) {
@@ -80,11 +81,12 @@ func TestEverySpecFileUnderExamplesIsValid(t *testing.T) {
 	}
 }
 
-// isComposeFile is a name docker compose looks for.
+// isComposeFile is a name docker compose looks for, or a stack file
+// (NAME.stack.yml).
 func isComposeFile(name string) bool {
 	switch name {
 	case "compose.yml", "compose.yaml", "docker-compose.yml", "docker-compose.yaml":
 		return true
 	}
-	return false
+	return strings.HasSuffix(name, ".stack.yml") || strings.HasSuffix(name, ".stack.yaml")
 }
