@@ -1,15 +1,18 @@
 package api_test
 
 import (
+	"bufio"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/orchestrator/orchestrator/api"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 const within = 5 * time.Second
@@ -179,4 +182,67 @@ func TestEventsPingAndShutdown(t *testing.T) {
 	}
 	e.srv.CloseStreams()
 	s.rest(t, within) // it ends
+}
+
+// A client that does not read falls behind and is dropped: publishing
+// never waits for it (5000 events of 1 KiB, far more than the socket
+// holds, within a deadline), and its stream ends after what it was sent,
+// events without a gap, from which it can resume.
+func TestEventsSlowClientIsDropped(t *testing.T) {
+	e := newEnv(t)
+	resp, err := http.Get(e.url + "/events") // its body is not read until the end
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rt.Eventually(t, within, "the client subscribed", func() (bool, string) { return e.hub.Subscribers() == 1, "" })
+
+	const n = 5000
+	pad := strings.Repeat("x", 1024)
+	published := make(chan struct{})
+	go func() { // ends after n publishes
+		defer close(published)
+		for i := range n {
+			if err := e.hub.Publish("test", map[string]any{"i": i, "pad": pad}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	select {
+	case <-published:
+	case <-time.After(within):
+		t.Fatal("publishing waited for a client that does not read")
+	}
+	if got := e.hub.Subscribers(); got != 0 {
+		t.Errorf("%d subscribers after the burst, want the reader that does not read dropped", got)
+	}
+
+	evs := make(chan sseEvent, n)
+	ended := make(chan struct{})
+	go func() { // ends with the body: the server ends the dropped stream
+		defer close(ended)
+		parseSSE(bufio.NewReader(resp.Body), evs)
+	}()
+	select {
+	case <-ended:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the dropped client's stream did not end")
+	}
+	close(evs)
+	var ids []uint64
+	for ev := range evs {
+		if ev.Type == "test" {
+			id, _ := strconv.ParseUint(ev.ID, 10, 64)
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 || len(ids) >= n {
+		t.Fatalf("the dropped client got %d of %d events, want some and not all", len(ids), n)
+	}
+	for i, id := range ids {
+		if id != ids[0]+uint64(i) {
+			t.Fatalf("event %d has id %d after %d: a gap", i, id, ids[i-1])
+		}
+	}
 }
