@@ -63,7 +63,7 @@ func eventsPathItem(s *schemaSet) *openapi3.PathItem {
 			{Value: &openapi3.Parameter{
 				Name: "since", In: openapi3.ParameterInQuery,
 				Description: "Resume after this event id, as Last-Event-ID does (the header wins); 0 sends every kept event first.",
-				Schema:      &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeInteger}, Format: "int64", Min: openapi3.Float64Ptr(0)}},
+				Schema:      &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{openapi3.TypeInteger}, Format: "int64", Min: openapi3.Ptr(0.0)}},
 			}},
 			{Value: &openapi3.Parameter{
 				Name: "Last-Event-ID", In: openapi3.ParameterInHeader,
