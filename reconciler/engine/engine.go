@@ -45,6 +45,12 @@ var (
 	ErrForeign = errors.New("exists and is not ours")
 	// ErrInUse: a volume or network that a container still uses.
 	ErrInUse = errors.New("in use")
+	// ErrConflict: an update was made against a version of the object that
+	// is no longer current (Swarm's service Version): re-read and retry.
+	ErrConflict = errors.New("version conflict")
+	// ErrUnsupported: a container-level operation that this engine has no
+	// equivalent for (a Swarm task cannot be stopped or held by itself).
+	ErrUnsupported = errors.New("not supported by this engine")
 )
 
 // kindError is an engine error of one of the kinds above: errors.Is
@@ -72,8 +78,10 @@ type Container struct {
 	Image    string // LabelImage: the spec it belongs to
 	SpecHash string // LabelSpecHash
 	Slot     int
-	State    string // Docker's word: created, running, restarting, paused, exited, dead, removing
-	Health   string // Docker HEALTHCHECK status: "", starting, healthy, unhealthy
+	// Node is the swarm node a task runs on; "" on a single engine.
+	Node   string
+	State  string // Docker's word: created, running, restarting, paused, exited, dead, removing
+	Health string // Docker HEALTHCHECK status: "", starting, healthy, unhealthy
 	// HealthError is what the last health probe said when it failed: its
 	// exit code and output, one line (ProbeError); "" when it passed or
 	// none ran. It is why a new version is not ready, for the status.
