@@ -207,13 +207,6 @@ func (b *browser) waitJS(within time.Duration, what, expr, state string) {
 	})
 }
 
-// text is the textContent of the first element that sel matches, "" when
-// none does.
-func (b *browser) text(sel string) string {
-	b.t.Helper()
-	return js[string](b, fmt.Sprintf(`(document.querySelector(%s) || {}).textContent || ''`, quoteJS(sel)))
-}
-
 // waitText waits until the element that sel matches holds substr.
 func (b *browser) waitText(within time.Duration, sel, substr string) {
 	b.t.Helper()
