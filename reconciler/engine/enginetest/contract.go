@@ -29,21 +29,7 @@ type Harness struct {
 // Run checks the behaviour the reconciler relies on. The fake and
 // the Docker adapter both run it, so the fake cannot drift from the engine.
 func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
-	t.Run("images", func(t *testing.T) {
-		h := newHarness(t)
-		ctx := context.Background()
-		if ok, err := h.Engine.HasImage(ctx, h.Image); !ok || err != nil {
-			t.Errorf("HasImage(%s) = %v, %v, want true", h.Image, ok, err)
-		}
-		if ok, err := h.Engine.HasImage(ctx, h.MissingImage); ok || err != nil {
-			t.Errorf("HasImage(%s) = %v, %v, want false", h.MissingImage, ok, err)
-		}
-		err := h.Engine.Pull(ctx, h.MissingImage)
-		if !errors.Is(err, engine.ErrImageUnavailable) ||
-			!strings.Contains(err.Error(), "image "+h.MissingImage+" not found locally and pull failed: ") {
-			t.Errorf("Pull(%s) = %v, want ErrImageUnavailable saying it is not found locally and the pull failed", h.MissingImage, err)
-		}
-	})
+	t.Run("images", func(t *testing.T) { imagesContract(t, newHarness(t)) })
 
 	t.Run("observed", func(t *testing.T) { observedContract(t, newHarness(t)) })
 	t.Run("volumes and networks", func(t *testing.T) { resourcesContract(t, newHarness(t)) })
@@ -201,6 +187,30 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	})
 
 	t.Run("logs", func(t *testing.T) { logsContract(t, newHarness(t)) })
+}
+
+// RunCoinciding runs the parts of Run whose semantics an engine of
+// services (swarm) shares with a container engine: the images. Its
+// containers are tasks, which cannot be created, started or stopped one by
+// one, so the rest of Run (which creates containers) does not apply; the
+// services have RunServices.
+func RunCoinciding(t *testing.T, newHarness func(t *testing.T) Harness) {
+	t.Run("images", func(t *testing.T) { imagesContract(t, newHarness(t)) })
+}
+
+func imagesContract(t *testing.T, h Harness) {
+	ctx := context.Background()
+	if ok, err := h.Engine.HasImage(ctx, h.Image); !ok || err != nil {
+		t.Errorf("HasImage(%s) = %v, %v, want true", h.Image, ok, err)
+	}
+	if ok, err := h.Engine.HasImage(ctx, h.MissingImage); ok || err != nil {
+		t.Errorf("HasImage(%s) = %v, %v, want false", h.MissingImage, ok, err)
+	}
+	err := h.Engine.Pull(ctx, h.MissingImage)
+	if !errors.Is(err, engine.ErrImageUnavailable) ||
+		!strings.Contains(err.Error(), "image "+h.MissingImage+" not found locally and pull failed: ") {
+		t.Errorf("Pull(%s) = %v, want ErrImageUnavailable saying it is not found locally and the pull failed", h.MissingImage, err)
+	}
 }
 
 // logsContract: Logs gives what a container wrote, a tail of it, and,

@@ -1,0 +1,119 @@
+package swarm
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/client"
+
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+)
+
+// ListServices implements engine.Services.
+func (e *Engine) ListServices(ctx context.Context) ([]engine.Service, error) {
+	ctx, cancel := e.bounded(ctx)
+	defer cancel()
+	list, err := e.cli.ServiceList(ctx, swarm.ServiceListOptions{Filters: e.filters()})
+	if err != nil {
+		return nil, classify("list", "services", err)
+	}
+	out := make([]engine.Service, 0, len(list))
+	for _, s := range list {
+		if !e.ours(s.Spec.Labels) {
+			continue
+		}
+		svc := serviceOf(s)
+		e.remember(svc.Name, svc.Image)
+		out = append(out, svc)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// serviceOf is s in our terms.
+func serviceOf(s swarm.Service) engine.Service {
+	svc := engine.Service{
+		ID: s.ID, Name: s.Spec.Name, Image: s.Spec.Labels[engine.LabelImage], SpecHash: s.Spec.Labels[engine.LabelSpecHash],
+		Version: s.Version.Index, Labels: s.Spec.Labels, Ports: portsOf(s.Endpoint.Ports),
+	}
+	if r := s.Spec.Mode.Replicated; r != nil && r.Replicas != nil {
+		svc.Replicas = int(*r.Replicas)
+	}
+	if u := s.UpdateStatus; u != nil {
+		svc.Update = engine.UpdateStatus{State: string(u.State), Message: u.Message}
+	}
+	return svc
+}
+
+// portsOf reads the published ports, the assigned ones too, as
+// Container.Ports does: "80/tcp" -> the port on every node (routing mesh).
+func portsOf(ps []swarm.PortConfig) map[string][]engine.PortBinding {
+	out := map[string][]engine.PortBinding{}
+	for _, p := range ps {
+		key := strconv.Itoa(int(p.TargetPort)) + "/" + string(p.Protocol)
+		if p.PublishedPort == 0 {
+			continue
+		}
+		out[key] = append(out[key], engine.PortBinding{HostIP: "0.0.0.0", HostPort: strconv.Itoa(int(p.PublishedPort))})
+	}
+	return out
+}
+
+// CreateService implements engine.Services. The image is used by its
+// name, not resolved to a registry digest (QueryRegistry false): images
+// built on the node and never pushed run too.
+func (e *Engine) CreateService(ctx context.Context, cfg engine.ServiceConfig) (string, error) {
+	ctx, cancel := e.bounded(ctx)
+	defer cancel()
+	resp, err := e.cli.ServiceCreate(ctx, e.serviceSpec(cfg), swarm.ServiceCreateOptions{QueryRegistry: false})
+	switch {
+	case cerrdefs.IsConflict(err) || err != nil && strings.Contains(err.Error(), "name conflicts with an existing object"):
+		return "", engine.KindErrorf(engine.ErrNameInUse, "create service %s: name in use: %w", cfg.Config.Name, err)
+	case err != nil:
+		return "", classify("create service", cfg.Config.Name, err)
+	}
+	e.remember(cfg.Config.Name, cfg.Config.Labels[engine.LabelImage])
+	return resp.ID, nil
+}
+
+// UpdateService implements engine.Services: Swarm rolls the tasks to the
+// new spec by the service's update config.
+func (e *Engine) UpdateService(ctx context.Context, id string, version uint64, cfg engine.ServiceConfig) error {
+	ctx, cancel := e.bounded(ctx)
+	defer cancel()
+	_, err := e.cli.ServiceUpdate(ctx, id, swarm.Version{Index: version}, e.serviceSpec(cfg), swarm.ServiceUpdateOptions{QueryRegistry: false})
+	// swarmkit says "update out of sequence" for a stale version, with no
+	// status code of its own across engine versions.
+	if err != nil && strings.Contains(err.Error(), "update out of sequence") {
+		return engine.KindErrorf(engine.ErrConflict, "update service %s at version %d: %w", id, version, err)
+	}
+	return classify("update service", id, err)
+}
+
+// RemoveService implements engine.Services.
+func (e *Engine) RemoveService(ctx context.Context, id string) error {
+	ctx, cancel := e.bounded(ctx)
+	defer cancel()
+	return classify("remove service", id, e.cli.ServiceRemove(ctx, id))
+}
+
+// classify wraps an SDK error of op on what with its kind.
+func classify(op, what string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case cerrdefs.IsNotFound(err):
+		return engine.KindErrorf(engine.ErrNotFound, "%s %s: %w", op, what, err)
+	case cerrdefs.IsConflict(err):
+		return engine.KindErrorf(engine.ErrConflict, "%s %s: %w", op, what, err)
+	case client.IsErrConnectionFailed(err):
+		return engine.KindErrorf(engine.ErrUnavailable, "%s %s: %w", op, what, err)
+	default:
+		return fmt.Errorf("%s %s: %w", op, what, err)
+	}
+}

@@ -1,0 +1,174 @@
+package swarm_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
+	"github.com/orchestrator/orchestrator/reconciler/engine/swarm"
+)
+
+// newSwarm connects an adapter that sees only this test's services, on a
+// swarm (ORCH_SWARM=1), and removes them when the test ends.
+func newSwarm(t *testing.T) (*swarm.Engine, string) {
+	t.Helper()
+	rt.RequireSwarm(t)
+	id := rt.UniqueID(t)
+	e, err := swarm.New(context.Background(), swarm.Options{Instance: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	rt.CleanupInstance(t, id) // after the services: their task containers
+	t.Cleanup(func() { rt.RemoveServicesLabelled(t, engine.LabelInstance+"="+id) })
+	return e, id
+}
+
+func TestSwarmServicesContract(t *testing.T) {
+	rt.RunServices(t, func(t *testing.T) rt.ServicesHarness {
+		image := rt.BuildTestImage(t)
+		e, id := newSwarm(t)
+		return rt.ServicesHarness{
+			Services: e, Image: image, Prefix: id, Instance: id,
+			AddForeign: func(t *testing.T, name string, labels map[string]string) {
+				args := []string{"service", "create", "-d", "--quiet", "--name", name, "--no-resolve-image"}
+				for k, v := range labels {
+					args = append(args, "--label", k+"="+v)
+				}
+				rt.Docker(t, append(args, image)...)
+				t.Cleanup(func() { exec.Command("docker", "service", "rm", name).Run() })
+			},
+		}
+	})
+}
+
+func TestSwarmContractCoinciding(t *testing.T) {
+	rt.RunCoinciding(t, func(t *testing.T) rt.Harness {
+		image := rt.BuildTestImage(t)
+		e, id := newSwarm(t)
+		return rt.Harness{Engine: e, Image: image, MissingImage: "orchestrator-test-missing:" + id, Prefix: id}
+	})
+}
+
+// Tasks are listed as containers, with their node and slot, the assigned
+// port, and the spec hash of their own version; what Swarm cannot do to one
+// task is ErrUnsupported; removing a task's container makes Swarm replace
+// it.
+func TestSwarmTasks(t *testing.T) {
+	image := rt.BuildTestImage(t)
+	e, id := newSwarm(t)
+	ctx := context.Background()
+	evs := e.Events(ctx)
+	cfg := engine.ServiceConfig{Replicas: 2, Config: engine.Config{
+		Name: id + "-web", Image: image, Env: map[string]string{"PORT": "8080"}, Ports: map[string]int{"8080/tcp": 0},
+		StopTimeout: time.Second,
+		Labels:      map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: image, engine.LabelSpecHash: "h1"},
+	}}
+	if _, err := e.CreateService(ctx, cfg); err != nil {
+		t.Fatalf("CreateService: %v", err)
+	}
+	var tasks []engine.Container
+	running := func() (bool, string) {
+		var err error
+		tasks, err = e.List(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		n := 0
+		for _, c := range tasks {
+			if c.State == "running" {
+				n++
+			}
+		}
+		return n == 2 && len(tasks) == 2, "tasks: " + names(tasks)
+	}
+	rt.Eventually(t, 60*time.Second, "2 running tasks", running)
+	slots := map[int]bool{}
+	for _, c := range tasks {
+		slots[c.Slot] = true
+		if c.Node == "" || c.SpecHash != "h1" || c.Image != image || len(c.Ports["8080/tcp"]) != 1 || c.Ports["8080/tcp"][0].HostPort == "0" {
+			t.Errorf("task %s: node %q spec hash %q image %q ports %v; want a node, h1, %s, an assigned port", c.Name, c.Node, c.SpecHash, c.Image, c.Ports, image)
+		}
+		if c.Started.IsZero() {
+			t.Errorf("task %s: no start time", c.Name)
+		}
+	}
+	if !slots[1] || !slots[2] {
+		t.Errorf("slots %v, want 1 and 2", slots)
+	}
+	victim := tasks[0]
+	for name, err := range map[string]error{
+		"Stop":    e.Stop(ctx, victim.ID, time.Second),
+		"SetHeld": e.SetHeld(ctx, victim.ID, true),
+		"Start":   e.Start(ctx, victim.ID),
+	} {
+		if !errors.Is(err, engine.ErrUnsupported) {
+			t.Errorf("%s of a task = %v, want ErrUnsupported", name, err)
+		}
+	}
+	if _, err := e.Create(ctx, cfg.Config); !errors.Is(err, engine.ErrUnsupported) {
+		t.Errorf("Create = %v, want ErrUnsupported", err)
+	}
+	if _, err := e.Stats(ctx, victim.ID); err != nil {
+		t.Errorf("Stats of a local task: %v", err)
+	}
+	if err := e.Remove(ctx, victim.ID); err != nil {
+		t.Fatalf("Remove of a task's container: %v", err)
+	}
+	rt.Eventually(t, 60*time.Second, "Swarm replaced the removed task", func() (bool, string) {
+		ok, state := running()
+		for _, c := range tasks {
+			if c.ID == victim.ID && c.State == "running" {
+				return false, state
+			}
+		}
+		return ok, state
+	})
+	svcs, err := e.ListServices(ctx)
+	if err != nil || len(svcs) != 1 {
+		t.Fatalf("ListServices = %v, %v; want our one service", svcs, err)
+	}
+	cfg.Config.Labels[engine.LabelSpecHash] = "h2"
+	if err := e.UpdateService(ctx, svcs[0].ID, svcs[0].Version, cfg); err != nil {
+		t.Fatalf("UpdateService: %v", err)
+	}
+	deadline := time.After(10 * time.Second)
+	for seen := false; !seen; {
+		select {
+		case ev := <-evs:
+			seen = ev.Action == "service_update" && ev.Image == image
+		case <-deadline:
+			t.Fatal("no service_update event of our service within 10 s")
+		}
+	}
+}
+
+func names(cs []engine.Container) string {
+	s := ""
+	for _, c := range cs {
+		s += c.Name + "(" + c.State + ") "
+	}
+	return s
+}
+
+// On an engine that is not a swarm manager, New says so and what to do.
+func TestSwarmNewNotManager(t *testing.T) {
+	if os.Getenv("ORCH_SWARM") != "1" {
+		t.Skip("a swarm test: set ORCH_SWARM=1 to run it")
+	}
+	rt.RequireDocker(t)
+	rt.LockSwarm(t)
+	if st := rt.SwarmState(t); st != "inactive" {
+		t.Skipf("the engine is in a swarm (%s) that this test did not make: not leaving it", st)
+	}
+	_, err := swarm.New(context.Background(), swarm.Options{})
+	if !errors.Is(err, swarm.ErrNotManager) || !strings.Contains(err.Error(), "docker swarm init") {
+		t.Errorf("New on a non-manager = %v, want ErrNotManager with the docker swarm init hint", err)
+	}
+}

@@ -1,0 +1,154 @@
+package swarm
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/swarm"
+
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+)
+
+// List implements engine.Engine: the tasks of our services that are meant
+// to run, or still run (the old task of a start-first update), as
+// containers. A task's ID is its container's, when it has one, so that
+// stats, logs and removal reach it on the node it runs on; health, restarts
+// and the start time come from that container when the node is this one.
+func (e *Engine) List(ctx context.Context) ([]engine.Container, error) {
+	services, err := e.ListServices(ctx)
+	if err != nil || len(services) == 0 {
+		return nil, err
+	}
+	byID := map[string]engine.Service{}
+	f := filters.NewArgs()
+	for _, s := range services {
+		byID[s.ID] = s
+		f.Add("service", s.ID)
+	}
+	tctx, cancel := e.bounded(ctx)
+	tasks, err := e.cli.TaskList(tctx, swarm.TaskListOptions{Filters: f})
+	cancel()
+	if err != nil {
+		return nil, classify("list", "tasks", err)
+	}
+	local, err := e.Engine.List(ctx) // this node's task containers carry our labels
+	if err != nil {
+		return nil, err
+	}
+	here := map[string]engine.Container{}
+	for _, c := range local {
+		here[c.ID] = c
+	}
+	out := make([]engine.Container, 0, len(tasks))
+	for _, t := range tasks {
+		svc, ok := byID[t.ServiceID]
+		if !ok || t.DesiredState != swarm.TaskStateRunning && t.Status.State != swarm.TaskStateRunning {
+			continue // history: tasks Swarm has replaced and keeps for a while
+		}
+		out = append(out, e.taskContainer(ctx, t, svc, here))
+	}
+	return out, nil
+}
+
+// taskContainer is t as a container of svc.
+func (e *Engine) taskContainer(ctx context.Context, t swarm.Task, svc engine.Service, here map[string]engine.Container) engine.Container {
+	c := engine.Container{
+		ID: t.ID, Name: svc.Name + "." + strconv.Itoa(t.Slot), Image: svc.Image, Slot: t.Slot,
+		Node: e.nodeName(ctx, t.NodeID), State: stateOf(t), Created: t.CreatedAt, Ports: svc.Ports,
+	}
+	if cs := t.Spec.ContainerSpec; cs != nil {
+		c.Labels, c.SpecHash = cs.Labels, cs.Labels[engine.LabelSpecHash]
+	}
+	if t.Status.State == swarm.TaskStateRunning {
+		c.Started = t.Status.Timestamp
+	}
+	if st := t.Status.ContainerStatus; st != nil && st.ContainerID != "" {
+		c.ID = st.ContainerID
+		if lc, ok := here[st.ContainerID]; ok {
+			c.Health, c.HealthError, c.RestartCount = lc.Health, lc.HealthError, lc.RestartCount
+			if !lc.Started.IsZero() {
+				c.Started = lc.Started
+			}
+		}
+	}
+	return c
+}
+
+// stateOf maps a task's state onto Docker's words for a container.
+func stateOf(t swarm.Task) string {
+	switch t.Status.State {
+	case swarm.TaskStateRunning:
+		return "running"
+	case swarm.TaskStateComplete, swarm.TaskStateShutdown:
+		return "exited"
+	case swarm.TaskStateFailed, swarm.TaskStateRejected, swarm.TaskStateOrphaned:
+		return "dead"
+	case swarm.TaskStateRemove:
+		return "removing"
+	}
+	return "created" // new ... starting: not running yet
+}
+
+// nodeName is a node's hostname, asked once per node.
+func (e *Engine) nodeName(ctx context.Context, id string) string {
+	if id == "" {
+		return ""
+	}
+	e.mu.Lock()
+	name, ok := e.nodes[id]
+	e.mu.Unlock()
+	if ok {
+		return name
+	}
+	ctx, cancel := e.bounded(ctx)
+	defer cancel()
+	n, _, err := e.cli.NodeInspectWithRaw(ctx, id)
+	if err != nil {
+		return id // the ID still says which node; asked again next time
+	}
+	name = n.Description.Hostname
+	e.mu.Lock()
+	e.nodes[id] = name
+	e.mu.Unlock()
+	return name
+}
+
+// Create implements engine.Engine: Swarm makes the tasks of a service.
+func (e *Engine) Create(_ context.Context, cfg engine.Config) (string, error) {
+	return "", engine.KindErrorf(engine.ErrUnsupported, "create container %s: a swarm runs services: scale the image instead", cfg.Name)
+}
+
+// Start implements engine.Engine.
+func (e *Engine) Start(_ context.Context, id string) error {
+	return engine.KindErrorf(engine.ErrUnsupported, "start %s: a swarm task cannot be started by itself: scale the image instead", id)
+}
+
+// Stop implements engine.Engine: Swarm would replace a stopped task.
+func (e *Engine) Stop(_ context.Context, id string, _ time.Duration) error {
+	return engine.KindErrorf(engine.ErrUnsupported, "stop %s: a swarm task cannot be stopped by itself (Swarm replaces it): scale the image instead", id)
+}
+
+// SetHeld implements engine.Engine.
+func (e *Engine) SetHeld(_ context.Context, id string, _ bool) error {
+	return engine.KindErrorf(engine.ErrUnsupported, "hold %s: a swarm task cannot be stopped by itself (Swarm replaces it): scale the image instead", id)
+}
+
+// Remove implements engine.Engine: the task's container, when it runs on
+// this node, is removed, and Swarm starts a new task in its place.
+// Removing a task on another node takes that node's engine: ErrUnsupported.
+func (e *Engine) Remove(ctx context.Context, id string) error {
+	err := e.Engine.Remove(ctx, id)
+	if err == nil {
+		return nil
+	}
+	if cs, lerr := e.List(ctx); lerr == nil {
+		for _, c := range cs {
+			if c.ID == id && c.Node != "" {
+				return engine.KindErrorf(engine.ErrUnsupported, "remove %s: the task runs on node %s, not this one: %w", id, c.Node, err)
+			}
+		}
+	}
+	return err
+}
