@@ -36,7 +36,11 @@ type Action struct {
 	// Running: for remove, the container still runs, so it is stopped
 	// gracefully first.
 	Running bool
-	Reason  string // why, for the log
+	// Replicas and Version: for the service kinds (plan_services.go), the
+	// service's task count and the version of it an update is made at.
+	Replicas int
+	Version  uint64
+	Reason   string // why, for the log
 }
 
 // Desired is one spec as a pass wants it.

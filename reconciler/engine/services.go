@@ -81,4 +81,9 @@ type Service struct {
 	// ones the engine assigned for a spec's port 0 too.
 	Ports  map[string][]PortBinding
 	Update UpdateStatus
+	// RolledBackFrom is the spec hash of the version the engine rolled
+	// back from, when its caller knows it (Swarm forgets it: its rollback
+	// restores the previous spec and clears PreviousSpec): that version is
+	// not asked for again until the spec changes.
+	RolledBackFrom string
 }
