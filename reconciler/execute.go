@@ -43,6 +43,9 @@ func (r *Reconciler) do(ctx context.Context, a Action) (string, error) {
 			}
 		}
 		return a.ID, gone(r.engine.Remove(ctx, a.ID))
+	case KindServiceCreate, KindServiceUpdate, KindServiceRemove:
+		id, err := r.doService(ctx, a)
+		return id, gone(err)
 	case KindCreate:
 		id, err := r.create(ctx, a.Config)
 		if err != nil || a.Stopped {

@@ -102,7 +102,11 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload, wait bool)
 	// as they are now: a hand edit of them counts at once.
 	listed := time.Now()
 	autoscale := r.autoscaleTargets(&in, now)
-	plan := Plan(in)
+	plan, err := r.plan(ctx, in)
+	if err != nil {
+		r.logChange(slog.LevelError, "engine", err.Error(), "list services failed", "err", err)
+		return done, 0, Timings{}, err
+	}
 
 	var todo []Action
 	r.recheck = time.Time{}

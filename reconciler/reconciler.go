@@ -45,6 +45,11 @@ type Options struct {
 	// Autoscaler, if set, recommends the running target of the autoscaled
 	// specs (docs/design.md §9); its Run calls Nudge when one moves.
 	Autoscaler *autoscale.Autoscaler
+	// Services, when set (serve --engine swarm), makes each spec one
+	// service of this engine, which rolls its tasks itself: the passes
+	// plan services (PlanServices), and the engine's containers are the
+	// services' tasks.
+	Services engine.Services
 }
 
 // Observer hears of every pass, with its duration and the statuses after it.
@@ -110,6 +115,7 @@ type Reconciler struct {
 	res       *resources // the specs' volumes and networks
 	root      string     // the state directory, absolute: relative bind mounts are below it
 	recheck   time.Time  // a plan waits for this moment (a new container's monitor period)
+	asked     asked      // the spec hash last asked of each service (Options.Services)
 
 	mu       sync.Mutex
 	desired  map[string]spec.Spec // the specs in force after the last pass
