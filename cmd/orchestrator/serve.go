@@ -21,7 +21,6 @@ import (
 	"github.com/orchestrator/orchestrator/reconciler"
 	"github.com/orchestrator/orchestrator/reconciler/autoscale"
 	"github.com/orchestrator/orchestrator/reconciler/engine"
-	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
 	"github.com/orchestrator/orchestrator/reconciler/stats"
 	"github.com/orchestrator/orchestrator/spec"
 	"github.com/orchestrator/orchestrator/watcher"
@@ -45,6 +44,7 @@ type serveFlags struct {
 	allowEmpty   bool
 	statsLease   time.Duration
 	engineWait   time.Duration // bound of one engine call (--engine-timeout)
+	engine       string        // --engine: docker or swarm
 	debugAddr    string
 	git          gitFlags
 	// listener, when set, is served instead of listening on addr: a caller
@@ -122,6 +122,9 @@ token, every endpoint but GET /health needs "Authorization: Bearer <token>"
 			if f.statsLease < 0 {
 				return usagef("--stats-lease must not be negative, got %s", f.statsLease)
 			}
+			if f.engine != engineDocker && f.engine != engineSwarm {
+				return usagef("--engine must be docker or swarm, got %q", f.engine)
+			}
 			f.instanceSet = cmd.Flags().Changed("instance")
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
@@ -144,6 +147,7 @@ token, every endpoint but GET /health needs "Authorization: Bearer <token>"
 	fl.DurationVar(&f.statsLease, "stats-lease", 5*time.Minute, "sample an image's stats for this long after its last health request (autoscaled images always); 0 samples every container all the time")
 	fl.StringVar(&f.debugAddr, "debug-addr", "", "`ADDR` to serve Go's /debug/pprof on (off by default; never expose it)")
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "let an empty state directory remove every managed container")
+	fl.StringVar(&f.engine, "engine", engineDocker, "`ENGINE` to run the specs on: docker (containers on this engine) or swarm (one Swarm service per spec; the engine must be a swarm manager)")
 	f.git.bind(fl)
 	return cmd
 }
@@ -207,14 +211,15 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		return err
 	}
 	defer release()
-	dockerEngine, err := docker.New(ctx, docker.Options{Instance: instance, CallTimeout: f.engineWait, Host: f.engineHost})
+	served, err := openEngine(ctx, f, instance)
 	if err != nil {
 		return err
 	}
-	defer dockerEngine.Close()
+	defer served.close()
+	dockerEngine := served.local
 	// Readers of the container list (the API, the sampler) reuse the last
 	// list until an event or an action changes it.
-	observed := engine.NewObserved(dockerEngine)
+	observed := engine.NewObserved(served.Engine)
 	opts := a.options()
 	if opts.HostCPUs == 0 {
 		if n, err := dockerEngine.CPUs(ctx); err == nil {
@@ -237,6 +242,7 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		Instance: instance, NamePrefix: prefix, Parallelism: f.parallelism, Resync: f.resync,
 		ReadyTimeout: f.readyTimeout, MinReady: max(f.minReady, time.Nanosecond), AllowEmpty: f.allowEmpty, Logger: log.With("component", "reconciler"),
 		Observer: reconciler.Observers{metrics, feed}, EngineObserver: feed, Host: f.host, Autoscaler: autoscaler,
+		Services: served.services,
 	})
 	// Docker 20.10 answers one-shot stats at its once-a-second collection,
 	// so a round takes about running/Parallelism seconds. 128 keeps the
@@ -273,7 +279,7 @@ func (a *app) serve(ctx context.Context, f serveFlags, log *slog.Logger) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	srv.RegisterOnShutdown(server.CloseStreams) // a logs follow or /events must not hold the shutdown
-	log.Info("serving", "dir", stateDir, "addr", ln.Addr().String(), "instance", instance, "host_cpus", opts.HostCPUs, "git", gitsync.Redacted(f.git.url))
+	log.Info("serving", "dir", stateDir, "addr", ln.Addr().String(), "instance", instance, "host_cpus", opts.HostCPUs, "git", gitsync.Redacted(f.git.url), "engine", f.engine)
 	logOthers(ctx, dockerEngine, instance, log)
 
 	// Each component runs until ctx ends or one fails, which ends the rest.
