@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
+	"github.com/orchestrator/orchestrator/reconciler/engine/swarm"
+)
+
+// swarmView lists one instance's services and tasks, as the swarm engine
+// sees them.
+type swarmView struct {
+	t *testing.T
+	e *swarm.Engine
+}
+
+func newSwarmView(t *testing.T, instance string) swarmView {
+	e, err := swarm.New(context.Background(), swarm.Options{Instance: instance})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return swarmView{t, e}
+}
+
+// of is image's services and its running tasks of the service's version.
+func (v swarmView) of(image string) ([]engine.Service, []engine.Container) {
+	ctx := context.Background()
+	all, err := v.e.ListServices(ctx)
+	if err != nil {
+		v.t.Fatalf("list services: %v", err)
+	}
+	tasks, err := v.e.List(ctx)
+	if err != nil {
+		v.t.Fatalf("list tasks: %v", err)
+	}
+	var svcs []engine.Service
+	var running []engine.Container
+	for _, s := range all {
+		if s.Image != image {
+			continue
+		}
+		svcs = append(svcs, s)
+		for _, c := range tasks {
+			if c.Image == image && c.SpecHash == s.SpecHash && c.State == "running" {
+				running = append(running, c)
+			}
+		}
+	}
+	return svcs, running
+}
+
+// wait polls until image has exactly one service with want running tasks
+// of its version, and cond holds of it.
+func (v swarmView) wait(image string, want int, what string, cond func(engine.Service) bool) engine.Service {
+	v.t.Helper()
+	var got engine.Service
+	rt.Eventually(v.t, 90*time.Second, what, func() (bool, string) {
+		svcs, running := v.of(image)
+		state := fmt.Sprintf("%d services, %d running tasks", len(svcs), len(running))
+		if len(svcs) != 1 {
+			return false, state
+		}
+		got = svcs[0]
+		state += fmt.Sprintf(", replicas %d, update %q: %s", got.Replicas, got.Update.State, got.Update.Message)
+		return got.Replicas == want && len(running) == want && (cond == nil || cond(got)), state
+	})
+	return got
+}
+
+// addrOf is the --addr a serve process was started with.
+func addrOf(t *testing.T, args []string) string {
+	for i, a := range args {
+		if a == "--addr" && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	t.Fatal("no --addr")
+	return ""
+}
+
+// issue 16: the same files on a single-node swarm (ORCH_SWARM=1), served by
+// a real process with --engine swarm: one service per spec, scaled, rolled
+// start-first, adopted after kill -9, rolled back by Swarm (Degraded), and
+// removed with its file.
+func TestSwarmServe(t *testing.T) {
+	rt.RequireSwarm(t)
+	inst := newInstance(t)
+	rt.BuildTestImage(t, keepImage, "orchestrator-test:"+inst)
+	image := "orchestrator-test:" + inst // its own tag: its own service name
+	t.Cleanup(func() { rt.RemoveServicesLabelled(t, engine.LabelInstance+"="+inst) }) // before the containers' cleanup
+	bin := buildBinary(t)
+	dir := dirWithKeep(t)
+	view := newSwarmView(t, inst)
+	app := func(lines ...string) {
+		writeFile(t, dir, "app.yaml", specText(image, append([]string{`ports: {"8080": 0}`}, lines...)...))
+	}
+
+	app("min_replicas: 3")
+	first := startProcess(t, bin, dir, inst, "--engine", "swarm", "--resync", "5s")
+	began := time.Now()
+	svc := view.wait(image, 3, "a service with 3 running tasks", nil)
+	t.Logf("3 running tasks after %s", time.Since(began).Round(time.Millisecond))
+	if len(svc.Ports["8080/tcp"]) != 1 || svc.Ports["8080/tcp"][0].HostPort == "" {
+		t.Errorf("ports %v, want 8080/tcp published on a port Swarm assigned", svc.Ports)
+	}
+
+	app("min_replicas: 1")
+	view.wait(image, 1, "scaled to 1", nil)
+
+	before := svc.SpecHash
+	app("min_replicas: 1", "env: {GREETING: rolled}")
+	began = time.Now()
+	svc = view.wait(image, 1, "an env change rolled out", func(s engine.Service) bool {
+		return s.SpecHash != before && s.Update.State == engine.UpdateCompleted
+	})
+	t.Logf("rolling update completed after %s", time.Since(began).Round(time.Millisecond))
+	if order := rt.Docker(t, "service", "inspect", "--format", "{{.Spec.UpdateConfig.Order}} {{.Spec.UpdateConfig.FailureAction}}", svc.ID); order != "start-first rollback" {
+		t.Errorf("update config %q, want start-first rollback", order)
+	}
+
+	if err := first.Process.Kill(); err != nil { // SIGKILL: no cleanup of any kind
+		t.Fatal(err)
+	}
+	first.Wait()
+	app("min_replicas: 2", "env: {GREETING: rolled}")
+	second := startProcess(t, bin, dir, inst, "--engine", "swarm", "--resync", "5s")
+	adopted := view.wait(image, 2, "the service adopted and scaled to 2", nil)
+	if adopted.ID != svc.ID {
+		t.Errorf("service %s after the restart, want the same %s adopted", adopted.ID, svc.ID)
+	}
+
+	// A new version that cannot start: Swarm's update fails and rolls back.
+	app("min_replicas: 2", "env: {GREETING: rolled}", `entrypoint: ["/no-such-binary"]`)
+	addr := addrOf(t, second.Args)
+	rt.Eventually(t, 120*time.Second, "status Degraded, rolled back", func() (bool, string) {
+		resp, err := http.Get("http://" + addr + "/status")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		s := string(body)
+		i := strings.Index(s, image)
+		if i < 0 {
+			return false, s
+		}
+		s = s[i:]
+		return strings.Contains(s[:min(len(s), 600)], `"health":"Degraded"`) && strings.Contains(s[:min(len(s), 600)], "rolled back"), s[:min(len(s), 600)]
+	})
+	view.wait(image, 2, "the old version still running after the rollback", func(s engine.Service) bool { return s.SpecHash == adopted.SpecHash })
+
+	if err := os.Remove(filepath.Join(dir, "app.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	rt.Eventually(t, 60*time.Second, "the service removed with its file", func() (bool, string) {
+		svcs, _ := view.of(image)
+		return len(svcs) == 0, fmt.Sprint(len(svcs), " services")
+	})
+	if svcs, _ := view.of(keepImage); len(svcs) != 1 {
+		t.Errorf("%d services of the other spec, want 1 untouched", len(svcs))
+	}
+}
