@@ -125,7 +125,8 @@ func (s *Server) deleteContainer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if c.Active() && !force {
-		if err := s.engine.Stop(ctx, c.ID, engine.OwnStopTimeout); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		// A swarm task has no stop of its own: its removal is the stop.
+		if err := s.engine.Stop(ctx, c.ID, engine.OwnStopTimeout); err != nil && !errors.Is(err, engine.ErrNotFound) && !errors.Is(err, engine.ErrUnsupported) {
 			return engineRefused(err)
 		}
 		s.rec.Announce(ctx, c.Image, c.ID, "stop")

@@ -193,6 +193,9 @@ func containerNotFound(x string) error {
 // in the engine. The status stays the original's; the code says whether
 // the engine refused it or could not be reached.
 func engineRefused(err error) error {
+	if errors.Is(err, engine.ErrUnsupported) { // a swarm task: Swarm would replace it
+		return errorf(http.StatusConflict, wire.CodeUnsupportedOnEngine, "%v", err)
+	}
 	code := wire.CodeEngineRefused
 	if errors.Is(err, engine.ErrUnavailable) {
 		code = wire.CodeEngineUnavailable

@@ -27,6 +27,10 @@ const (
 	CodeGitUnavailable    Code = "git_unavailable"     // 502: the git remote could not be fetched
 	CodeInternal          Code = "internal"            // 500: anything else
 
+	// 409: the engine has no equivalent of a container action (a swarm
+	// task cannot be stopped by itself): scale the image instead.
+	CodeUnsupportedOnEngine Code = "unsupported_on_engine"
+
 	// 507: the state directory's file system is full (or over quota); the file is unchanged.
 	CodeInsufficientStorage Code = "insufficient_storage"
 )
@@ -37,7 +41,7 @@ var Codes = []Code{
 	CodeSpecInvalid, CodeNotFound, CodeNoRoute, CodeMethodNotAllowed, CodePrecondition, CodeConflict, CodeBrokenFile,
 	CodeAmbiguous, CodeEngineRefused, CodeUnauthorized, CodeBodyTooLarge, CodeRootMissing,
 	CodeEngineUnavailable, CodeImageUnavailable, CodeNotConverged, CodeUpstreamChanged, CodeRecordFailed,
-	CodeGitUnavailable, CodeInsufficientStorage, CodeInternal,
+	CodeGitUnavailable, CodeInsufficientStorage, CodeUnsupportedOnEngine, CodeInternal,
 }
 
 // Error is the body of every error answer: the original's detail (a string,
