@@ -25,7 +25,12 @@ func portsOf(ps map[string][]engine.PortBinding) wire.Ports {
 }
 
 func containerOf(c engine.Container) wire.Container {
-	return wire.Container{ContainerID: c.ID, Image: c.Image, Name: c.Name, Status: c.State, Ports: portsOf(c.Ports)}
+	out := wire.Container{ContainerID: c.ID, Image: c.Image, Name: c.Name, Status: c.State, Ports: portsOf(c.Ports)}
+	if c.Node != "" { // a swarm task
+		slot := c.Slot
+		out.Node, out.Slot = c.Node, &slot
+	}
+	return out
 }
 
 func containersOf(cs []engine.Container) []wire.Container {

@@ -29,6 +29,11 @@ type Container struct {
 	Name        string `json:"name"`
 	Status      string `json:"status"` // Docker's word: created, running, exited, ...
 	Ports       Ports  `json:"ports"`
+	// Node and Slot: on a swarm (serve --engine swarm) the container is a
+	// task, which runs on a node in a slot of its service; absent on a
+	// single engine, where the original's keys are all there is.
+	Node string `json:"node,omitempty"`
+	Slot *int   `json:"slot,omitempty"`
 }
 
 // ContainerList is GET /containers.
