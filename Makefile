@@ -12,7 +12,7 @@ DEMO      := orchestrator-demo
 DEMO_TAGS := latest web worker api cache kv
 STATE     ?= examples/state
 
-.PHONY: all build image test test-faults lint run demo-image bench bench-quick bench-go fuzz clean
+.PHONY: all build image test test-faults test-swarm lint run demo-image bench bench-quick bench-go fuzz clean
 
 all: lint build test
 
@@ -54,6 +54,15 @@ test-faults:
 	  $(GO) test -race -count=1 -timeout 30m -v -run '^TestFault' -skip '^TestFaultDaemonRestart$$' ./...
 	$(GO) test ./api -run '^$$' -fuzz '^FuzzRouter$$' -fuzztime $(FAULT_FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test -race -count=1 -timeout 10m -v -run '^TestFaultDaemonRestart$$' ./cmd/orchestrator
+
+# The swarm engine's tests (serve --engine swarm, the swarm adapter's
+# contracts): each runs `docker swarm init --advertise-addr 127.0.0.1` when
+# the engine is not a manager and `docker swarm leave --force` after, one
+# at a time across packages (a machine-wide lock). CI runs them after the
+# rest (.ci/run).
+test-swarm:
+	ORCH_SWARM=1 $(GO) test -race -count=1 -timeout 15m -run 'Swarm' ./...
+	@state=$$(docker info --format '{{.Swarm.LocalNodeState}}'); echo "swarm state after the tests: $$state"
 
 # staticcheck, pinned; `go run` builds it once into the module cache.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -139,9 +139,19 @@ func TestSwarmServe(t *testing.T) {
 		t.Errorf("service %s after the restart, want the same %s adopted", adopted.ID, svc.ID)
 	}
 
+	addr := addrOf(t, second.Args)
+	rt.Eventually(t, 30*time.Second, "GET /containers lists tasks with node and slot", func() (bool, string) {
+		resp, err := http.Get("http://" + addr + "/images/" + image + "/containers")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return strings.Count(string(body), `"node":`) == 2 && strings.Contains(string(body), `"slot":`), string(body)
+	})
+
 	// A new version that cannot start: Swarm's update fails and rolls back.
 	app("min_replicas: 2", "env: {GREETING: rolled}", `entrypoint: ["/no-such-binary"]`)
-	addr := addrOf(t, second.Args)
 	rt.Eventually(t, 120*time.Second, "status Degraded, rolled back", func() (bool, string) {
 		resp, err := http.Get("http://" + addr + "/status")
 		if err != nil {
