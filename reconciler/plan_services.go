@@ -27,7 +27,7 @@ const servicePoll = 2 * time.Second
 const maxServiceName = 63
 
 // PlanServices decides, for every desired image and every service of ours,
-// what to ask of an engine of services (docs/design.md §14): a missing
+// what to ask of an engine of services (docs/design.md §15): a missing
 // service is created, one whose spec hash or replicas differ is updated
 // (replicas: the target, 0 for a stopped spec, whose service is kept), and
 // the service of a deleted spec is removed under the same safety rules as
