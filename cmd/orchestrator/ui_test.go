@@ -367,17 +367,16 @@ func TestUIEventToDOM(t *testing.T) {
 		cs := waitFor(t, inst, image, 30*time.Second, "1 running", exactly(1))
 		short := cs[0].ID[:12]
 		seen := js[int](b, `window.listed.length`)
+		killed := time.Now()
 		rt.Docker(t, "kill", cs[0].ID)
+		// Its death as the engine dates it: the FinishedAt after the kill
+		// (the container may already run again, restarted).
 		var died time.Time
 		rt.Eventually(t, 10*time.Second, "the engine's time of death", func() (bool, string) {
-			out := rt.Docker(t, "inspect", "-f", "{{.State.Running}} {{.State.FinishedAt}}", cs[0].ID)
-			f := strings.Fields(out)
-			d, err := time.Parse(time.RFC3339Nano, f[len(f)-1])
-			if err != nil || f[0] != "false" {
-				return false, out
-			}
+			out := rt.Docker(t, "inspect", "-f", "{{.State.FinishedAt}}", cs[0].ID)
+			d, err := time.Parse(time.RFC3339Nano, out)
 			died = d
-			return true, out
+			return err == nil && d.After(killed.Add(-time.Second)), out
 		})
 		find := fmt.Sprintf(`window.listed.slice(%d).find((e) => e.text.includes('container %s die'))`, seen, short)
 		b.waitJS(10*time.Second, fmt.Sprintf("sample %d: the die event listed", i), "!!"+find, `JSON.stringify(window.listed.slice(-5))`)
