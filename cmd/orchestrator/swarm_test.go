@@ -96,7 +96,7 @@ func TestSwarmServe(t *testing.T) {
 	rt.RequireSwarm(t)
 	inst := newInstance(t)
 	rt.BuildTestImage(t, keepImage, "orchestrator-test:"+inst)
-	image := "orchestrator-test:" + inst // its own tag: its own service name
+	image := "orchestrator-test:" + inst                                              // its own tag: its own service name
 	t.Cleanup(func() { rt.RemoveServicesLabelled(t, engine.LabelInstance+"="+inst) }) // before the containers' cleanup
 	bin := buildBinary(t)
 	dir := dirWithKeep(t)
