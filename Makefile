@@ -12,7 +12,7 @@ DEMO      := orchestrator-demo
 DEMO_TAGS := latest web worker api cache kv
 STATE     ?= examples/state
 
-.PHONY: all build image test test-faults test-swarm lint run demo-image bench bench-quick bench-go fuzz clean
+.PHONY: all build image test test-faults test-swarm lint run demo-image bench bench-ui bench-quick bench-go fuzz clean
 
 all: lint build test
 
@@ -91,8 +91,14 @@ run: demo-image build
 # serve, compares it with the engine's own floor measured in the same run
 # (the machine is noisy), prints one table and cleans up, also on Ctrl-C.
 # BENCHFLAGS="-o bench.json" also writes the table as JSON.
-bench:
+bench: bench-ui
 	$(GO) run ./cmd/orchestrator-bench $(BENCHFLAGS)
+
+# The dashboard's rows (README "Dashboard"): the overview's server time with
+# 200 specs, and an engine event → the browser's DOM (headless Chromium).
+bench-ui:
+	$(GO) test ./api/ui -run '^$$' -bench '^BenchmarkOverview200$$' -benchtime 200x
+	ORCH_UI_BENCH=1 $(GO) test -count=1 -v -run '^TestUIEventToDOM$$' ./cmd/orchestrator | grep -E 'DOM|^(ok|FAIL|---)'
 
 bench-quick:
 	$(GO) run ./cmd/orchestrator-bench -quick $(BENCHFLAGS)
