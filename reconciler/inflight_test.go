@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +131,14 @@ func TestRolloutGoesOnWhileOldContainersStop(t *testing.T) {
 		}
 		return fresh == 3, fmt.Sprint(fresh, " new running, ", w.fake.StopsHeld(), " stops held")
 	})
+	// The new ones are named after free slots, not after a slot an old
+	// one still holds (which would cost a refused create and a slot + 100).
+	cs, _ = w.fake.List(context.Background())
+	for _, c := range cs {
+		if slot := c.Name[strings.LastIndexByte(c.Name, '-')+1:]; len(slot) > 2 {
+			t.Errorf("%s: named after a slot taken by a container being removed", c.Name)
+		}
+	}
 	release()
 	w.eventually("the old ones gone", func() (bool, string) {
 		n := w.count("a:v1", "")

@@ -89,6 +89,8 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload, wait bool)
 	for _, c := range containers {
 		if !removing[c.ID] {
 			in.Containers = append(in.Containers, c)
+		} else {
+			in.Leaving = append(in.Leaving, c)
 		}
 	}
 	// A spec whose volume or network cannot be made (a foreign one has its

@@ -79,6 +79,10 @@ type Input struct {
 	Since      map[string]time.Time
 	Instance   string // labels new containers, when set
 	NamePrefix string // begins new containers' names, when set
+	// Leaving are containers left out of the plan (their removal is under
+	// way) whose names are still taken: no new container is named after
+	// one of them.
+	Leaving []engine.Container
 }
 
 // SpecPlan is the plan for one image.
@@ -107,6 +111,9 @@ func Plan(in Input) map[string]*SpecPlan {
 	names := map[string]bool{}
 	for _, c := range in.Containers {
 		byImage[c.Image] = append(byImage[c.Image], c)
+		names[c.Name] = true
+	}
+	for _, c := range in.Leaving {
 		names[c.Name] = true
 	}
 	n := &namer{taken: names, instance: in.Instance, prefix: in.NamePrefix}
