@@ -91,7 +91,10 @@ func TestServeTwoDirectoriesLeaveEachOtherAlone(t *testing.T) {
 	// 30 s side by side. The engine bounds the window: docker events with
 	// --until in the future streams until then and returns.
 	start := time.Now()
-	out := rt.Docker(t, "events", "--since", strconv.FormatInt(start.Unix(), 10), "--until", strconv.FormatInt(start.Add(30*time.Second).Unix(), 10),
+	// --since to the nanosecond: whole seconds would take in the creates
+	// that converged the two serves in the second before the window.
+	since := fmt.Sprintf("%d.%09d", start.Unix(), start.Nanosecond())
+	out := rt.Docker(t, "events", "--since", since, "--until", strconv.FormatInt(start.Add(30*time.Second).Unix(), 10),
 		"--filter", "type=container", "--filter", "label=orchestrator.managed-by=orchestrator", "--filter", "label=orchestrator.image="+image,
 		"--filter", "event=create", "--filter", "event=kill", "--filter", "event=die", "--filter", "event=destroy",
 		"--format", `{{.Action}} {{index .Actor.Attributes "name"}} {{index .Actor.Attributes "orchestrator.instance"}}`)
