@@ -345,32 +345,20 @@ func scaleUp(d Desired, inactive []engine.Container, want int, n *namer) []Actio
 
 func planOrphan(image string, cs []engine.Container, in Input, plans map[string]*SpecPlan) *SpecPlan {
 	p := &SpecPlan{}
-	switch {
-	case in.Keep[image]:
-		p.Wait = "kept: the file that held this spec has errors, or the image is defined twice"
-		return p
-	case in.NoPrune != "":
-		p.Wait = "not pruned: " + in.NoPrune
-		return p
-	}
-	// A tag bump (app:v1 -> app:v2) removes the old spec and adds the new
-	// one in one snapshot: prune the old only once the new one is ready.
-	// Only a spec of the same repository that is young (desired for less
-	// than ReadyTimeout) is waited for, so an old spec that never gets ready
-	// cannot hold a delete back forever.
-	repo := spec.Repository(image)
-	for _, other := range slices.Sorted(maps.Keys(in.Desired)) {
-		young := in.ReadyTimeout <= 0 || in.Now.Sub(in.Since[other]) < in.ReadyTimeout
-		if young && spec.Repository(other) == repo && hasActive(cs) && !converged(plans[other], in.Desired[other], in) {
-			p.Wait = "prune waits for " + other + " to be ready"
-			if !in.Since[other].IsZero() {
-				p.recheck(in.Since[other].Add(in.ReadyTimeout))
+	why, successor := pruneWait(image, in, func(other string) bool {
+		return !hasActive(cs) || converged(plans[other], in.Desired[other], in)
+	})
+	if why != "" {
+		p.Wait = why
+		if successor != "" {
+			if !in.Since[successor].IsZero() {
+				p.recheck(in.Since[successor].Add(in.ReadyTimeout))
 			}
-			if op := plans[other]; op != nil && !op.RecheckAt.IsZero() {
+			if op := plans[successor]; op != nil && !op.RecheckAt.IsZero() {
 				p.recheck(op.RecheckAt)
 			}
-			return p
 		}
+		return p
 	}
 	for _, c := range cs {
 		if c.State != "removing" {
@@ -378,6 +366,30 @@ func planOrphan(image string, cs []engine.Container, in Input, plans map[string]
 		}
 	}
 	return p
+}
+
+// pruneWait says why what a deleted spec's image runs must stay this pass,
+// "" when it may go: its file is broken or its image defined twice (Keep),
+// nothing may be pruned (NoPrune), or a tag bump (app:v1 -> app:v2 in one
+// snapshot) whose successor, a spec of the same repository, is not ready
+// yet, which it names. Only a successor that is young (desired for less
+// than ReadyTimeout) is waited for, so an old spec that never gets ready
+// cannot hold a delete back forever. Containers and services alike.
+func pruneWait(image string, in Input, ready func(other string) bool) (why, successor string) {
+	switch {
+	case in.Keep[image]:
+		return "kept: the file that held this spec has errors, or the image is defined twice", ""
+	case in.NoPrune != "":
+		return "not pruned: " + in.NoPrune, ""
+	}
+	repo := spec.Repository(image)
+	for _, other := range slices.Sorted(maps.Keys(in.Desired)) {
+		young := in.ReadyTimeout <= 0 || in.Now.Sub(in.Since[other]) < in.ReadyTimeout
+		if young && spec.Repository(other) == repo && !ready(other) {
+			return "prune waits for " + other + " to be ready", other
+		}
+	}
+	return "", ""
 }
 
 // converged: the spec needs nothing more and has its target of stable,

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
-	"github.com/orchestrator/orchestrator/spec"
 )
 
 // The actions on services (an engine.Services engine: swarm). The engine
@@ -97,25 +96,15 @@ func serviceUpdate(d Desired, svc engine.Service, cfg engine.Config, why string)
 
 func planServiceOrphan(image string, have []engine.Service, in Input, services []engine.Service) *SpecPlan {
 	p := &SpecPlan{}
-	switch {
-	case in.Keep[image]:
-		p.Wait = "kept: the file that held this spec has errors, or the image is defined twice"
-		return p
-	case in.NoPrune != "":
-		p.Wait = "not pruned: " + in.NoPrune
-		return p
-	}
-	// A tag bump waits for the young successor of the same repository to
-	// run its target, as planOrphan does for containers.
-	repo := spec.Repository(image)
-	for _, other := range slices.Sorted(maps.Keys(in.Desired)) {
-		d := in.Desired[other]
-		young := in.ReadyTimeout <= 0 || in.Now.Sub(in.Since[other]) < in.ReadyTimeout
-		if young && spec.Repository(other) == repo && !serviceConverged(d, services, in) {
-			p.Wait = "prune waits for " + other + " to be ready"
+	why, successor := pruneWait(image, in, func(other string) bool {
+		return serviceConverged(in.Desired[other], services, in)
+	})
+	if why != "" {
+		p.Wait = why
+		if successor != "" { // tasks on other nodes send no event: look again
 			p.recheck(in.Now.Add(servicePoll))
-			return p
 		}
+		return p
 	}
 	for _, s := range have {
 		p.Actions = append(p.Actions, Action{Kind: KindServiceRemove, Image: image, ID: s.ID, Name: s.Name, Reason: "spec deleted"})
