@@ -32,12 +32,12 @@ func (d *Engine) Create(ctx context.Context, cfg engine.Config) (string, error) 
 	case cerrdefs.IsNotFound(err):
 		return "", engine.KindErrorf(engine.ErrImageUnavailable, "create %s: %w", cfg.Name, err)
 	case err != nil:
-		return "", classify("create", cfg.Name, err)
+		return "", Classify("create", cfg.Name, err)
 	}
 	for _, n := range cfg.Networks[min(1, len(cfg.Networks)):] {
 		if err := d.cli.NetworkConnect(ctx, n.Name, resp.ID, &network.EndpointSettings{Aliases: n.Aliases}); err != nil {
 			_ = d.cli.ContainerRemove(context.WithoutCancel(ctx), resp.ID, container.RemoveOptions{Force: true})
-			return "", classify("connect "+cfg.Name+" to network", n.Name, err)
+			return "", Classify("connect "+cfg.Name+" to network", n.Name, err)
 		}
 	}
 	return resp.ID, nil
@@ -147,7 +147,7 @@ func (d *Engine) SetHeld(ctx context.Context, id string, hold bool) error {
 	defer d.forget(id)
 	resp, err := d.cli.ContainerInspect(ctx, id)
 	if err != nil {
-		return classify("inspect", id, err)
+		return Classify("inspect", id, err)
 	}
 	own := container.RestartPolicy{Name: container.RestartPolicyUnlessStopped}
 	if resp.Config != nil {
@@ -163,7 +163,7 @@ func (d *Engine) SetHeld(ctx context.Context, id string, hold bool) error {
 		policy = container.RestartPolicy{Name: container.RestartPolicyDisabled}
 	}
 	_, err = d.cli.ContainerUpdate(ctx, id, container.UpdateConfig{RestartPolicy: policy})
-	return classify("update", id, err)
+	return Classify("update", id, err)
 }
 
 // restartPolicy reads a LabelRestart value: name or on-failure:N.

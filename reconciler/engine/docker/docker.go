@@ -130,7 +130,7 @@ func (d *Engine) List(ctx context.Context) ([]engine.Container, error) {
 	defer cancel()
 	list, err := d.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: d.filters()})
 	if err != nil {
-		return nil, classify("list", "containers", err)
+		return nil, Classify("list", "containers", err)
 	}
 	out := make([]engine.Container, 0, len(list))
 	seen := map[string]bool{}
@@ -181,7 +181,7 @@ func (d *Engine) inspected(ctx context.Context, id, state, health string) (inspe
 	}
 	resp, err := d.cli.ContainerInspect(ctx, id)
 	if err != nil {
-		return inspected{}, classify("inspect", id, err)
+		return inspected{}, Classify("inspect", id, err)
 	}
 	in = inspected{state: state, health: health, restartCount: resp.RestartCount}
 	if resp.State != nil {
@@ -271,7 +271,7 @@ func (d *Engine) HasImage(ctx context.Context, ref string) (bool, error) {
 	case cerrdefs.IsNotFound(err):
 		return false, nil
 	}
-	return false, classify("inspect image", ref, err)
+	return false, Classify("inspect image", ref, err)
 }
 
 // Pull implements Engine. The reconciler calls it only for an image that is
@@ -317,7 +317,7 @@ func (d *Engine) Start(ctx context.Context, id string) error {
 	if cerrdefs.IsNotFound(err) && strings.Contains(err.Error(), "network") {
 		return fmt.Errorf("start %s: %w", id, err)
 	}
-	return classify("start", id, err)
+	return Classify("start", id, err)
 }
 
 // Stop implements Engine.
@@ -333,7 +333,7 @@ func (d *Engine) Stop(ctx context.Context, id string, timeout time.Duration) err
 		secs := int(timeout.Seconds())
 		opts.Timeout = &secs
 	}
-	return classify("stop", id, d.cli.ContainerStop(ctx, id, opts))
+	return Classify("stop", id, d.cli.ContainerStop(ctx, id, opts))
 }
 
 // Remove implements Engine.
@@ -341,12 +341,13 @@ func (d *Engine) Remove(ctx context.Context, id string) error {
 	ctx, cancel := d.bounded(ctx, 0)
 	defer cancel()
 	defer d.forget(id)
-	return classify("remove", id, d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}))
+	return Classify("remove", id, d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}))
 }
 
-// classify wraps an SDK error of op on what with the kind it is of: an
-// unknown container, or an engine that cannot be reached.
-func classify(op, what string, err error) error {
+// Classify wraps an SDK error of op on what with the kind it is of: an
+// unknown object, or an engine that cannot be reached. The swarm adapter
+// classifies with it too.
+func Classify(op, what string, err error) error {
 	switch {
 	case err == nil:
 		return nil

@@ -21,7 +21,7 @@ func (d *Engine) Logs(ctx context.Context, id string, opts engine.LogOptions) (i
 	}
 	rc, err := d.cli.ContainerLogs(ctx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: opts.Follow, Tail: tail})
 	if err != nil {
-		return nil, classify("logs", id, err)
+		return nil, Classify("logs", id, err)
 	}
 	pr, pw := io.Pipe()
 	go func() { // ends with the stream: its end, ctx, or the reader's Close

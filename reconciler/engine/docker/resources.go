@@ -36,10 +36,10 @@ func (d *Engine) EnsureVolume(ctx context.Context, name string, labels map[strin
 	case err == nil:
 		return engine.KindErrorf(engine.ErrForeign, "volume %s exists and is not ours (made by hand, or by another instance): rename the spec's volume, or remove that one", name)
 	case !cerrdefs.IsNotFound(err):
-		return classify("inspect volume", name, err)
+		return Classify("inspect volume", name, err)
 	}
 	if _, err := d.cli.VolumeCreate(ctx, volume.CreateOptions{Name: name, Labels: d.labelled(labels)}); err != nil {
-		return classify("create volume", name, err)
+		return Classify("create volume", name, err)
 	}
 	return nil
 }
@@ -55,11 +55,11 @@ func (d *Engine) EnsureNetwork(ctx context.Context, name string, labels map[stri
 	case err == nil && n.Name == name:
 		return engine.KindErrorf(engine.ErrForeign, "network %s exists and is not ours (made by hand, or by another instance): rename the spec's network, or remove that one", name)
 	case err != nil && !cerrdefs.IsNotFound(err):
-		return classify("inspect network", name, err)
+		return Classify("inspect network", name, err)
 	}
 	// Not found, or found by an id prefix only: ours does not exist yet.
 	_, err = d.cli.NetworkCreate(ctx, name, network.CreateOptions{Driver: "bridge", Labels: d.labelled(labels)})
-	return classify("create network", name, err)
+	return Classify("create network", name, err)
 }
 
 // Volumes implements Engine.
@@ -68,7 +68,7 @@ func (d *Engine) Volumes(ctx context.Context) ([]engine.Volume, error) {
 	defer cancel()
 	resp, err := d.cli.VolumeList(ctx, volume.ListOptions{Filters: d.filters()})
 	if err != nil {
-		return nil, classify("list", "volumes", err)
+		return nil, Classify("list", "volumes", err)
 	}
 	var out []engine.Volume
 	for _, v := range resp.Volumes {
@@ -86,7 +86,7 @@ func (d *Engine) Networks(ctx context.Context) ([]engine.Network, error) {
 	defer cancel()
 	list, err := d.cli.NetworkList(ctx, network.ListOptions{Filters: d.filters()})
 	if err != nil {
-		return nil, classify("list", "networks", err)
+		return nil, Classify("list", "networks", err)
 	}
 	var out []engine.Network
 	for _, n := range list {
@@ -98,7 +98,7 @@ func (d *Engine) Networks(ctx context.Context) ([]engine.Network, error) {
 			continue
 		}
 		if err != nil {
-			return nil, classify("inspect network", n.Name, err)
+			return nil, Classify("inspect network", n.Name, err)
 		}
 		out = append(out, engine.Network{Name: n.Name, Labels: n.Labels, Containers: len(in.Containers)})
 	}
@@ -111,7 +111,7 @@ func (d *Engine) RemoveVolume(ctx context.Context, name string) error {
 	defer cancel()
 	v, err := d.cli.VolumeInspect(ctx, name)
 	if err != nil {
-		return classify("inspect volume", name, err)
+		return Classify("inspect volume", name, err)
 	}
 	if !d.ours(v.Labels) {
 		return engine.KindErrorf(engine.ErrForeign, "remove volume %s: not ours", name)
@@ -120,7 +120,7 @@ func (d *Engine) RemoveVolume(ctx context.Context, name string) error {
 	if cerrdefs.IsConflict(err) {
 		return engine.KindErrorf(engine.ErrInUse, "remove volume %s: %w", name, err)
 	}
-	return classify("remove volume", name, err)
+	return Classify("remove volume", name, err)
 }
 
 // RemoveNetwork implements Engine.
@@ -129,7 +129,7 @@ func (d *Engine) RemoveNetwork(ctx context.Context, name string) error {
 	defer cancel()
 	n, err := d.cli.NetworkInspect(ctx, name, network.InspectOptions{})
 	if err != nil {
-		return classify("inspect network", name, err)
+		return Classify("inspect network", name, err)
 	}
 	switch {
 	case n.Name != name:
@@ -143,5 +143,5 @@ func (d *Engine) RemoveNetwork(ctx context.Context, name string) error {
 	if cerrdefs.IsConflict(err) || cerrdefs.IsPermissionDenied(err) {
 		return engine.KindErrorf(engine.ErrInUse, "remove network %s: %w", name, err)
 	}
-	return classify("remove network", name, err)
+	return Classify("remove network", name, err)
 }

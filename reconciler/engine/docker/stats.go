@@ -22,7 +22,7 @@ func (d *Engine) Stats(ctx context.Context, id string) (engine.Stats, error) {
 	defer cancel()
 	resp, err := d.cli.ContainerStatsOneShot(ctx, id)
 	if err != nil {
-		return engine.Stats{}, classify("stats", id, err)
+		return engine.Stats{}, Classify("stats", id, err)
 	}
 	defer resp.Body.Close()
 	var r container.StatsResponse

@@ -2,16 +2,15 @@ package swarm
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/swarm"
-	"github.com/docker/docker/client"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
+	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
 )
 
 // ListServices implements engine.Services.
@@ -102,18 +101,11 @@ func (e *Engine) RemoveService(ctx context.Context, id string) error {
 	return classify("remove service", id, e.cli.ServiceRemove(ctx, id))
 }
 
-// classify wraps an SDK error of op on what with its kind.
+// classify is the Docker adapter's, plus a service update at a stale
+// version: ErrConflict, which the reconciler reads again and retries.
 func classify(op, what string, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case cerrdefs.IsNotFound(err):
-		return engine.KindErrorf(engine.ErrNotFound, "%s %s: %w", op, what, err)
-	case cerrdefs.IsConflict(err):
+	if cerrdefs.IsConflict(err) {
 		return engine.KindErrorf(engine.ErrConflict, "%s %s: %w", op, what, err)
-	case client.IsErrConnectionFailed(err):
-		return engine.KindErrorf(engine.ErrUnavailable, "%s %s: %w", op, what, err)
-	default:
-		return fmt.Errorf("%s %s: %w", op, what, err)
 	}
+	return docker.Classify(op, what, err)
 }
