@@ -25,27 +25,8 @@ func (d *Engine) Events(ctx context.Context) <-chan engine.Event {
 			events.ActionStop, events.ActionDestroy, events.ActionHealthStatus, events.ActionUpdate, events.ActionPause, events.ActionUnPause, events.ActionRename} {
 			f.Add("event", string(a))
 		}
-		wait := 100 * time.Millisecond
 		var cur cursor
-		for first := true; ; first = false {
-			if !first {
-				d.forgetAll()
-				select {
-				case out <- engine.Event{Action: engine.EventReconnect, Time: time.Now()}:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if d.stream(ctx, f, &cur, out) {
-				wait = 100 * time.Millisecond // it worked for a while: retry soon
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-			wait = min(2*wait, 5*time.Second)
-		}
+		engine.Resubscribe(ctx, out, func() bool { return d.stream(ctx, f, &cur, out) }, d.forgetAll)
 	}()
 	return out
 }

@@ -46,25 +46,7 @@ func (e *Engine) Events(ctx context.Context) <-chan engine.Event {
 // subscription after the first is an EventReconnect.
 func (e *Engine) serviceEvents(ctx context.Context, out chan<- engine.Event) {
 	f := filters.NewArgs(filters.Arg("type", string(events.ServiceEventType)))
-	wait := 100 * time.Millisecond
-	for first := true; ; first = false {
-		if !first {
-			select {
-			case out <- engine.Event{Action: engine.EventReconnect, Time: time.Now()}:
-			case <-ctx.Done():
-				return
-			}
-		}
-		if e.serviceStream(ctx, f, out) {
-			wait = 100 * time.Millisecond
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 5*time.Second)
-	}
+	engine.Resubscribe(ctx, out, func() bool { return e.serviceStream(ctx, f, out) }, nil)
 }
 
 // serviceImage is the image of the service of an event, and whether the
