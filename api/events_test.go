@@ -11,13 +11,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/orchestrator/orchestrator/api"
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
 const within = 5 * time.Second
 
-func withHeartbeat(d time.Duration) envOpt { return func(o *api.Options) { o.Heartbeat = d } }
+func withHeartbeat(d time.Duration) envOpt { return func(c *envConfig) { c.api.Heartbeat = d } }
 
 // A write shows on /events: the actions it caused, when they ended, with
 // reason and result; the engine's events of the new container; the spec's

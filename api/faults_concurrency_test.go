@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,9 +23,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/orchestrator/orchestrator/api"
-	"github.com/orchestrator/orchestrator/reconciler"
-	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -431,27 +427,11 @@ func (e *env) try(method, path, body string, headers ...string) (response, error
 
 // newRecordedEnv is newEnv with rec as the state directory's Recorder, and
 // a wait timeout far above what the writes take (a bound, not a pace).
+// Every PUT and edit changes env, so each is a rollout; a new container is
+// stable at once, so that the scales' waits for it stay short.
 func newRecordedEnv(t *testing.T, rec spec.Recorder) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), fake: rt.NewFake("web:v1", "api:v1", "nginx:alpine")}
-	d := spec.NewDir(e.dir, spec.Options{HostCPUs: 2})
-	d.Recorder = rec
-	metrics := api.NewMetrics()
-	// Every PUT and edit changes env, so each is a rollout; a new container
-	// is stable at once, so that the scales' waits for it stay short.
-	e.rec = reconciler.New(d, e.fake, reconciler.Options{Resync: time.Hour, AllowEmpty: true, Observer: metrics, MinReady: time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.rec.Run(ctx, nil) }()
-	e.srv = api.New(d, e.rec, e.fake, nil, api.Options{WaitTimeout: 30 * time.Second, Metrics: metrics})
-	srv := httptest.NewServer(e.srv.Handler())
-	e.url = srv.URL
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("reconciler: %v", err)
-		}
+	return newEnv(t, func(c *envConfig) {
+		c.recorder, c.api.WaitTimeout, c.rec.MinReady = rec, 30*time.Second, time.Millisecond
 	})
-	return e
 }

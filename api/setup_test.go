@@ -37,32 +37,42 @@ type env struct {
 	unmanaged []string
 }
 
-type envOpt func(*api.Options)
+// envConfig is what an envOpt may change: the server's options, the
+// reconciler's, and the state directory's Recorder.
+type envConfig struct {
+	api      api.Options
+	rec      reconciler.Options
+	recorder spec.Recorder
+}
 
-func withToken(tok string) envOpt { return func(o *api.Options) { o.Token = tok } }
+type envOpt func(*envConfig)
+
+func withToken(tok string) envOpt { return func(c *envConfig) { c.api.Token = tok } }
 
 // withGit serves the git routes over g, the webhook with secret.
 func withGit(g api.GitSource, secret string) envOpt {
-	return func(o *api.Options) { o.Git, o.WebhookSecret = g, secret }
+	return func(c *envConfig) { c.api.Git, c.api.WebhookSecret = g, secret }
 }
 
 func newEnv(t *testing.T, opts ...envOpt) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir(), fake: rt.NewFake("web:v1", "api:v1", "nginx:alpine")}
-	d := spec.NewDir(e.dir, spec.Options{HostCPUs: 2})
 	metrics := api.NewMetrics()
 	e.hub = events.New(events.Options{FirstID: 1})
-	o := api.Options{WaitTimeout: 5 * time.Second, Metrics: metrics, Events: e.hub}
+	c := envConfig{api: api.Options{WaitTimeout: 5 * time.Second, Metrics: metrics, Events: e.hub},
+		rec: reconciler.Options{Resync: time.Hour, AllowEmpty: true}}
 	for _, f := range opts {
-		f(&o)
+		f(&c)
 	}
-	feed := api.NewFeed(e.hub, api.FeedOptions{Git: o.Git})
-	e.rec = reconciler.New(d, e.fake, reconciler.Options{Resync: time.Hour, AllowEmpty: true,
-		Observer: reconciler.Observers{metrics, feed}, EngineObserver: feed})
+	d := spec.NewDir(e.dir, spec.Options{HostCPUs: 2})
+	d.Recorder = c.recorder
+	feed := api.NewFeed(e.hub, api.FeedOptions{Git: c.api.Git})
+	c.rec.Observer, c.rec.EngineObserver = reconciler.Observers{metrics, feed}, feed
+	e.rec = reconciler.New(d, e.fake, c.rec)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.rec.Run(ctx, nil) }()
-	e.srv = api.New(d, e.rec, e.fake, nil, o)
+	e.srv = api.New(d, e.rec, e.fake, nil, c.api)
 	srv := httptest.NewServer(e.srv.Handler())
 	e.url = srv.URL
 	t.Cleanup(func() {
