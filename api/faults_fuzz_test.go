@@ -73,6 +73,9 @@ var fuzzPathMutations = []struct {
 }{
 	{"as is", func(p string) string { return p }},
 	{"slashes encoded", func(p string) string {
+		if len(p) < 2 { // "" or "/": nothing to encode
+			return p
+		}
 		if i := strings.IndexByte(p[1:], '/'); i >= 0 {
 			return p[:i+2] + strings.ReplaceAll(p[i+2:], "/", "%2F")
 		}
