@@ -111,6 +111,10 @@ var schemaNotes = map[string]map[string]note{
 		"cpu_percent":   {desc: "The docker CLI's CPU %, from two samples."},
 		"mem_percent":   {desc: "The docker CLI's memory %: usage less inactive file cache, over the limit."},
 		"fs_free_bytes": {desc: "Free bytes of the filesystem of the engine's data root."},
+		"node":          {desc: "serve --engine swarm: the node the task runs on. Absent on a single engine."},
+		"slot":          {desc: "serve --engine swarm: the task's slot in its service. Absent on a single engine."},
+		"stats_unavailable": {desc: "serve --engine swarm: why the values are null for a task on another node " +
+			"(stats are sampled through the engine serve runs on). Absent when measured."},
 	},
 	"ImageHealth": {"health": {desc: "One per managed container of the image."}},
 	"PortBinding": {

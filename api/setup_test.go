@@ -19,6 +19,7 @@ import (
 	"github.com/orchestrator/orchestrator/api/events"
 	"github.com/orchestrator/orchestrator/reconciler"
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
+	"github.com/orchestrator/orchestrator/reconciler/stats"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
@@ -32,6 +33,9 @@ type env struct {
 	srv  *api.Server
 	url  string
 	hub  *events.Hub // GET /events, fed as serve feeds it
+	// sampler answers GET /images/{image}/health with withSampler; its
+	// rounds run when a test calls Round.
+	sampler *stats.Sampler
 	// unmanaged are containers without our labels, which the fake's List
 	// leaves out like the real engine's filter does.
 	unmanaged []string
@@ -43,9 +47,12 @@ type envConfig struct {
 	api      api.Options
 	rec      reconciler.Options
 	recorder spec.Recorder
+	sampled  bool // GET /images/{image}/health from a sampler of the fake (env.sampler)
 }
 
 type envOpt func(*envConfig)
+
+func withSampler() envOpt { return func(c *envConfig) { c.sampled = true } }
 
 func withToken(tok string) envOpt { return func(c *envConfig) { c.api.Token = tok } }
 
@@ -72,7 +79,12 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.rec.Run(ctx, nil) }()
-	e.srv = api.New(d, e.rec, e.fake, nil, c.api)
+	var health api.HealthSource
+	if c.sampled {
+		e.sampler = stats.New(e.fake, nil, stats.Options{HostCPUs: 2})
+		health = e.sampler
+	}
+	e.srv = api.New(d, e.rec, e.fake, health, c.api)
 	srv := httptest.NewServer(e.srv.Handler())
 	e.url = srv.URL
 	t.Cleanup(func() {

@@ -72,8 +72,14 @@ func autoscaleOf(as *autoscale.Status) *wire.Autoscale {
 func healthOf(hs []stats.Health) []wire.ContainerHealth {
 	out := make([]wire.ContainerHealth, 0, len(hs))
 	for _, h := range hs {
-		out = append(out, wire.ContainerHealth{ContainerID: h.ContainerID, Name: h.Name, Status: h.Status, Ports: portsOf(h.Ports),
-			ServerAlive: h.ServerAlive, CPUPercent: h.CPUPercent, MemPercent: h.MemPercent, FSFreeBytes: h.FSFreeBytes})
+		ch := wire.ContainerHealth{ContainerID: h.ContainerID, Name: h.Name, Status: h.Status, Ports: portsOf(h.Ports),
+			ServerAlive: h.ServerAlive, CPUPercent: h.CPUPercent, MemPercent: h.MemPercent, FSFreeBytes: h.FSFreeBytes,
+			StatsUnavailable: h.Unmeasured}
+		if h.Node != "" { // a swarm task
+			slot := h.Slot
+			ch.Node, ch.Slot = h.Node, &slot
+		}
+		out = append(out, ch)
 	}
 	return out
 }

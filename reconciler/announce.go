@@ -12,7 +12,10 @@ import (
 func (r *Reconciler) announceDone(ctx context.Context, done []Done) {
 	var due []Done
 	for _, d := range done {
-		if d.OK && d.Kind != KindRemove && r.callbackOf(d.Image) != "" {
+		// A service's actions are not a container's: on a swarm the tasks'
+		// own starts and stops are announced (announceTasks).
+		containerEvent := d.Kind == KindCreate || d.Kind == KindStart || d.Kind == KindStop
+		if d.OK && containerEvent && r.callbackOf(d.Image) != "" {
 			due = append(due, d)
 		}
 	}

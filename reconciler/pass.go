@@ -83,6 +83,9 @@ func (r *Reconciler) pass(ctx context.Context, now time.Time, reload, wait bool)
 		return done, 0, Timings{}, fmt.Errorf("list containers: %w", err)
 	}
 	r.logChange(slog.LevelInfo, "engine", "", "engine reachable")
+	if r.opts.Services != nil {
+		r.announceTasks(ctx, containers)
+	}
 	// A container being removed is no longer counted (see flights).
 	removing, removals := r.flights.beingRemoved()
 	in.Containers = make([]engine.Container, 0, len(containers))

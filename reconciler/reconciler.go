@@ -116,6 +116,7 @@ type Reconciler struct {
 	root      string     // the state directory, absolute: relative bind mounts are below it
 	recheck   time.Time  // a plan waits for this moment (a new container's monitor period)
 	asked     asked      // the spec hash last asked of each service (Options.Services)
+	tasks     tasksSeen  // the running tasks of the last pass (Options.Services)
 
 	mu       sync.Mutex
 	desired  map[string]spec.Spec // the specs in force after the last pass

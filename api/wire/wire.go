@@ -111,6 +111,11 @@ type ContainerHealth struct {
 	CPUPercent  *float64 `json:"cpu_percent"`
 	MemPercent  *float64 `json:"mem_percent"`
 	FSFreeBytes *uint64  `json:"fs_free_bytes"`
+	// Node and Slot, on a swarm, as in Container; StatsUnavailable says
+	// why the values above are null for a task on another node.
+	Node             string `json:"node,omitempty"`
+	Slot             *int   `json:"slot,omitempty"`
+	StatsUnavailable string `json:"stats_unavailable,omitempty"`
 }
 
 // ImageHealth is GET /images/{image}/health.

@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/orchestrator/orchestrator/reconciler/discovery"
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 	"github.com/orchestrator/orchestrator/reconciler/engine/swarm"
@@ -77,6 +81,48 @@ func (v swarmView) wait(image string, want int, what string, cond func(engine.Se
 	return got
 }
 
+// taskHooks receives a spec's discovery webhooks and counts them by event.
+type taskHooks struct {
+	mu  sync.Mutex
+	got []discovery.Body
+	srv *httptest.Server
+}
+
+func newTaskHooks(t *testing.T) *taskHooks {
+	h := &taskHooks{}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b discovery.Body
+		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		h.mu.Lock()
+		h.got = append(h.got, b)
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// wait polls until the counts by event are want, each body naming a task
+// (its container and its service.slot name) with the status of its event.
+func (h *taskHooks) wait(t *testing.T, want map[string]int, what string) {
+	t.Helper()
+	rt.Eventually(t, 60*time.Second, what, func() (bool, string) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		got := map[string]int{}
+		for _, b := range h.got {
+			got[b.Event]++
+			status := map[string]string{"start": "running", "stop": "stopped"}[b.Event]
+			if b.ContainerID == "" || !strings.Contains(b.Name, ".") || b.Status != status {
+				return false, fmt.Sprintf("a body %+v, want a task's with status %q", b, status)
+			}
+		}
+		return fmt.Sprint(got) == fmt.Sprint(want), fmt.Sprint(got)
+	})
+}
+
 // addrOf is the --addr a serve process was started with.
 func addrOf(t *testing.T, args []string) string {
 	for i, a := range args {
@@ -101,29 +147,34 @@ func TestSwarmServe(t *testing.T) {
 	bin := buildBinary(t)
 	dir := dirWithKeep(t)
 	view := newSwarmView(t, inst)
+	hooks := newTaskHooks(t)
 	app := func(lines ...string) {
 		writeFile(t, dir, "app.yaml", specText(image, append([]string{`ports: {"8080": 0}`}, lines...)...))
 	}
+	callback := `DISCOVERY_CALLBACK: "` + hooks.srv.URL + `"`
 
-	app("min_replicas: 3")
+	app("min_replicas: 3", "env: {"+callback+"}")
 	first := startProcess(t, bin, dir, inst, "--engine", "swarm", "--resync", "5s")
 	began := time.Now()
 	svc := view.wait(image, 3, "a service with 3 running tasks", nil)
 	t.Logf("3 running tasks after %s", time.Since(began).Round(time.Millisecond))
+	hooks.wait(t, map[string]int{"start": 3}, "a start webhook per task")
 	if len(svc.Ports["8080/tcp"]) != 1 || svc.Ports["8080/tcp"][0].HostPort == "" {
 		t.Errorf("ports %v, want 8080/tcp published on a port Swarm assigned", svc.Ports)
 	}
 
-	app("min_replicas: 1")
+	app("min_replicas: 1", "env: {"+callback+"}")
 	view.wait(image, 1, "scaled to 1", nil)
+	hooks.wait(t, map[string]int{"start": 3, "stop": 2}, "a stop webhook per task scaled away")
 
 	before := svc.SpecHash
-	app("min_replicas: 1", "env: {GREETING: rolled}")
+	app("min_replicas: 1", "env: {"+callback+", GREETING: rolled}")
 	began = time.Now()
 	svc = view.wait(image, 1, "an env change rolled out", func(s engine.Service) bool {
 		return s.SpecHash != before && s.Update.State == engine.UpdateCompleted
 	})
 	t.Logf("rolling update completed after %s", time.Since(began).Round(time.Millisecond))
+	hooks.wait(t, map[string]int{"start": 4, "stop": 3}, "the rolling update's start and stop webhooks")
 	if order := rt.Docker(t, "service", "inspect", "--format", "{{.Spec.UpdateConfig.Order}} {{.Spec.UpdateConfig.FailureAction}}", svc.ID); order != "start-first rollback" {
 		t.Errorf("update config %q, want start-first rollback", order)
 	}
@@ -148,6 +199,17 @@ func TestSwarmServe(t *testing.T) {
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
 		return strings.Count(string(body), `"node":`) == 2 && strings.Contains(string(body), `"slot":`), string(body)
+	})
+	rt.Eventually(t, 30*time.Second, "GET /images/{i}/health: this node's tasks measured, with node and slot", func() (bool, string) {
+		resp, err := http.Get("http://" + addr + "/images/" + image + "/health")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		s := string(body)
+		return strings.Count(s, `"node":`) == 2 && strings.Count(s, `"slot":`) == 2 && strings.Count(s, `"mem_percent":null`) == 0 &&
+			!strings.Contains(s, "stats_unavailable"), s
 	})
 
 	// A new version that cannot start: Swarm's update fails and rolls back.

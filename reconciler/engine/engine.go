@@ -79,7 +79,10 @@ type Container struct {
 	SpecHash string // LabelSpecHash
 	Slot     int
 	// Node is the swarm node a task runs on; "" on a single engine.
-	Node   string
+	Node string
+	// Remote: the task runs on another swarm node, whose engine serve does
+	// not reach, so its stats, logs and removal are out of reach here.
+	Remote bool
 	State  string // Docker's word: created, running, restarting, paused, exited, dead, removing
 	Health string // Docker HEALTHCHECK status: "", starting, healthy, unhealthy
 	// HealthError is what the last health probe said when it failed: its

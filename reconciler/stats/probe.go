@@ -33,8 +33,8 @@ func (s *Sampler) collect(ctx context.Context, cs []engine.Container, specs map[
 	var wg sync.WaitGroup
 	callTimeout := max(s.opts.Interval, 5*time.Second)
 	for i, c := range cs {
-		if c.State != "running" || ctx.Err() != nil {
-			continue
+		if c.State != "running" || c.Remote || ctx.Err() != nil {
+			continue // a remote task's container is another engine's
 		}
 		sp := specFor(specs, c.Image)
 		probe := s.probeDue(c, sp, now)

@@ -56,6 +56,11 @@ type Health struct {
 	CPUPercent  *float64
 	MemPercent  *float64
 	FSFreeBytes *uint64
+	// Node and Slot place a swarm task; Unmeasured says why its values
+	// are nil when it runs on another node (engine.Container.Remote).
+	Node       string
+	Slot       int
+	Unmeasured string
 }
 
 // Usage is what the autoscaler reads of one container of a spec.
@@ -304,15 +309,18 @@ func (s *Sampler) observe(c engine.Container, r sampleResult, specs map[string]s
 		*e = sampleEntry{running: true, started: now, lastErr: e.lastErr}
 	}
 	e.running, e.restarts = running, c.RestartCount
-	h := Health{ContainerID: c.ID, Name: c.Name, Status: c.State, Ports: map[string][]engine.PortBinding{}}
+	h := Health{ContainerID: c.ID, Name: c.Name, Status: c.State, Ports: map[string][]engine.PortBinding{}, Node: c.Node, Slot: c.Slot}
 	for k, v := range c.Ports {
 		h.Ports[k] = slices.Clone(v)
+	}
+	if c.Remote {
+		h.Unmeasured = RemoteTask(c.Node)
 	}
 	u := Usage{ContainerID: c.ID, Name: c.Name, State: c.State, Ready: c.Ready(), Created: c.Created, Started: e.started}
 	if sp := specFor(specs, c.Image); sp != nil {
 		u.LimitCPUs = float64(sp.NanoCPUs()) / 1e9
 	}
-	if !running {
+	if !running || c.Remote { // nothing sampled
 		e.prev, e.alive, e.probed = nil, nil, time.Time{}
 		return h, u
 	}
@@ -349,6 +357,13 @@ func (s *Sampler) observe(c engine.Container, r sampleResult, specs map[string]s
 		u.CPU = &frac
 	}
 	return h, u
+}
+
+// RemoteTask is why a task on another swarm node has no stats: serve
+// samples through the engine it runs on, which reaches its own node's
+// containers only.
+func RemoteTask(node string) string {
+	return "the task runs on node " + node + "; stats are sampled on serve's own node only"
 }
 
 // logSampleError logs a container's sampling error once while it repeats;

@@ -450,6 +450,16 @@ func (f *Fake) SetState(id, state string) {
 	}
 }
 
+// PlaceOnNodeByHand makes a container a swarm task in slot of node; with
+// remote, on another node than serve's, as Swarm's scheduler would place it.
+func (f *Fake) PlaceOnNodeByHand(id, node string, slot int, remote bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.containers[id]; ok {
+		c.Node, c.Slot, c.Remote = node, slot, remote
+	}
+}
+
 // AddUnmanaged adds a container without our labels, as `docker run` would.
 func (f *Fake) AddUnmanaged(name, image string) string {
 	f.mu.Lock()

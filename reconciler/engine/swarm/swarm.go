@@ -48,6 +48,7 @@ type Engine struct {
 	cli         *client.Client
 	instance    string
 	callTimeout time.Duration
+	self        string // this node's ID: its tasks' containers are the local engine's
 
 	mu    sync.Mutex
 	names map[string]string // service name -> image, of our services: which service events are ours
@@ -82,6 +83,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		cli.Close()
 		return nil, fmt.Errorf("swarm state %q: %w", info.Swarm.LocalNodeState, ErrNotManager)
 	}
+	e.self = info.Swarm.NodeID
 	local, err := docker.New(ctx, docker.Options{Instance: opts.Instance, Host: opts.Host,
 		CallTimeout: opts.CallTimeout, PullTimeout: opts.PullTimeout})
 	if err != nil {

@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -57,6 +58,7 @@ func (e *Engine) taskContainer(ctx context.Context, t swarm.Task, svc engine.Ser
 	c := engine.Container{
 		ID: t.ID, Name: svc.Name + "." + strconv.Itoa(t.Slot), Image: svc.Image, Slot: t.Slot,
 		Node: e.nodeName(ctx, t.NodeID), State: stateOf(t), Created: t.CreatedAt, Ports: svc.Ports,
+		Remote: t.NodeID != "" && t.NodeID != e.self,
 	}
 	if cs := t.Spec.ContainerSpec; cs != nil {
 		c.Labels, c.SpecHash = cs.Labels, cs.Labels[engine.LabelSpecHash]
@@ -140,13 +142,13 @@ func (e *Engine) SetHeld(_ context.Context, id string, _ bool) error {
 // Removing a task on another node takes that node's engine: ErrUnsupported.
 func (e *Engine) Remove(ctx context.Context, id string) error {
 	err := e.Engine.Remove(ctx, id)
-	if err == nil {
-		return nil
+	if err == nil || !errors.Is(err, engine.ErrNotFound) {
+		return err
 	}
 	if cs, lerr := e.List(ctx); lerr == nil {
 		for _, c := range cs {
-			if c.ID == id && c.Node != "" {
-				return engine.KindErrorf(engine.ErrUnsupported, "remove %s: the task runs on node %s, not this one: %w", id, c.Node, err)
+			if c.ID == id && c.Remote {
+				return engine.KindErrorf(engine.ErrUnsupported, "remove %s: the task runs on node %s, not this one: remove it there, or scale the image", id, c.Node)
 			}
 		}
 	}

@@ -1,0 +1,47 @@
+package reconciler
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+)
+
+// tasksSeen is what the last pass saw running of a swarm's tasks: on a
+// swarm, Swarm starts and stops the tasks, not the reconciler's actions,
+// so the discovery webhook's start and stop come from comparing one pass's
+// running tasks with the next's. The first pass after serve starts only
+// takes note (a restarted serve does not announce again what runs); a task
+// on another node is seen at the next pass after its change, which its
+// service's events or the resync bring (docs/design.md §15).
+type tasksSeen struct {
+	primed  bool
+	running map[string]engine.Container // by ID
+}
+
+// announceTasks sends the webhooks of the tasks that began or ended
+// running since the last pass, for the specs that name a callback.
+func (r *Reconciler) announceTasks(ctx context.Context, cs []engine.Container) {
+	now := map[string]engine.Container{}
+	for _, c := range cs {
+		if c.State == "running" {
+			now[c.ID] = c
+		}
+	}
+	before, primed := r.tasks.running, r.tasks.primed
+	r.tasks = tasksSeen{primed: true, running: now}
+	if !primed {
+		return
+	}
+	for _, id := range slices.Sorted(maps.Keys(before)) {
+		if c := before[id]; now[id].ID == "" && r.callbackOf(c.Image) != "" {
+			r.deliver(ctx, c.Image, c, c.ID, c.Name, string(KindStop), true)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(now)) {
+		if c := now[id]; before[id].ID == "" && r.callbackOf(c.Image) != "" {
+			r.deliver(ctx, c.Image, c, c.ID, c.Name, string(KindStart), false)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package reconciler_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/orchestrator/orchestrator/reconciler"
+	"github.com/orchestrator/orchestrator/reconciler/discovery"
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
+	"github.com/orchestrator/orchestrator/spec"
+)
+
+// hooks records the discovery webhooks a test's receiver got, as
+// "event name status".
+type hooks struct {
+	mu  sync.Mutex
+	got []string
+	srv *httptest.Server
+}
+
+func newHooks(t *testing.T) *hooks {
+	h := &hooks{}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b discovery.Body
+		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		h.mu.Lock()
+		h.got = append(h.got, b.Event+" "+b.Name+" "+b.Status)
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// take waits for n deliveries and returns them, forgetting them.
+func (h *hooks) take(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	rt.Eventually(t, 5*time.Second, "webhook deliveries", func() (bool, string) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if len(h.got) < n {
+			return false, ""
+		}
+		out, h.got = h.got, nil
+		return true, ""
+	})
+	return out
+}
+
+// task starts a container of image as Swarm would start a task of its
+// service.
+func task(t *testing.T, fake *rt.Fake, image, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	fake.AddImage(image)
+	id, err := fake.Create(ctx, engine.Config{Name: name, Image: image,
+		Labels: map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelInstance: "inst", engine.LabelImage: image}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.Start(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// On a swarm, Swarm starts and stops the tasks: the discovery webhook
+// fires for each task that began or ended running between two passes, for
+// the specs that name a callback. A serve that starts (again) announces
+// nothing of what already runs.
+func TestSwarmTaskWebhooks(t *testing.T) {
+	h := newHooks(t)
+	w := newServiceWorld(t)
+	w.write("web.yaml", "image: web:v1\nmin_replicas: 2\nenv: {DISCOVERY_CALLBACK: \""+h.srv.URL+"\"}\nresources: {}\n")
+	w.passes(1)
+	first := task(t, w.fake, "web:v1", "web-v1.1")
+	task(t, w.fake, "web:v1", "web-v1.2")
+	task(t, w.fake, "keep:v1", "keep-v1.1") // no callback: nothing sent
+	w.passes(1)
+	if diff := cmp.Diff([]string{"start web-v1.1 running", "start web-v1.2 running"}, h.take(t, 2)); diff != "" {
+		t.Errorf("tasks started (-want +got):\n%s", diff)
+	}
+
+	if err := w.fake.StopByHand(first); err != nil {
+		t.Fatal(err)
+	}
+	task(t, w.fake, "web:v1", "web-v1.3") // Swarm's replacement
+	w.passes(2)
+	if diff := cmp.Diff([]string{"stop web-v1.1 stopped", "start web-v1.3 running"}, h.take(t, 2)); diff != "" {
+		t.Errorf("a task died and Swarm replaced it (-want +got):\n%s", diff)
+	}
+
+	// serve restarted: a new reconciler on the same swarm.
+	again := reconciler.New(spec.NewDir(w.root, spec.Options{HostCPUs: 4}), w.fake, reconciler.Options{
+		Now: func() time.Time { return w.now }, Instance: "inst", Services: w.svcs})
+	again.Pass(context.Background())
+	task(t, w.fake, "web:v1", "web-v1.4")
+	again.Pass(context.Background())
+	if diff := cmp.Diff([]string{"start web-v1.4 running"}, h.take(t, 1)); diff != "" {
+		t.Errorf("after a restart (-want +got):\n%s", diff)
+	}
+}
