@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -80,8 +81,19 @@ func planService(d Desired, have []engine.Service, in Input) *SpecPlan {
 	case svc.Update.InProgress():
 		p.Wait = "rolling update in progress: " + orDefault(svc.Update.Message, svc.Update.State)
 	case running(in.Containers, d.Spec.Image, hash) != d.Target:
-		p.Wait = "the engine is scheduling tasks: " + strconv.Itoa(running(in.Containers, d.Spec.Image, hash)) +
-			" of " + strconv.Itoa(d.Target) + " running"
+		n := running(in.Containers, d.Spec.Image, hash)
+		p.Wait = "the engine is scheduling tasks: " + strconv.Itoa(n) + " of " + strconv.Itoa(d.Target) + " running"
+		// A service whose tasks do not start (a bad image or command on
+		// create, where Swarm has no rollback) is Degraded after
+		// ReadyTimeout, as a container that is not ready is.
+		if since := in.Now.Sub(svc.Changed); n < d.Target && in.ReadyTimeout > 0 && !svc.Changed.IsZero() && since >= in.ReadyTimeout {
+			p.Stuck = true
+			p.StuckReason = fmt.Sprintf("%d of %d tasks running after %s", n, d.Target, since.Round(time.Second))
+			if svc.TaskError != "" {
+				p.StuckReason += "; last failure: " + svc.TaskError
+			}
+			p.Wait = "not converging: " + p.StuckReason
+		}
 	default:
 		return p
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orchestrator/orchestrator/api/wire"
 	"github.com/orchestrator/orchestrator/reconciler/discovery"
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
@@ -123,6 +124,34 @@ func (h *taskHooks) wait(t *testing.T, want map[string]int, what string) {
 	})
 }
 
+// waitDegraded polls serve's GET /status until image is Degraded with a
+// last_error that contains each of why.
+func waitDegraded(t *testing.T, addr, image string, within time.Duration, why ...string) {
+	t.Helper()
+	rt.Eventually(t, within, image+" Degraded: "+strings.Join(why, ", "), func() (bool, string) {
+		resp, err := http.Get("http://" + addr + "/status")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		var list wire.StatusList
+		if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+			return false, err.Error()
+		}
+		for _, st := range list.Specs {
+			if st.Image != image {
+				continue
+			}
+			ok := st.Health == "Degraded"
+			for _, w := range why {
+				ok = ok && strings.Contains(st.LastError, w)
+			}
+			return ok, st.Health + ": " + st.LastError
+		}
+		return false, "not in /status"
+	})
+}
+
 // addrOf is the --addr a serve process was started with.
 func addrOf(t *testing.T, args []string) string {
 	for i, a := range args {
@@ -141,8 +170,9 @@ func addrOf(t *testing.T, args []string) string {
 func TestSwarmServe(t *testing.T) {
 	rt.RequireSwarm(t)
 	inst := newInstance(t)
-	rt.BuildTestImage(t, keepImage, "orchestrator-test:"+inst)
-	image := "orchestrator-test:" + inst                                              // its own tag: its own service name
+	image := "orchestrator-test:" + inst        // its own tag: its own service name
+	broken := "orchestrator-test-broken:" + inst // a spec whose tasks never start
+	rt.BuildTestImage(t, keepImage, image, broken)
 	t.Cleanup(func() { rt.RemoveServicesLabelled(t, engine.LabelInstance+"="+inst) }) // before the containers' cleanup
 	bin := buildBinary(t)
 	dir := dirWithKeep(t)
@@ -154,7 +184,8 @@ func TestSwarmServe(t *testing.T) {
 	callback := `DISCOVERY_CALLBACK: "` + hooks.srv.URL + `"`
 
 	app("min_replicas: 3", "env: {"+callback+"}")
-	first := startProcess(t, bin, dir, inst, "--engine", "swarm", "--resync", "5s")
+	writeFile(t, dir, "broken.yaml", specText(broken, `entrypoint: ["/no-such-binary"]`))
+	first := startProcess(t, bin, dir, inst, "--engine", "swarm", "--resync", "5s", "--ready-timeout", "10s")
 	began := time.Now()
 	svc := view.wait(image, 3, "a service with 3 running tasks", nil)
 	t.Logf("3 running tasks after %s", time.Since(began).Round(time.Millisecond))
@@ -175,6 +206,9 @@ func TestSwarmServe(t *testing.T) {
 	})
 	t.Logf("rolling update completed after %s", time.Since(began).Round(time.Millisecond))
 	hooks.wait(t, map[string]int{"start": 4, "stop": 3}, "the rolling update's start and stop webhooks")
+	// A new service whose tasks cannot start has no update to roll back:
+	// Degraded after --ready-timeout, with the task's error.
+	waitDegraded(t, addrOf(t, first.Args), broken, 60*time.Second, "0 of 1 tasks running after", "no-such-binary")
 	if order := rt.Docker(t, "service", "inspect", "--format", "{{.Spec.UpdateConfig.Order}} {{.Spec.UpdateConfig.FailureAction}}", svc.ID); order != "start-first rollback" {
 		t.Errorf("update config %q, want start-first rollback", order)
 	}
@@ -184,7 +218,7 @@ func TestSwarmServe(t *testing.T) {
 	}
 	first.Wait()
 	app("min_replicas: 2", "env: {GREETING: rolled}")
-	second := startProcess(t, bin, dir, inst, "--engine", "swarm", "--resync", "5s")
+	second := startProcess(t, bin, dir, inst, "--engine", "swarm", "--resync", "5s", "--ready-timeout", "10s")
 	adopted := view.wait(image, 2, "the service adopted and scaled to 2", nil)
 	if adopted.ID != svc.ID {
 		t.Errorf("service %s after the restart, want the same %s adopted", adopted.ID, svc.ID)
@@ -214,21 +248,7 @@ func TestSwarmServe(t *testing.T) {
 
 	// A new version that cannot start: Swarm's update fails and rolls back.
 	app("min_replicas: 2", "env: {GREETING: rolled}", `entrypoint: ["/no-such-binary"]`)
-	rt.Eventually(t, 120*time.Second, "status Degraded, rolled back", func() (bool, string) {
-		resp, err := http.Get("http://" + addr + "/status")
-		if err != nil {
-			return false, err.Error()
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		s := string(body)
-		i := strings.Index(s, image)
-		if i < 0 {
-			return false, s
-		}
-		s = s[i:]
-		return strings.Contains(s[:min(len(s), 600)], `"health":"Degraded"`) && strings.Contains(s[:min(len(s), 600)], "rolled back"), s[:min(len(s), 600)]
-	})
+	waitDegraded(t, addr, image, 120*time.Second, "rolled back")
 	view.wait(image, 2, "the old version still running after the rollback", func(s engine.Service) bool { return s.SpecHash == adopted.SpecHash })
 
 	if err := os.Remove(filepath.Join(dir, "app.yaml")); err != nil {

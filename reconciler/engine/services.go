@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // Services is the seam to an engine that runs a spec as one replicated
@@ -81,6 +82,13 @@ type Service struct {
 	// ones the engine assigned for a spec's port 0 too.
 	Ports  map[string][]PortBinding
 	Update UpdateStatus
+	// Changed is when the service last changed (Swarm's UpdatedAt): its
+	// tasks have had since then to start.
+	Changed time.Time
+	// TaskError is why its newest failed task failed ("task 2 on node-a:
+	// ..."), "" when none failed: what a service that does not start
+	// reports.
+	TaskError string
 	// RolledBackFrom is the spec hash of the version the engine rolled
 	// back from, when its caller knows it (Swarm forgets it: its rollback
 	// restores the previous spec and clears PreviousSpec): that version is

@@ -2,11 +2,15 @@ package swarm
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
@@ -15,6 +19,45 @@ import (
 
 // ListServices implements engine.Services.
 func (e *Engine) ListServices(ctx context.Context) ([]engine.Service, error) {
+	services, tasks, err := e.servicesAndTasks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.taskErrors(ctx, services, tasks)
+	return services, nil
+}
+
+// maxTaskListTries bounds the lists of services and their tasks when a
+// service goes between the two (its removal races the task list, which
+// Swarm then refuses as a whole).
+const maxTaskListTries = 3
+
+// servicesAndTasks lists our services, by name, and their tasks, history
+// included.
+func (e *Engine) servicesAndTasks(ctx context.Context) ([]engine.Service, []swarm.Task, error) {
+	for try := 1; ; try++ {
+		services, err := e.services(ctx)
+		if err != nil || len(services) == 0 {
+			return services, nil, err
+		}
+		f := filters.NewArgs()
+		for _, s := range services {
+			f.Add("service", s.ID)
+		}
+		tctx, cancel := e.bounded(ctx)
+		tasks, err := e.cli.TaskList(tctx, swarm.TaskListOptions{Filters: f})
+		cancel()
+		if err == nil {
+			return services, tasks, nil
+		}
+		if err = classify("list", "tasks", err); !errors.Is(err, engine.ErrNotFound) || try == maxTaskListTries {
+			return nil, nil, err
+		}
+	}
+}
+
+// services lists our services, by name.
+func (e *Engine) services(ctx context.Context) ([]engine.Service, error) {
 	ctx, cancel := e.bounded(ctx)
 	defer cancel()
 	list, err := e.cli.ServiceList(ctx, swarm.ServiceListOptions{Filters: e.filters()})
@@ -34,11 +77,32 @@ func (e *Engine) ListServices(ctx context.Context) ([]engine.Service, error) {
 	return out, nil
 }
 
+// taskErrors fills each service's TaskError from the newest task of its
+// current version that failed or was rejected (Swarm keeps a few per slot
+// as history).
+func (e *Engine) taskErrors(ctx context.Context, services []engine.Service, tasks []swarm.Task) {
+	at := map[string]int{}
+	for i, s := range services {
+		at[s.ID] = i
+	}
+	newest := map[string]time.Time{}
+	for _, t := range tasks {
+		failed := t.Status.State == swarm.TaskStateFailed || t.Status.State == swarm.TaskStateRejected
+		i, ours := at[t.ServiceID]
+		if !ours || !failed || t.Status.Err == "" || !t.Status.Timestamp.After(newest[t.ServiceID]) ||
+			t.Spec.ContainerSpec == nil || t.Spec.ContainerSpec.Labels[engine.LabelSpecHash] != services[i].SpecHash {
+			continue // not the service's current version: history
+		}
+		newest[t.ServiceID] = t.Status.Timestamp
+		services[i].TaskError = fmt.Sprintf("task %d on %s: %s", t.Slot, e.nodeName(ctx, t.NodeID), t.Status.Err)
+	}
+}
+
 // serviceOf is s in our terms.
 func serviceOf(s swarm.Service) engine.Service {
 	svc := engine.Service{
 		ID: s.ID, Name: s.Spec.Name, Image: s.Spec.Labels[engine.LabelImage], SpecHash: s.Spec.Labels[engine.LabelSpecHash],
-		Version: s.Version.Index, Labels: s.Spec.Labels, Ports: portsOf(s.Endpoint.Ports),
+		Version: s.Version.Index, Labels: s.Spec.Labels, Ports: portsOf(s.Endpoint.Ports), Changed: s.UpdatedAt,
 	}
 	if r := s.Spec.Mode.Replicated; r != nil && r.Replicas != nil {
 		svc.Replicas = int(*r.Replicas)

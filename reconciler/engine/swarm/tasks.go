@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
@@ -18,21 +17,13 @@ import (
 // stats, logs and removal reach it on the node it runs on; health, restarts
 // and the start time come from that container when the node is this one.
 func (e *Engine) List(ctx context.Context) ([]engine.Container, error) {
-	services, err := e.ListServices(ctx)
+	services, tasks, err := e.servicesAndTasks(ctx)
 	if err != nil || len(services) == 0 {
 		return nil, err
 	}
 	byID := map[string]engine.Service{}
-	f := filters.NewArgs()
 	for _, s := range services {
 		byID[s.ID] = s
-		f.Add("service", s.ID)
-	}
-	tctx, cancel := e.bounded(ctx)
-	tasks, err := e.cli.TaskList(tctx, swarm.TaskListOptions{Filters: f})
-	cancel()
-	if err != nil {
-		return nil, classify("list", "tasks", err)
 	}
 	local, err := e.Engine.List(ctx) // this node's task containers carry our labels
 	if err != nil {
