@@ -101,18 +101,22 @@ func removeRun(ctx context.Context, cli *client.Client, run string) (int, error)
 // removeLeftovers removes the containers of earlier runs whose process is
 // gone (killed with -9, say); a run still alive keeps its containers.
 func removeLeftovers(ctx context.Context, cli *client.Client) error {
-	n, err := removeInstances(ctx, cli, func(inst string) bool {
-		rest, ok := strings.CutPrefix(inst, instancePrefix)
-		if !ok {
-			return false
-		}
-		pid, err := strconv.Atoi(strings.SplitN(rest, "-", 2)[0])
-		return err == nil && !alive(pid)
-	})
+	n, err := removeInstances(ctx, cli, deadRun)
 	if n > 0 {
 		slog.Info("removed leftovers of earlier runs", "containers", n)
 	}
 	return err
+}
+
+// deadRun reports whether instance is of a run whose process is gone:
+// bench-<pid> or bench-<pid>-*, and no process has the pid.
+func deadRun(instance string) bool {
+	rest, ok := strings.CutPrefix(instance, instancePrefix)
+	if !ok {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.SplitN(rest, "-", 2)[0])
+	return err == nil && !alive(pid)
 }
 
 // alive reports whether a process with the pid exists.

@@ -54,6 +54,7 @@ type bench struct {
 	gitEdits      int           // pushes announced by a webhook in the git scenarios
 	gitPollEdits  int           // pushes found by polling
 	gitCalls      int           // API scale calls on each serve, with git and without
+	swarmEdits    int           // env edits of the swarm scenario
 
 	run      string // instance label of serve: bench-<pid>
 	tmp, dir string // temp root; the watched state dir
@@ -87,10 +88,10 @@ func main() {
 
 func run() error {
 	b := &bench{}
-	quick := flag.Bool("quick", false, "small sizes, under two minutes: n=10, reps=1, SDK loop 8 at a time, api with 20 containers for 1 s, 10 edits, 5 scale-down samples, idle 10 specs for 3 s, change cost of −1 container at 50 and 250 files, git 10 webhook pushes, 4 polled pushes, 4 API calls of each kind")
+	quick := flag.Bool("quick", false, "small sizes: n=10, reps=1, SDK loop 8 at a time, api with 20 containers for 1 s, 10 edits, 5 scale-down samples, idle 10 specs for 3 s, change cost of −1 container at 50 and 250 files, git 10 webhook pushes, 4 polled pushes, 4 API calls of each kind, 3 swarm edits")
 	out := flag.String("o", "", "also write the table as JSON to `FILE`")
-	flag.IntVar(&b.n, "n", 50, "replicas for the convergence scenario")
-	flag.IntVar(&b.reps, "reps", 3, "repetitions of the convergence and API scenarios")
+	flag.IntVar(&b.n, "n", 50, "replicas for the convergence scenarios (containers, and swarm tasks)")
+	flag.IntVar(&b.reps, "reps", 3, "repetitions of the convergence scenarios (the swarm's: each of serve and the baseline) and of the API scenario")
 	flag.IntVar(&b.apiN, "api-n", 100, "running containers for the API scenario")
 	flag.DurationVar(&b.apiDur, "api-duration", 5*time.Second, "load time per endpoint in the API scenario")
 	flag.DurationVar(&b.apiDur400, "idle-api-duration", 10*time.Second, "load time per endpoint of GET /containers on the idle setup")
@@ -102,8 +103,9 @@ func run() error {
 	flag.IntVar(&b.gitEdits, "git-edits", 24, "pushes announced by a webhook in the git scenarios (rounded up to even: the spec ends where it began)")
 	flag.IntVar(&b.gitPollEdits, "git-poll-edits", 8, "pushes found by polling every 1 s in the git scenarios")
 	flag.IntVar(&b.gitCalls, "git-calls", 6, "API scale calls of each kind (the count changes; no engine action) on serve --git and as many without git, rounded up to even")
+	flag.IntVar(&b.swarmEdits, "swarm-edits", 10, "env edits of a spec of 2 replicas on serve --engine swarm, each after the rolling update of the one before (about 8 s each)")
 	flag.IntVar(&b.changeLarge, "change-files", 1000, "spec files for the second change cost (the first is with the idle specs alone)")
-	only := flag.String("only", "converge,api,reaction,scaledown,git,idle", "the scenarios to run, of `LIST` converge,api,reaction,scaledown,git,idle (idle includes GET /containers at 400 and the change cost)")
+	only := flag.String("only", "converge,api,reaction,scaledown,git,swarm,idle", "the scenarios to run, of `LIST` converge,api,reaction,scaledown,git,swarm,idle (idle includes GET /containers at 400 and the change cost; swarm makes the engine a single-node swarm for its length when it is in none)")
 	serveArgs := flag.String("serve-args", "", "extra `FLAGS` for serve, e.g. \"--parallelism 8\"")
 	flag.Parse()
 	b.loopPars, b.changeSmall = []int{8, 16}, b.idleSpecs
@@ -114,6 +116,7 @@ func run() error {
 		b.drainSamples = 5
 		b.changeSmall, b.changeLarge, b.changes = 50, 250, []change{{2, 1}}
 		b.gitEdits, b.gitPollEdits, b.gitCalls = 10, 4, 4
+		b.swarmEdits = 3
 	}
 	if b.gitEdits < 1 || b.gitPollEdits < 1 || b.gitCalls < 1 {
 		return fmt.Errorf("-git-edits, -git-poll-edits and -git-calls must be at least 1")
@@ -151,6 +154,15 @@ func run() error {
 	}
 	defer b.cli.Close()
 	b.hc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: apiClients * 2}}
+	if want["swarm"] {
+		info, err := b.cli.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("docker info: %w", err)
+		}
+		if err := swarmUsable(info); err != nil {
+			return err
+		}
+	}
 	if err := removeLeftovers(ctx, b.cli); err != nil {
 		return err
 	}
@@ -189,7 +201,7 @@ func run() error {
 	scenarios := []struct {
 		name string
 		run  func(context.Context, *bench) error
-	}{{"converge", runConverge}, {"api", runAPI}, {"reaction", runReaction}, {"scaledown", runScaleDown}, {"git", runGit}, {"idle", runIdleAll}}
+	}{{"converge", runConverge}, {"api", runAPI}, {"reaction", runReaction}, {"scaledown", runScaleDown}, {"git", runGit}, {"swarm", runSwarm}, {"idle", runIdleAll}}
 	for _, s := range scenarios {
 		if !want[s.name] {
 			continue

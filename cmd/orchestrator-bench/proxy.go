@@ -98,9 +98,10 @@ type proxy struct {
 
 	mu         sync.Mutex
 	counts     Counts
-	inflight   int       // requests not yet answered, steady ones left out
-	lastActive time.Time // last start or end of a request, steady ones left out
-	lastStart  time.Time // last container start: the reconciler rechecks min-ready after it
+	inflight   int                  // requests not yet answered, steady ones left out
+	lastActive time.Time            // last start or end of a request, steady ones left out
+	lastStart  time.Time            // last container start: the reconciler rechecks min-ready after it
+	lastBegin  map[string]time.Time // per endpoint, when its last call began
 }
 
 // engineSocket is the engine's unix socket: DOCKER_HOST when it names one,
@@ -119,7 +120,7 @@ func startProxy(sock, engine string) (*proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy listen: %w", err)
 	}
-	p := &proxy{sock: sock, counts: Counts{}}
+	p := &proxy{sock: sock, counts: Counts{}, lastBegin: map[string]time.Time{}}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.Out.URL.Scheme, r.Out.URL.Host = "http", "docker" // the host is not used: the dialer picks the socket
@@ -166,6 +167,7 @@ func (p *proxy) begin(method, path string) func() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts[key]++
+	p.lastBegin[key] = now
 	if key == epStart {
 		p.lastStart = now
 	}
@@ -187,6 +189,13 @@ func (p *proxy) snapshot() Counts {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return maps.Clone(p.counts)
+}
+
+// lastCall is when the last call of the endpoint key began; zero if none.
+func (p *proxy) lastCall(key string) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lastBegin[key]
 }
 
 // quietFor reports whether no request (steady ones left out) has been in
