@@ -42,10 +42,7 @@ func loadStack(t *testing.T, env ...string) (*types.Project, error) {
 // The stack file runs the image that `make image` tags, as one task pinned
 // to a manager, with the engine socket and the state directory mounted.
 func TestSwarmStackFile(t *testing.T) {
-	if _, err := loadStack(t); err == nil || !strings.Contains(err.Error(), "ORCHESTRATOR_TOKEN") {
-		t.Errorf("the stack loads without ORCHESTRATOR_TOKEN (err %v): the published API needs a token", err)
-	}
-	p, err := loadStack(t, "ORCHESTRATOR_TOKEN=test-token")
+	p, err := loadStack(t)
 	if err != nil {
 		t.Fatalf("load %s: %v", stackFile, err)
 	}
@@ -101,8 +98,21 @@ func TestSwarmStackFile(t *testing.T) {
 	if len(svc.Ports) != 1 || svc.Ports[0].Published != "8000" || !strings.HasSuffix(addr, fmt.Sprintf(":%d", svc.Ports[0].Target)) {
 		t.Errorf("ports %+v with --addr %q: want the API's port published as 8000", svc.Ports, addr)
 	}
-	if slices.Contains(cmd, "--engine") {
-		t.Errorf("command %q passes --engine, which serve does not have yet", cmd)
+	if flagValue(cmd, "--engine") != "swarm" {
+		t.Errorf("command %q, want --engine swarm: the specs run as the swarm's services", cmd)
+	}
+	// The published API's token comes from a secret, never the environment
+	// (docker service inspect shows that).
+	file := flagValue(cmd, "--token-file")
+	secret, ok := strings.CutPrefix(file, "/run/secrets/")
+	if !ok || !slices.ContainsFunc(svc.Secrets, func(s types.ServiceSecretConfig) bool { return s.Source == secret }) ||
+		!bool(p.Secrets[secret].External) {
+		t.Errorf("--token-file %q with secrets %+v and top-level %+v: want an external secret mounted at /run/secrets/", file, svc.Secrets, p.Secrets)
+	}
+	for k := range svc.Environment {
+		if strings.Contains(k, "TOKEN") {
+			t.Errorf("environment has %s: the token belongs in the secret", k)
+		}
 	}
 	if svc.StopGracePeriod == nil || time.Duration(*svc.StopGracePeriod) < 30*time.Second {
 		t.Errorf("stop_grace_period %v: serve needs time to drain", svc.StopGracePeriod)
@@ -134,7 +144,7 @@ func TestSystemdUnit(t *testing.T) {
 		t.Errorf("KillSignal=%q, want SIGTERM (serve drains on SIGTERM or SIGINT)", got)
 	}
 	// The unit and the stack give serve the same time to drain.
-	p, err := loadStack(t, "ORCHESTRATOR_TOKEN=x")
+	p, err := loadStack(t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,8 +159,7 @@ func TestSystemdUnit(t *testing.T) {
 
 // Every serve command line in the two files, also the commented variants,
 // is one that this orchestrator accepts: each is run with --help, which
-// fails on an unknown flag. The one with --engine is the rest of issue 16,
-// and is skipped until serve has that flag.
+// fails on an unknown flag.
 func TestPackagedCommandLinesParse(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "orchestrator")
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/orchestrator").CombinedOutput(); err != nil {
@@ -164,7 +173,7 @@ func TestPackagedCommandLinesParse(t *testing.T) {
 	for _, e := range commentedExecStarts(t) {
 		lines = append(lines, strings.Fields(e)[1:])
 	}
-	p, err := loadStack(t, "ORCHESTRATOR_TOKEN=x")
+	p, err := loadStack(t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,9 +183,6 @@ func TestPackagedCommandLinesParse(t *testing.T) {
 		t.Fatalf("found %d command lines, want the unit's and the stack's, each with its git variant: %q", len(lines), lines)
 	}
 	for _, args := range lines {
-		if slices.Contains(args, "--engine") {
-			continue
-		}
 		out, err := exec.Command(bin, append(args, "--help")...).CombinedOutput()
 		if err != nil {
 			t.Errorf("orchestrator %s: %v\n%s", strings.Join(args, " "), err, out)

@@ -175,11 +175,16 @@ func TestImage(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(spec), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// The token as the stack file passes it: a secret's file.
 		const token = "image-test-token"
+		secret := filepath.Join(t.TempDir(), "orchestrator_token")
+		if err := os.WriteFile(secret, []byte(token+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		name := "orchestrator-imagetest-" + instance
-		cid := rt.Docker(t, "run", "-d", "--name", name, "-e", "ORCHESTRATOR_TOKEN="+token,
+		cid := rt.Docker(t, "run", "-d", "--name", name, "-v", secret+":/run/secrets/orchestrator_token:ro",
 			"-v", sock+":/var/run/docker.sock", "-v", dir+":"+dir, "-p", "127.0.0.1::8000",
-			tag, "serve", "--dir", dir, "--addr", "0.0.0.0:8000", "--instance", instance)
+			tag, "serve", "--dir", dir, "--addr", "0.0.0.0:8000", "--instance", instance, "--token-file", "/run/secrets/orchestrator_token")
 		t.Cleanup(func() { exec.Command("docker", "rm", "-f", cid).Run() })
 
 		running := func() []string {

@@ -31,6 +31,7 @@ import (
 type serveFlags struct {
 	addr         string
 	token        string
+	tokenFile    string
 	waitTimeout  time.Duration
 	host         string
 	logFormat    string
@@ -113,7 +114,14 @@ token, every endpoint but GET /health needs "Authorization: Bearer <token>"
 			if err != nil {
 				return usagef("%v", err)
 			}
-			if f.token == "" {
+			switch {
+			case f.tokenFile != "" && f.token != "":
+				return usagef("--token and --token-file are two sources of one token: give one")
+			case f.tokenFile != "":
+				if f.token, err = secretFromFile("token-file", f.tokenFile); err != nil {
+					return usagef("%v", err)
+				}
+			case f.token == "":
 				f.token = a.getenv("ORCHESTRATOR_TOKEN")
 			}
 			if err := api.CheckBind(f.addr, f.token); err != nil {
@@ -134,6 +142,7 @@ token, every endpoint but GET /health needs "Authorization: Bearer <token>"
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8000", "`ADDR` to serve HTTP on")
 	fl.StringVar(&f.token, "token", "", "bearer `TOKEN` required by the API (env ORCHESTRATOR_TOKEN); needed to bind a non-loopback address")
+	fl.StringVar(&f.tokenFile, "token-file", "", "`FILE` holding the API's bearer token, as --token (a Docker or systemd secret)")
 	fl.DurationVar(&f.waitTimeout, "wait-timeout", 60*time.Second, "how long a write through the API waits for its reconcile pass")
 	fl.StringVar(&f.host, "advertise-host", "", "`HOST` named in discovery webhooks, where published ports are reached (default: the hostname)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")

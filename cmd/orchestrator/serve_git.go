@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"os"
 	"path"
@@ -92,12 +91,8 @@ func (a *app) gitRepo(g gitFlags, dir string, obs gitsync.Observer, log *slog.Lo
 	}
 	secret := ""
 	if g.secretFile != "" {
-		b, err := os.ReadFile(g.secretFile)
-		if err != nil {
-			return nil, "", fmt.Errorf("--webhook-secret-file: %w", err)
-		}
-		if secret = strings.TrimSpace(string(b)); secret == "" {
-			return nil, "", fmt.Errorf("--webhook-secret-file %s is empty", g.secretFile)
+		if secret, err = secretFromFile("webhook-secret-file", g.secretFile); err != nil {
+			return nil, "", err
 		}
 	}
 	if dir == "" {

@@ -55,6 +55,7 @@ func (e *Engine) serviceSpec(cfg engine.ServiceConfig) swarm.ServiceSpec {
 		ContainerSpec: cs,
 		Resources:     &swarm.ResourceRequirements{Limits: &swarm.Limit{NanoCPUs: c.NanoCPUs, MemoryBytes: c.MemoryBytes}},
 		RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionAny},
+		Networks:      attachmentsOf(c.Networks),
 	}
 	if c.LogDriver != "" {
 		task.LogDriver = &swarm.Driver{Name: c.LogDriver, Options: c.LogOptions}

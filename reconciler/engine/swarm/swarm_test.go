@@ -172,3 +172,50 @@ func TestSwarmNewNotManager(t *testing.T) {
 		t.Errorf("New on a non-manager = %v, want ErrNotManager with the docker swarm init hint", err)
 	}
 }
+
+// A spec's network is an overlay network on a swarm (made once, ours by
+// label): a service's tasks reach another service on it by the alias the
+// spec gives (its name), as the containers of one engine do on a bridge.
+func TestSwarmNetworks(t *testing.T) {
+	image := rt.BuildTestImage(t)
+	e, id := newSwarm(t)
+	ctx := context.Background()
+	net := id + "-net"
+	for range 2 { // the second finds it
+		if err := e.EnsureNetwork(ctx, net, nil); err != nil {
+			t.Fatalf("EnsureNetwork: %v", err)
+		}
+	}
+	if got := rt.Docker(t, "network", "inspect", "--format", "{{.Driver}} {{.Attachable}} {{index .Labels \"orchestrator.instance\"}}", net); got != "overlay true "+id {
+		t.Errorf("network %q, want overlay, attachable, of instance %s", got, id)
+	}
+	labels := func(hash string) map[string]string {
+		return map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: image, engine.LabelSpecHash: hash}
+	}
+	api := engine.ServiceConfig{Replicas: 1, Config: engine.Config{Name: id + "-api", Image: image, Labels: labels("api"),
+		Networks: []engine.NetworkAttachment{{Name: net, Aliases: []string{"api"}}}}}
+	web := engine.ServiceConfig{Replicas: 1, Config: engine.Config{Name: id + "-web", Image: image, Labels: labels("web"),
+		Networks: []engine.NetworkAttachment{{Name: net, Aliases: []string{"web"}}},
+		// tasks.api: the alias's task addresses. The alias itself is a
+		// virtual IP that IPVS routes, and this machine's kernel has no
+		// ip_vs (nor does the ingress mesh carry traffic here).
+		Healthcheck: &engine.Healthcheck{Test: []string{"CMD", "/demo", "-check", "http://tasks.api:8080/healthz"},
+			Interval: time.Second, Timeout: time.Second, Retries: 3}}}
+	for _, cfg := range []engine.ServiceConfig{api, web} {
+		if _, err := e.CreateService(ctx, cfg); err != nil {
+			t.Fatalf("CreateService %s: %v", cfg.Config.Name, err)
+		}
+	}
+	rt.Eventually(t, 90*time.Second, "web healthy: it reaches api by name over the overlay network", func() (bool, string) {
+		tasks, err := e.List(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, c := range tasks {
+			if c.SpecHash == "web" && c.State == "running" && c.Health == "healthy" {
+				return true, ""
+			}
+		}
+		return false, names(tasks)
+	})
+}
