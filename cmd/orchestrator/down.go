@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
+	"github.com/orchestrator/orchestrator/reconciler/engine/swarm"
 )
 
 func (a *app) newDownCmd() *cobra.Command {
@@ -25,7 +27,8 @@ func (a *app) newDownCmd() *cobra.Command {
 		Long: `Down stops and removes every container that serve of DIR manages: those
 labelled with its instance (the one derived from DIR, or --instance), and no
 other, then the instance's networks; with --volumes, its volumes too, and
-their data. The files stay as they are; a new serve creates the containers
+their data. On a swarm manager it first removes the instance's services
+(serve --engine swarm), as docker stack rm does. The files stay as they are; a new serve creates the containers
 (and networks and volumes) again.
 
 Serve must not be running on DIR: it would create them again at once. Down
@@ -58,6 +61,9 @@ takes the same lock as serve, so it refuses while one runs.`,
 			defer e.Close()
 			if !cmd.Flags().Changed("timeout") {
 				timeout = engine.OwnStopTimeout // each container's stop_grace_period, as compose down
+			}
+			if err := a.downServices(cmd.Context(), e, instance); err != nil {
+				return err
 			}
 			if err := a.down(cmd.Context(), e, instance, timeout); err != nil {
 				return err
@@ -103,6 +109,66 @@ func (a *app) down(ctx context.Context, e engine.Engine, instance string, timeou
 		})
 	}
 	return g.Wait()
+}
+
+// swarmServiceLabel is the label Swarm puts on a task's container: its
+// service's ID.
+const swarmServiceLabel = "com.docker.swarm.service.id"
+
+// downServicesWait bounds the wait for Swarm to stop a removed service's
+// tasks: a default grace period of 10 s and then some.
+const downServicesWait = 2 * time.Minute
+
+// downServices removes the instance's services when the engine is a swarm
+// manager (serve --engine swarm made them), as docker stack rm does, and
+// waits while Swarm stops their tasks on this node, each within its stop
+// grace period. On any other engine there are none.
+func (a *app) downServices(ctx context.Context, local engine.Engine, instance string) error {
+	s, err := swarm.New(ctx, swarm.Options{Instance: instance})
+	if errors.Is(err, swarm.ErrNotManager) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	svcs, err := s.ListServices(ctx)
+	if err != nil {
+		return err
+	}
+	for _, svc := range svcs {
+		if err := s.RemoveService(ctx, svc.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "service %s removed\n", svc.Name)
+	}
+	if len(svcs) == 0 {
+		return nil
+	}
+	removed := map[string]bool{}
+	for _, svc := range svcs {
+		removed[svc.ID] = true
+	}
+	// Past the wait, down stops and removes what is left itself.
+	deadline := time.After(downServicesWait)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		cs, err := local.List(ctx)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(cs, func(c engine.Container) bool { return removed[c.Labels[swarmServiceLabel]] }) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline:
+			return nil
+		case <-tick.C:
+		}
+	}
 }
 
 // downResources removes the instance's networks, and with volumes its

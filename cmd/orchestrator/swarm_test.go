@@ -8,13 +8,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/orchestrator/orchestrator/api/wire"
+	"github.com/orchestrator/orchestrator/reconciler"
 	"github.com/orchestrator/orchestrator/reconciler/discovery"
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
@@ -170,7 +173,7 @@ func addrOf(t *testing.T, args []string) string {
 func TestSwarmServe(t *testing.T) {
 	rt.RequireSwarm(t)
 	inst := newInstance(t)
-	image := "orchestrator-test:" + inst        // its own tag: its own service name
+	image := "orchestrator-test:" + inst         // its own tag: its own service name
 	broken := "orchestrator-test-broken:" + inst // a spec whose tasks never start
 	rt.BuildTestImage(t, keepImage, image, broken)
 	t.Cleanup(func() { rt.RemoveServicesLabelled(t, engine.LabelInstance+"="+inst) }) // before the containers' cleanup
@@ -260,5 +263,27 @@ func TestSwarmServe(t *testing.T) {
 	})
 	if svcs, _ := view.of(keepImage); len(svcs) != 1 {
 		t.Errorf("%d services of the other spec, want 1 untouched", len(svcs))
+	}
+
+	// down on a manager removes the instance's services, as docker stack rm,
+	// and their tasks' containers are gone when it returns.
+	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	second.Wait()
+	out, err := exec.Command(bin, "down", "--dir", dir, "--instance", inst).CombinedOutput()
+	if err != nil {
+		t.Fatalf("down: %v\n%s", err, out)
+	}
+	for _, img := range []string{keepImage, broken} {
+		if want := "service " + reconciler.ServiceName(inst, img) + " removed"; !strings.Contains(string(out), want) {
+			t.Errorf("down said %q, want %q", out, want)
+		}
+	}
+	if svcs, tasks := view.of(keepImage); len(svcs)+len(tasks) != 0 {
+		t.Errorf("after down: %d services, %d tasks of the other spec, want none", len(svcs), len(tasks))
+	}
+	if left := rt.Docker(t, "ps", "-aq", "--filter", "label="+engine.LabelInstance+"="+inst); left != "" {
+		t.Errorf("after down, containers of the instance are left: %s", left)
 	}
 }
