@@ -18,7 +18,7 @@ const maxConflictRetries = 3
 // Swarm's rollback restores the previous spec and forgets the failed one,
 // so this is how a pass knows which version was rolled back, and does not
 // ask for it again until the spec changes. A restarted serve has forgotten
-// it and asks once more.
+// it, and relies on the engine's RolledBackFrom (the task history).
 type asked struct {
 	mu   sync.Mutex
 	hash map[string]string // service ID -> spec hash
@@ -33,12 +33,13 @@ func (a *asked) set(id, hash string) {
 	a.hash[id] = hash
 }
 
-// rolledBack fills RolledBackFrom of the services the engine rolled back.
+// rolledBack fills RolledBackFrom of the services the engine rolled back,
+// from what was asked of them, when this serve asked.
 func (a *asked) rolledBack(services []engine.Service) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for i, s := range services {
-		if h := a.hash[s.ID]; s.Update.RolledBack() && h != s.SpecHash {
+		if h, ok := a.hash[s.ID]; ok && s.Update.RolledBack() && h != s.SpecHash {
 			services[i].RolledBackFrom = h
 		}
 	}

@@ -252,7 +252,23 @@ func TestSwarmServe(t *testing.T) {
 	// A new version that cannot start: Swarm's update fails and rolls back.
 	app("min_replicas: 2", "env: {GREETING: rolled}", `entrypoint: ["/no-such-binary"]`)
 	waitDegraded(t, addr, image, 120*time.Second, "rolled back")
-	view.wait(image, 2, "the old version still running after the rollback", func(s engine.Service) bool { return s.SpecHash == adopted.SpecHash })
+	rolled := view.wait(image, 2, "the old version still running after the rollback", func(s engine.Service) bool {
+		return s.SpecHash == adopted.SpecHash && s.Update.State == engine.UpdateRollbackCompleted
+	})
+
+	// A serve restarted after the rollback knows from the task history which
+	// version failed: it does not ask for it again (the service's version
+	// stays), and says Degraded, rolled back.
+	if err := second.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	second.Wait()
+	second = startProcess(t, bin, dir, inst, "--engine", "swarm", "--resync", "5s", "--ready-timeout", "10s")
+	addr = addrOf(t, second.Args)
+	waitDegraded(t, addr, image, 60*time.Second, "rolled back")
+	if svcs, _ := view.of(image); len(svcs) != 1 || svcs[0].Version != rolled.Version {
+		t.Errorf("after a restart: services %+v, want the rolled back one at version %d, not updated again", svcs, rolled.Version)
+	}
 
 	if err := os.Remove(filepath.Join(dir, "app.yaml")); err != nil {
 		t.Fatal(err)

@@ -90,8 +90,9 @@ type Service struct {
 	// reports.
 	TaskError string
 	// RolledBackFrom is the spec hash of the version the engine rolled
-	// back from, when its caller knows it (Swarm forgets it: its rollback
-	// restores the previous spec and clears PreviousSpec): that version is
-	// not asked for again until the spec changes.
+	// back from (Swarm's rollback restores the previous spec and clears
+	// PreviousSpec: the adapter reads it from the failed version's tasks,
+	// the reconciler knows what it asked): that version is not asked for
+	// again until the spec changes.
 	RolledBackFrom string
 }

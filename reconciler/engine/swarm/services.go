@@ -23,7 +23,7 @@ func (e *Engine) ListServices(ctx context.Context) ([]engine.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.taskErrors(ctx, services, tasks)
+	e.fromTasks(ctx, services, tasks)
 	return services, nil
 }
 
@@ -77,24 +77,36 @@ func (e *Engine) services(ctx context.Context) ([]engine.Service, error) {
 	return out, nil
 }
 
-// taskErrors fills each service's TaskError from the newest task of its
-// current version that failed or was rejected (Swarm keeps a few per slot
-// as history).
-func (e *Engine) taskErrors(ctx context.Context, services []engine.Service, tasks []swarm.Task) {
+// fromTasks fills in what a service's task history says (Swarm keeps a few
+// tasks per slot): TaskError, from the newest task of its current version
+// that failed or was rejected; and for a service Swarm rolled back,
+// RolledBackFrom, the spec hash of the newest task of another version than
+// the current one, the version that failed (a restarted serve so knows
+// not to ask for it again).
+func (e *Engine) fromTasks(ctx context.Context, services []engine.Service, tasks []swarm.Task) {
 	at := map[string]int{}
 	for i, s := range services {
 		at[s.ID] = i
 	}
-	newest := map[string]time.Time{}
+	failedAt, otherAt := map[string]time.Time{}, map[string]time.Time{}
 	for _, t := range tasks {
-		failed := t.Status.State == swarm.TaskStateFailed || t.Status.State == swarm.TaskStateRejected
 		i, ours := at[t.ServiceID]
-		if !ours || !failed || t.Status.Err == "" || !t.Status.Timestamp.After(newest[t.ServiceID]) ||
-			t.Spec.ContainerSpec == nil || t.Spec.ContainerSpec.Labels[engine.LabelSpecHash] != services[i].SpecHash {
-			continue // not the service's current version: history
+		if !ours || t.Spec.ContainerSpec == nil {
+			continue
 		}
-		newest[t.ServiceID] = t.Status.Timestamp
-		services[i].TaskError = fmt.Sprintf("task %d on %s: %s", t.Slot, e.nodeName(ctx, t.NodeID), t.Status.Err)
+		svc := &services[i]
+		hash := t.Spec.ContainerSpec.Labels[engine.LabelSpecHash]
+		if hash != svc.SpecHash {
+			if svc.Update.RolledBack() && t.CreatedAt.After(otherAt[t.ServiceID]) {
+				otherAt[t.ServiceID], svc.RolledBackFrom = t.CreatedAt, hash
+			}
+			continue
+		}
+		failed := t.Status.State == swarm.TaskStateFailed || t.Status.State == swarm.TaskStateRejected
+		if failed && t.Status.Err != "" && t.Status.Timestamp.After(failedAt[t.ServiceID]) {
+			failedAt[t.ServiceID] = t.Status.Timestamp
+			svc.TaskError = fmt.Sprintf("task %d on %s: %s", t.Slot, e.nodeName(ctx, t.NodeID), t.Status.Err)
+		}
 	}
 }
 
