@@ -24,6 +24,27 @@ type Harness struct {
 	// our labels, removed when the test ends.
 	AddForeignVolume  func(t *testing.T, name string)
 	AddForeignNetwork func(t *testing.T, name string)
+	// Run starts a managed container of cfg the engine's way and returns
+	// its ID once it runs: nil is Create and Start; a swarm makes a service
+	// of one replica and returns its task's container.
+	Run func(t *testing.T, cfg engine.Config) string
+}
+
+// run starts a managed container of cfg by h.Run, else Create and Start.
+func (h Harness) run(t *testing.T, cfg engine.Config) string {
+	t.Helper()
+	if h.Run != nil {
+		return h.Run(t, cfg)
+	}
+	ctx := context.Background()
+	id, err := h.Engine.Create(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if err := h.Engine.Start(ctx, id); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	return id
 }
 
 // Run checks the behaviour the reconciler relies on. The fake and
@@ -126,6 +147,23 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		}
 	})
 
+	runCoinciding(t, newHarness)
+	t.Run("logs", func(t *testing.T) { logsContract(t, newHarness(t)) })
+}
+
+// RunCoinciding runs the parts of Run whose semantics an engine of
+// services (swarm) shares with a container engine, with Harness.Run making
+// its containers: the images; unmanaged containers unseen; a container's
+// start and destroy events; its stats, and ErrNotFound once it is
+// removed. The rest of Run creates, starts and stops containers one by
+// one, which a swarm's tasks cannot be (README "Running on a swarm" lists
+// the differences); the services have RunServices.
+func RunCoinciding(t *testing.T, newHarness func(t *testing.T) Harness) {
+	t.Run("images", func(t *testing.T) { imagesContract(t, newHarness(t)) })
+	runCoinciding(t, newHarness)
+}
+
+func runCoinciding(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("unmanaged containers are invisible", func(t *testing.T) {
 		h := newHarness(t)
 		id := h.AddUnmanaged(t, h.Prefix+"-unmanaged")
@@ -133,69 +171,49 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 			t.Errorf("unmanaged container listed: %+v", c)
 		}
 	})
-
-	t.Run("events", func(t *testing.T) {
-		h := newHarness(t)
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		evs := h.Engine.Events(ctx)
-		id, err := h.Engine.Create(ctx, config(h, "ev-1"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := h.Engine.Start(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-		waitEvent(t, evs, id, "start", h.Image)
-		if err := h.Engine.Remove(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-		waitEvent(t, evs, id, "destroy", h.Image)
-		cancel()
-		for range evs { // the stream ends with its context
-		}
-	})
-
-	t.Run("stats", func(t *testing.T) {
-		h := newHarness(t)
-		ctx := context.Background()
-		src := h.Engine
-		cfg := config(h, "stats-1")
-		id, err := h.Engine.Create(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := h.Engine.Start(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-		st, err := src.Stats(ctx, id)
-		if err != nil {
-			t.Fatalf("Stats of a running container: %v", err)
-		}
-		if st.MemLimit != uint64(cfg.MemoryBytes) || st.Read.IsZero() {
-			t.Errorf("Stats = %+v, want MemLimit %d (the container's limit) and a Read time", st, cfg.MemoryBytes)
-		}
-		if root, err := src.DataRoot(ctx); root == "" || err != nil {
-			t.Errorf("DataRoot = %q, %v, want a path", root, err)
-		}
-		if err := h.Engine.Remove(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := src.Stats(ctx, id); !errors.Is(err, engine.ErrNotFound) {
-			t.Errorf("Stats of a removed container = %v, want ErrNotFound", err)
-		}
-	})
-
-	t.Run("logs", func(t *testing.T) { logsContract(t, newHarness(t)) })
+	t.Run("events", func(t *testing.T) { eventsContract(t, newHarness(t)) })
+	t.Run("stats", func(t *testing.T) { statsContract(t, newHarness(t)) })
 }
 
-// RunCoinciding runs the parts of Run whose semantics an engine of
-// services (swarm) shares with a container engine: the images. Its
-// containers are tasks, which cannot be created, started or stopped one by
-// one, so the rest of Run (which creates containers) does not apply; the
-// services have RunServices.
-func RunCoinciding(t *testing.T, newHarness func(t *testing.T) Harness) {
-	t.Run("images", func(t *testing.T) { imagesContract(t, newHarness(t)) })
+// eventsContract: a container's start and its removal's destroy come as
+// events, with its image.
+func eventsContract(t *testing.T, h Harness) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	evs := h.Engine.Events(ctx)
+	id := h.run(t, config(h, "ev-1"))
+	waitEvent(t, evs, id, "start", h.Image)
+	if err := h.Engine.Remove(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, evs, id, "destroy", h.Image)
+	cancel()
+	for range evs { // the stream ends with its context
+	}
+}
+
+// statsContract: a running container has stats within its limit; a
+// removed one is ErrNotFound.
+func statsContract(t *testing.T, h Harness) {
+	ctx := context.Background()
+	cfg := config(h, "stats-1")
+	id := h.run(t, cfg)
+	st, err := h.Engine.Stats(ctx, id)
+	if err != nil {
+		t.Fatalf("Stats of a running container: %v", err)
+	}
+	if st.MemLimit != uint64(cfg.MemoryBytes) || st.Read.IsZero() {
+		t.Errorf("Stats = %+v, want MemLimit %d (the container's limit) and a Read time", st, cfg.MemoryBytes)
+	}
+	if root, err := h.Engine.DataRoot(ctx); root == "" || err != nil {
+		t.Errorf("DataRoot = %q, %v, want a path", root, err)
+	}
+	if err := h.Engine.Remove(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Engine.Stats(ctx, id); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("Stats of a removed container = %v, want ErrNotFound", err)
+	}
 }
 
 func imagesContract(t *testing.T, h Harness) {

@@ -48,11 +48,48 @@ func TestSwarmServicesContract(t *testing.T) {
 	})
 }
 
+// The container contract where a swarm's tasks behave as containers: a
+// container is a service of one replica's task.
 func TestSwarmContractCoinciding(t *testing.T) {
 	rt.RunCoinciding(t, func(t *testing.T) rt.Harness {
 		image := rt.BuildTestImage(t)
 		e, id := newSwarm(t)
-		return rt.Harness{Engine: e, Image: image, MissingImage: "orchestrator-test-missing:" + id, Prefix: id}
+		return rt.Harness{Engine: e, Image: image, MissingImage: "orchestrator-test-missing:" + id, Prefix: id,
+			// A service with our image label but not managed-by: its
+			// task is never ours.
+			AddUnmanaged: func(t *testing.T, name string) string {
+				label := "orchestrator.test=" + id
+				rt.Docker(t, "service", "create", "-d", "--quiet", "--name", name, "--no-resolve-image",
+					"--label", label, "--container-label", label, "--container-label", engine.LabelImage+"="+image, image)
+				t.Cleanup(func() { rt.RemoveServicesLabelled(t, label) })
+				var cid string
+				rt.Eventually(t, 60*time.Second, "the foreign service's task runs", func() (bool, string) {
+					cid = rt.Docker(t, "ps", "-q", "--no-trunc", "--filter", "label=com.docker.swarm.service.name="+name)
+					return cid != "", "no container yet"
+				})
+				return cid
+			},
+			Run: func(t *testing.T, cfg engine.Config) string {
+				if _, err := e.CreateService(context.Background(), engine.ServiceConfig{Config: cfg, Replicas: 1}); err != nil {
+					t.Fatalf("CreateService: %v", err)
+				}
+				var cid string
+				rt.Eventually(t, 60*time.Second, "the service's task runs", func() (bool, string) {
+					tasks, err := e.List(context.Background())
+					if err != nil {
+						return false, err.Error()
+					}
+					for _, c := range tasks {
+						if c.Name == cfg.Name+".1" && c.State == "running" {
+							cid = c.ID
+							return true, ""
+						}
+					}
+					return false, names(tasks)
+				})
+				return cid
+			},
+		}
 	})
 }
 
