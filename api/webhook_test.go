@@ -1,11 +1,6 @@
 package api_test
 
 import (
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,63 +8,32 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/orchestrator/orchestrator/reconciler/discovery"
+	"github.com/orchestrator/orchestrator/reconciler/discovery/discoverytest"
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
-// receiver is a local HTTP endpoint that records every webhook POST.
-type receiver struct {
-	mu   sync.Mutex
-	got  []discovery.Body
-	bad  []string
-	srv  *httptest.Server
-	hits int
-}
-
-func newReceiver(t *testing.T) *receiver {
-	rc := &receiver{}
-	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		rc.hits++
-		var d discovery.Body
-		if r.Method != "POST" || r.Header.Get("Content-Type") != "application/json" || json.Unmarshal(body, &d) != nil {
-			rc.bad = append(rc.bad, r.Method+" "+string(body))
-			return
-		}
-		rc.got = append(rc.got, d)
-	}))
-	t.Cleanup(rc.srv.Close)
-	return rc
-}
-
-func (rc *receiver) events() []discovery.Body {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]discovery.Body(nil), rc.got...)
-}
-
-func (rc *receiver) waitFor(t *testing.T, n int) []discovery.Body {
+// waitBodies waits for n deliveries to rc and returns them all.
+func waitBodies(t *testing.T, rc *discoverytest.Receiver, n int) []discovery.Body {
 	t.Helper()
 	rt.Eventually(t, 5*time.Second, "webhook deliveries", func() (bool, string) {
-		return len(rc.events()) >= n, ""
+		return len(rc.Bodies()) >= n, ""
 	})
-	return rc.events()
+	return rc.Bodies()
 }
 
 func TestDiscoveryWebhook(t *testing.T) {
-	rc := newReceiver(t)
+	rc := discoverytest.New(t)
 	e := newEnv(t)
-	r := e.do("POST", "/start/container", `{"image":"web:v1","env":{"DISCOVERY_CALLBACK":"`+rc.srv.URL+`/hook"},"ports":{"8080/tcp":0},"resources":{}}`)
+	r := e.do("POST", "/start/container", `{"image":"web:v1","env":{"DISCOVERY_CALLBACK":"`+rc.URL+`/hook"},"ports":{"8080/tcp":0},"resources":{}}`)
 	if r.code != 200 {
 		t.Fatalf("start = %d %s", r.code, r.raw)
 	}
 	id, _ := r.body["container_id"].(string)
-	rc.waitFor(t, 1)
+	waitBodies(t, rc, 1)
 	if r := e.do("PATCH", "/containers/web-v1-1", `{"status":"stopped"}`); r.code != 200 {
 		t.Fatalf("PATCH stopped = %d %s", r.code, r.raw)
 	}
-	rc.waitFor(t, 2)
+	waitBodies(t, rc, 2)
 	if r := e.do("PATCH", "/containers/web-v1-1", `{"status":"running"}`); r.code != 200 {
 		t.Fatalf("PATCH running = %d %s", r.code, r.raw)
 	}
@@ -77,7 +41,7 @@ func TestDiscoveryWebhook(t *testing.T) {
 	// that replacement's create is a delivery too. Only web-v1-1's count here.
 	rt.Eventually(t, 5*time.Second, "three deliveries for web-v1-1", func() (bool, string) {
 		n := 0
-		for _, d := range rc.events() {
+		for _, d := range rc.Bodies() {
 			if d.Name == "web-v1-1" {
 				n++
 			}
@@ -85,7 +49,7 @@ func TestDiscoveryWebhook(t *testing.T) {
 		return n >= 3, ""
 	})
 	var mine []discovery.Body
-	for _, d := range rc.events() {
+	for _, d := range rc.Bodies() {
 		if d.Name == "web-v1-1" {
 			mine = append(mine, d)
 		}
@@ -106,23 +70,21 @@ func TestDiscoveryWebhook(t *testing.T) {
 			t.Errorf("%s delivery has no published port: %v", d.Event, d.Ports)
 		}
 	}
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if len(rc.bad) > 0 {
-		t.Errorf("malformed deliveries: %v", rc.bad)
+	if bad := rc.Bad(); len(bad) > 0 {
+		t.Errorf("malformed deliveries: %v", bad)
 	}
 }
 
 // The create of a stopped spec's container is announced as stopped: it is
 // created and not started.
 func TestDiscoveryWebhookOfAStoppedSpec(t *testing.T) {
-	rc := newReceiver(t)
+	rc := discoverytest.New(t)
 	e := newEnv(t)
-	r := e.do("POST", "/start/container", `{"image":"web:v1","env":{"DISCOVERY_CALLBACK":"`+rc.srv.URL+`/hook"},"resources":{"status":"stopped"}}`)
+	r := e.do("POST", "/start/container", `{"image":"web:v1","env":{"DISCOVERY_CALLBACK":"`+rc.URL+`/hook"},"resources":{"status":"stopped"}}`)
 	if r.code != 200 || r.body["status"] != "created" {
 		t.Fatalf("start stopped = %d %s", r.code, r.raw)
 	}
-	got := rc.waitFor(t, 1)
+	got := waitBodies(t, rc, 1)
 	want := []discovery.Body{{Image: "web:v1", ContainerID: r.body["container_id"].(string), Name: "web-v1-1", Status: "stopped", Event: "create"}}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(discovery.Body{}, "Host", "Ports")); diff != "" {
 		t.Errorf("deliveries (-want +got):\n%s", diff)

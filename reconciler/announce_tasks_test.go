@@ -2,59 +2,29 @@ package reconciler_test
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/orchestrator/orchestrator/reconciler"
-	"github.com/orchestrator/orchestrator/reconciler/discovery"
+	"github.com/orchestrator/orchestrator/reconciler/discovery/discoverytest"
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 	"github.com/orchestrator/orchestrator/spec"
 )
 
-// hooks records the discovery webhooks a test's receiver got, as
-// "event name status".
-type hooks struct {
-	mu  sync.Mutex
-	got []string
-	srv *httptest.Server
-}
-
-func newHooks(t *testing.T) *hooks {
-	h := &hooks{}
-	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b discovery.Body
-		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		h.mu.Lock()
-		h.got = append(h.got, b.Event+" "+b.Name+" "+b.Status)
-		h.mu.Unlock()
-	}))
-	t.Cleanup(h.srv.Close)
-	return h
-}
-
-// take waits for n deliveries and returns them, forgetting them.
-func (h *hooks) take(t *testing.T, n int) []string {
+// take waits for n deliveries to rc and returns them as "event name
+// status", forgetting them.
+func take(t *testing.T, rc *discoverytest.Receiver, n int) []string {
 	t.Helper()
 	var out []string
 	rt.Eventually(t, 5*time.Second, "webhook deliveries", func() (bool, string) {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if len(h.got) < n {
-			return false, ""
-		}
-		out, h.got = h.got, nil
-		return true, ""
+		return len(rc.Bodies()) >= n, ""
 	})
+	for _, b := range rc.Take() {
+		out = append(out, b.Event+" "+b.Name+" "+b.Status)
+	}
 	return out
 }
 
@@ -80,15 +50,15 @@ func task(t *testing.T, fake *rt.Fake, image, name string) string {
 // the specs that name a callback. A serve that starts (again) announces
 // nothing of what already runs.
 func TestSwarmTaskWebhooks(t *testing.T) {
-	h := newHooks(t)
+	rc := discoverytest.New(t)
 	w := newServiceWorld(t)
-	w.write("web.yaml", "image: web:v1\nmin_replicas: 2\nenv: {DISCOVERY_CALLBACK: \""+h.srv.URL+"\"}\nresources: {}\n")
+	w.write("web.yaml", "image: web:v1\nmin_replicas: 2\nenv: {DISCOVERY_CALLBACK: \""+rc.URL+"\"}\nresources: {}\n")
 	w.passes(1)
 	first := task(t, w.fake, "web:v1", "web-v1.1")
 	task(t, w.fake, "web:v1", "web-v1.2")
 	task(t, w.fake, "keep:v1", "keep-v1.1") // no callback: nothing sent
 	w.passes(1)
-	if diff := cmp.Diff([]string{"start web-v1.1 running", "start web-v1.2 running"}, h.take(t, 2)); diff != "" {
+	if diff := cmp.Diff([]string{"start web-v1.1 running", "start web-v1.2 running"}, take(t, rc, 2)); diff != "" {
 		t.Errorf("tasks started (-want +got):\n%s", diff)
 	}
 
@@ -97,7 +67,7 @@ func TestSwarmTaskWebhooks(t *testing.T) {
 	}
 	task(t, w.fake, "web:v1", "web-v1.3") // Swarm's replacement
 	w.passes(2)
-	if diff := cmp.Diff([]string{"stop web-v1.1 stopped", "start web-v1.3 running"}, h.take(t, 2)); diff != "" {
+	if diff := cmp.Diff([]string{"stop web-v1.1 stopped", "start web-v1.3 running"}, take(t, rc, 2)); diff != "" {
 		t.Errorf("a task died and Swarm replaced it (-want +got):\n%s", diff)
 	}
 
@@ -107,7 +77,7 @@ func TestSwarmTaskWebhooks(t *testing.T) {
 	again.Pass(context.Background())
 	task(t, w.fake, "web:v1", "web-v1.4")
 	again.Pass(context.Background())
-	if diff := cmp.Diff([]string{"start web-v1.4 running"}, h.take(t, 1)); diff != "" {
+	if diff := cmp.Diff([]string{"start web-v1.4 running"}, take(t, rc, 1)); diff != "" {
 		t.Errorf("after a restart (-want +got):\n%s", diff)
 	}
 }

@@ -6,19 +6,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/orchestrator/orchestrator/api/wire"
 	"github.com/orchestrator/orchestrator/reconciler"
-	"github.com/orchestrator/orchestrator/reconciler/discovery"
+	"github.com/orchestrator/orchestrator/reconciler/discovery/discoverytest"
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 	"github.com/orchestrator/orchestrator/reconciler/engine/swarm"
@@ -85,38 +83,14 @@ func (v swarmView) wait(image string, want int, what string, cond func(engine.Se
 	return got
 }
 
-// taskHooks receives a spec's discovery webhooks and counts them by event.
-type taskHooks struct {
-	mu  sync.Mutex
-	got []discovery.Body
-	srv *httptest.Server
-}
-
-func newTaskHooks(t *testing.T) *taskHooks {
-	h := &taskHooks{}
-	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b discovery.Body
-		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		h.mu.Lock()
-		h.got = append(h.got, b)
-		h.mu.Unlock()
-	}))
-	t.Cleanup(h.srv.Close)
-	return h
-}
-
-// wait polls until the counts by event are want, each body naming a task
-// (its container and its service.slot name) with the status of its event.
-func (h *taskHooks) wait(t *testing.T, want map[string]int, what string) {
+// waitTaskHooks polls until rc's deliveries by event are want, each body
+// naming a task (its container and its service.slot name) with the status
+// of its event.
+func waitTaskHooks(t *testing.T, rc *discoverytest.Receiver, want map[string]int, what string) {
 	t.Helper()
 	rt.Eventually(t, 60*time.Second, what, func() (bool, string) {
-		h.mu.Lock()
-		defer h.mu.Unlock()
 		got := map[string]int{}
-		for _, b := range h.got {
+		for _, b := range rc.Bodies() {
 			got[b.Event]++
 			status := map[string]string{"start": "running", "stop": "stopped"}[b.Event]
 			if b.ContainerID == "" || !strings.Contains(b.Name, ".") || b.Status != status {
@@ -180,11 +154,11 @@ func TestSwarmServe(t *testing.T) {
 	bin := buildBinary(t)
 	dir := dirWithKeep(t)
 	view := newSwarmView(t, inst)
-	hooks := newTaskHooks(t)
+	hooks := discoverytest.New(t)
 	app := func(lines ...string) {
 		writeFile(t, dir, "app.yaml", specText(image, append([]string{`ports: {"8080": 0}`}, lines...)...))
 	}
-	callback := `DISCOVERY_CALLBACK: "` + hooks.srv.URL + `"`
+	callback := `DISCOVERY_CALLBACK: "` + hooks.URL + `"`
 
 	app("min_replicas: 3", "env: {"+callback+"}")
 	writeFile(t, dir, "broken.yaml", specText(broken, `entrypoint: ["/no-such-binary"]`))
@@ -192,14 +166,14 @@ func TestSwarmServe(t *testing.T) {
 	began := time.Now()
 	svc := view.wait(image, 3, "a service with 3 running tasks", nil)
 	t.Logf("3 running tasks after %s", time.Since(began).Round(time.Millisecond))
-	hooks.wait(t, map[string]int{"start": 3}, "a start webhook per task")
+	waitTaskHooks(t, hooks, map[string]int{"start": 3}, "a start webhook per task")
 	if len(svc.Ports["8080/tcp"]) != 1 || svc.Ports["8080/tcp"][0].HostPort == "" {
 		t.Errorf("ports %v, want 8080/tcp published on a port Swarm assigned", svc.Ports)
 	}
 
 	app("min_replicas: 1", "env: {"+callback+"}")
 	view.wait(image, 1, "scaled to 1", nil)
-	hooks.wait(t, map[string]int{"start": 3, "stop": 2}, "a stop webhook per task scaled away")
+	waitTaskHooks(t, hooks, map[string]int{"start": 3, "stop": 2}, "a stop webhook per task scaled away")
 
 	before := svc.SpecHash
 	app("min_replicas: 1", "env: {"+callback+", GREETING: rolled}")
@@ -208,7 +182,7 @@ func TestSwarmServe(t *testing.T) {
 		return s.SpecHash != before && s.Update.State == engine.UpdateCompleted
 	})
 	t.Logf("rolling update completed after %s", time.Since(began).Round(time.Millisecond))
-	hooks.wait(t, map[string]int{"start": 4, "stop": 3}, "the rolling update's start and stop webhooks")
+	waitTaskHooks(t, hooks, map[string]int{"start": 4, "stop": 3}, "the rolling update's start and stop webhooks")
 	// A new service whose tasks cannot start has no update to roll back:
 	// Degraded after --ready-timeout, with the task's error.
 	waitDegraded(t, addrOf(t, first.Args), broken, 60*time.Second, "0 of 1 tasks running after", "no-such-binary")

@@ -12,8 +12,10 @@ import (
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
 
-// labelled are labels with our managed-by and instance ones.
-func (d *Engine) labelled(labels map[string]string) map[string]string {
+// Labelled are labels with our managed-by and instance ones: what a
+// volume or network of ours carries (the swarm adapter's overlay networks
+// too).
+func (d *Engine) Labelled(labels map[string]string) map[string]string {
 	out := maps.Clone(labels)
 	if out == nil {
 		out = map[string]string{}
@@ -38,7 +40,7 @@ func (d *Engine) EnsureVolume(ctx context.Context, name string, labels map[strin
 	case !cerrdefs.IsNotFound(err):
 		return Classify("inspect volume", name, err)
 	}
-	if _, err := d.cli.VolumeCreate(ctx, volume.CreateOptions{Name: name, Labels: d.labelled(labels)}); err != nil {
+	if _, err := d.cli.VolumeCreate(ctx, volume.CreateOptions{Name: name, Labels: d.Labelled(labels)}); err != nil {
 		return Classify("create volume", name, err)
 	}
 	return nil
@@ -58,7 +60,7 @@ func (d *Engine) EnsureNetwork(ctx context.Context, name string, labels map[stri
 		return Classify("inspect network", name, err)
 	}
 	// Not found, or found by an id prefix only: ours does not exist yet.
-	_, err = d.cli.NetworkCreate(ctx, name, network.CreateOptions{Driver: "bridge", Labels: d.labelled(labels)})
+	_, err = d.cli.NetworkCreate(ctx, name, network.CreateOptions{Driver: "bridge", Labels: d.Labelled(labels)})
 	return Classify("create network", name, err)
 }
 

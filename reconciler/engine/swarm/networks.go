@@ -2,7 +2,6 @@ package swarm
 
 import (
 	"context"
-	"maps"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/network"
@@ -31,15 +30,7 @@ func (e *Engine) EnsureNetwork(ctx context.Context, name string, labels map[stri
 	case err != nil && !cerrdefs.IsNotFound(err):
 		return classify("inspect network", name, err)
 	}
-	all := maps.Clone(labels)
-	if all == nil {
-		all = map[string]string{}
-	}
-	all[engine.LabelManagedBy] = engine.ManagedBy
-	if e.instance != "" {
-		all[engine.LabelInstance] = e.instance
-	}
-	_, err = e.cli.NetworkCreate(ctx, name, network.CreateOptions{Driver: "overlay", Attachable: true, Labels: all})
+	_, err = e.cli.NetworkCreate(ctx, name, network.CreateOptions{Driver: "overlay", Attachable: true, Labels: e.Labelled(labels)})
 	return classify("create network", name, err)
 }
 
