@@ -12,15 +12,6 @@ import (
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
 )
 
-// waitBodies waits for n deliveries to rc and returns them all.
-func waitBodies(t *testing.T, rc *discoverytest.Receiver, n int) []discovery.Body {
-	t.Helper()
-	rt.Eventually(t, 5*time.Second, "webhook deliveries", func() (bool, string) {
-		return len(rc.Bodies()) >= n, ""
-	})
-	return rc.Bodies()
-}
-
 func TestDiscoveryWebhook(t *testing.T) {
 	rc := discoverytest.New(t)
 	e := newEnv(t)
@@ -29,11 +20,11 @@ func TestDiscoveryWebhook(t *testing.T) {
 		t.Fatalf("start = %d %s", r.code, r.raw)
 	}
 	id, _ := r.body["container_id"].(string)
-	waitBodies(t, rc, 1)
+	rc.Wait(t, 1)
 	if r := e.do("PATCH", "/containers/web-v1-1", `{"status":"stopped"}`); r.code != 200 {
 		t.Fatalf("PATCH stopped = %d %s", r.code, r.raw)
 	}
-	waitBodies(t, rc, 2)
+	rc.Wait(t, 2)
 	if r := e.do("PATCH", "/containers/web-v1-1", `{"status":"running"}`); r.code != 200 {
 		t.Fatalf("PATCH running = %d %s", r.code, r.raw)
 	}
@@ -84,7 +75,7 @@ func TestDiscoveryWebhookOfAStoppedSpec(t *testing.T) {
 	if r.code != 200 || r.body["status"] != "created" {
 		t.Fatalf("start stopped = %d %s", r.code, r.raw)
 	}
-	got := waitBodies(t, rc, 1)
+	got := rc.Wait(t, 1)
 	want := []discovery.Body{{Image: "web:v1", ContainerID: r.body["container_id"].(string), Name: "web-v1-1", Status: "stopped", Event: "create"}}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(discovery.Body{}, "Host", "Ports")); diff != "" {
 		t.Errorf("deliveries (-want +got):\n%s", diff)

@@ -2,6 +2,7 @@ package reconciler_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,9 +20,7 @@ import (
 func take(t *testing.T, rc *discoverytest.Receiver, n int) []string {
 	t.Helper()
 	var out []string
-	rt.Eventually(t, 5*time.Second, "webhook deliveries", func() (bool, string) {
-		return len(rc.Bodies()) >= n, ""
-	})
+	rc.Wait(t, n)
 	for _, b := range rc.Take() {
 		out = append(out, b.Event+" "+b.Name+" "+b.Status)
 	}
@@ -29,13 +28,14 @@ func take(t *testing.T, rc *discoverytest.Receiver, n int) []string {
 }
 
 // task starts a container of image as Swarm would start a task of its
-// service.
-func task(t *testing.T, fake *rt.Fake, image, name string) string {
+// service; hash, when given, is its version's spec hash.
+func task(t *testing.T, fake *rt.Fake, image, name string, hash ...string) string {
 	t.Helper()
 	ctx := context.Background()
 	fake.AddImage(image)
 	id, err := fake.Create(ctx, engine.Config{Name: name, Image: image,
-		Labels: map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelInstance: "inst", engine.LabelImage: image}})
+		Labels: map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelInstance: "inst", engine.LabelImage: image,
+			engine.LabelSpecHash: strings.Join(hash, "")}})
 	if err != nil {
 		t.Fatal(err)
 	}

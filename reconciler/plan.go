@@ -83,6 +83,11 @@ type Input struct {
 	// way) whose names are still taken: no new container is named after
 	// one of them.
 	Leaving []engine.Container
+	// Short says, of an engine of services, since when each image's
+	// service has run fewer ready tasks than its target, as the passes
+	// before this one saw it (SpecPlan.Short): a shortfall that lasts
+	// ReadyTimeout is Degraded.
+	Short map[string]time.Time
 }
 
 // SpecPlan is the plan for one image.
@@ -98,6 +103,9 @@ type SpecPlan struct {
 	// StuckReason is which container missed ReadyTimeout and why: its state,
 	// restarts and its health probe's last failure. The status's last error.
 	StuckReason string
+	// Short: the service runs fewer ready tasks than its target (see
+	// Input.Short).
+	Short bool
 	// RecheckAt is when the plan may change with no event: a new container
 	// finishes its MinReady period.
 	RecheckAt time.Time

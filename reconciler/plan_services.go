@@ -70,6 +70,9 @@ func planService(d Desired, have []engine.Service, in Input) *SpecPlan {
 	switch {
 	case svc.Update.RolledBack() && svc.RolledBackFrom == hash:
 		p.Stuck, p.StuckReason = true, "rolled back: "+orDefault(svc.Update.Message, "the update failed")
+		if svc.TaskError != "" {
+			p.StuckReason += "; last failure: " + svc.TaskError
+		}
 		p.Wait = "the engine rolled the update back; it is tried again when the spec changes"
 		return p
 	case svc.SpecHash != hash:
@@ -84,9 +87,16 @@ func planService(d Desired, have []engine.Service, in Input) *SpecPlan {
 		n := running(in.Containers, d.Spec.Image, hash)
 		p.Wait = "the engine is scheduling tasks: " + strconv.Itoa(n) + " of " + strconv.Itoa(d.Target) + " running"
 		// A service whose tasks do not start (a bad image or command on
-		// create, where Swarm has no rollback) is Degraded after
-		// ReadyTimeout, as a container that is not ready is.
-		if since := in.Now.Sub(svc.Changed); n < d.Target && in.ReadyTimeout > 0 && !svc.Changed.IsZero() && since >= in.ReadyTimeout {
+		// create, where Swarm has no rollback; a task that crash-loops) is
+		// Degraded once it has been short ReadyTimeout since both its last
+		// change and the pass that first saw it short, as a container
+		// that is not ready is.
+		p.Short = n < d.Target
+		short, seen := in.Short[d.Spec.Image]
+		if short.Before(svc.Changed) {
+			short = svc.Changed
+		}
+		if since := in.Now.Sub(short); p.Short && seen && in.ReadyTimeout > 0 && since >= in.ReadyTimeout {
 			p.Stuck = true
 			p.StuckReason = fmt.Sprintf("%d of %d tasks running after %s", n, d.Target, since.Round(time.Second))
 			if svc.TaskError != "" {

@@ -90,25 +90,36 @@ func TestPlanServices(t *testing.T) {
 		{name: "tasks not all running: wait", in: Input{Desired: desired(web), Containers: tasks(web, 1)},
 			services: []engine.Service{svc(web, 2)}, image: web.Image,
 			want: want{Wait: "the engine is scheduling tasks: 1 of 2 running"}},
-		{name: "tasks not all running within ReadyTimeout of the change: wait",
-			in: Input{Desired: desired(web), Containers: tasks(web, 0), ReadyTimeout: time.Minute},
+		{name: "short of tasks, first seen: wait",
+			in:       Input{Desired: desired(web), Containers: tasks(web, 0), ReadyTimeout: time.Minute},
+			services: []engine.Service{svc(web, 2, func(s *engine.Service) { s.Changed, s.TaskError = t0.Add(-time.Hour), "task 1 on n1: no such image" })},
+			image:    web.Image, want: want{Wait: "the engine is scheduling tasks: 0 of 2 running"}},
+		{name: "short of tasks for less than ReadyTimeout since the change: wait",
+			in: Input{Desired: desired(web), Containers: tasks(web, 0), ReadyTimeout: time.Minute,
+				Short: map[string]time.Time{web.Image: t0.Add(-time.Hour)}},
 			services: []engine.Service{svc(web, 2, func(s *engine.Service) {
 				s.Changed, s.TaskError = t0.Add(-59*time.Second), "task 1 on n1: no such image"
 			})},
 			image: web.Image, want: want{Wait: "the engine is scheduling tasks: 0 of 2 running"}},
-		{name: "tasks not all running ReadyTimeout after the change: stuck, with the last task failure",
-			in:       Input{Desired: desired(web), Containers: tasks(web, 1), ReadyTimeout: time.Minute},
+		{name: "a long-lived service short for less than ReadyTimeout: wait",
+			in: Input{Desired: desired(web), Containers: tasks(web, 1), ReadyTimeout: time.Minute,
+				Short: map[string]time.Time{web.Image: t0.Add(-10 * time.Second)}},
+			services: []engine.Service{svc(web, 2, func(s *engine.Service) { s.Changed = t0.Add(-5 * time.Hour) })},
+			image:    web.Image, want: want{Wait: "the engine is scheduling tasks: 1 of 2 running"}},
+		{name: "short of tasks ReadyTimeout since the change and the first pass that saw it: stuck, with the last task failure",
+			in: Input{Desired: desired(web), Containers: tasks(web, 1), ReadyTimeout: time.Minute,
+				Short: map[string]time.Time{web.Image: t0.Add(-2 * time.Minute)}},
 			services: []engine.Service{svc(web, 2, func(s *engine.Service) { s.Changed, s.TaskError = t0.Add(-time.Minute), "task 2 on n1: no such image" })},
 			image:    web.Image, want: want{Wait: "not converging: 1 of 2 tasks running after 1m0s; last failure: task 2 on n1: no such image",
 				Stuck: "1 of 2 tasks running after 1m0s; last failure: task 2 on n1: no such image"}},
 		{name: "rolled back from this hash: stuck, not asked again", in: Input{Desired: desired(web2), Containers: tasks(web, 2)},
 			services: []engine.Service{svc(web, 2, func(s *engine.Service) {
 				s.Update = engine.UpdateStatus{State: "rollback_completed", Message: "update rolled back due to failure or early termination of task x"}
-				s.RolledBackFrom = web2.Hash()
+				s.RolledBackFrom, s.TaskError = web2.Hash(), "task 1 on n1: exit 1"
 			})},
 			image: web.Image,
 			want: want{Wait: "the engine rolled the update back; it is tried again when the spec changes",
-				Stuck: "rolled back: update rolled back due to failure or early termination of task x"}},
+				Stuck: "rolled back: update rolled back due to failure or early termination of task x; last failure: task 1 on n1: exit 1"}},
 		{name: "rolled back from another hash: the new spec is tried", in: Input{Desired: desired(web2), Containers: tasks(web, 2)},
 			services: []engine.Service{svc(web, 2, func(s *engine.Service) {
 				s.Update = engine.UpdateStatus{State: "rollback_completed"}

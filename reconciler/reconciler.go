@@ -112,11 +112,12 @@ type Reconciler struct {
 	pull      *puller
 	flights   *flights // the actions under way
 	hooks     *discovery.Notifier
-	res       *resources // the specs' volumes and networks
-	root      string     // the state directory, absolute: relative bind mounts are below it
-	recheck   time.Time  // a plan waits for this moment (a new container's monitor period)
-	asked     asked      // the spec hash last asked of each service (Options.Services)
-	tasks     tasksSeen  // the running tasks of the last pass (Options.Services)
+	res       *resources           // the specs' volumes and networks
+	root      string               // the state directory, absolute: relative bind mounts are below it
+	recheck   time.Time            // a plan waits for this moment (a new container's monitor period)
+	asked     asked                // the spec hash last asked of each service (Options.Services)
+	tasks     tasksSeen            // the running tasks of the last pass (Options.Services)
+	short     map[string]time.Time // since when each service has been short of tasks (Input.Short)
 
 	mu       sync.Mutex
 	desired  map[string]spec.Spec // the specs in force after the last pass

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
@@ -56,7 +57,19 @@ func (r *Reconciler) plan(ctx context.Context, in Input) (map[string]*SpecPlan, 
 		return nil, fmt.Errorf("list services: %w", err)
 	}
 	r.asked.rolledBack(services)
-	return PlanServices(in, services), nil
+	in.Short = r.short
+	plan := PlanServices(in, services)
+	short := map[string]time.Time{}
+	for image, p := range plan {
+		if p.Short {
+			short[image] = in.Now
+			if since, ok := r.short[image]; ok {
+				short[image] = since
+			}
+		}
+	}
+	r.short = short
+	return plan, nil
 }
 
 // doService runs a service action. An update whose version went stale is

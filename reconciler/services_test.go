@@ -2,6 +2,7 @@ package reconciler_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ type serviceWorld struct {
 func newServiceWorld(t *testing.T) *serviceWorld {
 	w := &serviceWorld{world: &world{t: t, root: t.TempDir(), fake: rt.NewFake(), now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)},
 		svcs: rt.NewFakeServices("inst")}
+	w.svcs.Now = func() time.Time { return w.now }
 	w.r = reconciler.New(spec.NewDir(w.root, spec.Options{HostCPUs: 4}), w.fake, reconciler.Options{
 		Now: func() time.Time { return w.now }, ReadyTimeout: time.Minute, MinReady: time.Second,
 		Instance: "inst", Services: w.svcs,
@@ -121,5 +123,34 @@ func TestServicesForeignNeverTouched(t *testing.T) {
 	w.passes(2)
 	if got := w.svcs.Calls("update") + w.svcs.Calls("remove"); got != 0 {
 		t.Errorf("%d updates or removes with only a foreign service and keep:v1, want 0 (foreign %s)", got, id)
+	}
+}
+
+// A service whose tasks never run (a bad image on a new service: Swarm has
+// no earlier version to roll back to) is Progressing for ReadyTimeout, then
+// Degraded with its newest task failure; running its tasks heals it.
+func TestServiceThatNeverRunsIsDegraded(t *testing.T) {
+	w := newServiceWorld(t)
+	w.write("web.yaml", "image: web:v1\nmin_replicas: 1\nresources: {}\n")
+	w.passes(2)
+	s, ok := w.service("web:v1")
+	if !ok {
+		t.Fatal("no service")
+	}
+	w.svcs.SetTaskErrorByHand(s.ID, "task 1 on node-a: No such image: web:v1")
+	if st := w.status("web:v1"); st.Health != reconciler.Progressing {
+		t.Errorf("at first: health %s, want Progressing", st.Health)
+	}
+	w.now = w.now.Add(time.Minute) // the world's ReadyTimeout
+	w.passes(1)
+	st := w.status("web:v1")
+	if want := "0 of 1 tasks running after 1m"; st.Health != reconciler.Degraded || !strings.Contains(st.LastError, want) ||
+		!strings.Contains(st.LastError, "last failure: task 1 on node-a: No such image: web:v1") {
+		t.Errorf("after ReadyTimeout: health %s, last error %q; want Degraded, %q and the task failure", st.Health, st.LastError, want)
+	}
+	task(t, w.fake, "web:v1", "web-v1.1", s.SpecHash)
+	w.passes(1)
+	if st := w.status("web:v1"); st.Health == reconciler.Degraded {
+		t.Errorf("with its task running: still Degraded (%s)", st.LastError)
 	}
 }

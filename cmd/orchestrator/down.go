@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -62,7 +61,7 @@ takes the same lock as serve, so it refuses while one runs.`,
 			if !cmd.Flags().Changed("timeout") {
 				timeout = engine.OwnStopTimeout // each container's stop_grace_period, as compose down
 			}
-			if err := a.downServices(cmd.Context(), e, instance); err != nil {
+			if err := a.downServices(cmd.Context(), instance); err != nil {
 				return err
 			}
 			if err := a.down(cmd.Context(), e, instance, timeout); err != nil {
@@ -111,19 +110,15 @@ func (a *app) down(ctx context.Context, e engine.Engine, instance string, timeou
 	return g.Wait()
 }
 
-// swarmServiceLabel is the label Swarm puts on a task's container: its
-// service's ID.
-const swarmServiceLabel = "com.docker.swarm.service.id"
-
 // downServicesWait bounds the wait for Swarm to stop a removed service's
-// tasks: a default grace period of 10 s and then some.
+// tasks: a default grace period of 10 s and then some. Past it, down stops
+// and removes what is left itself.
 const downServicesWait = 2 * time.Minute
 
 // downServices removes the instance's services when the engine is a swarm
-// manager (serve --engine swarm made them), as docker stack rm does, and
-// waits while Swarm stops their tasks on this node, each within its stop
-// grace period. On any other engine there are none.
-func (a *app) downServices(ctx context.Context, local engine.Engine, instance string) error {
+// manager (serve --engine swarm made them), as docker stack rm does. On
+// any other engine there are none.
+func (a *app) downServices(ctx context.Context, instance string) error {
 	s, err := swarm.New(ctx, swarm.Options{Instance: instance})
 	if errors.Is(err, swarm.ErrNotManager) {
 		return nil
@@ -132,43 +127,13 @@ func (a *app) downServices(ctx context.Context, local engine.Engine, instance st
 		return err
 	}
 	defer s.Close()
-	svcs, err := s.ListServices(ctx)
-	if err != nil {
-		return err
+	ctx, cancel := context.WithTimeout(ctx, downServicesWait)
+	defer cancel()
+	names, err := s.RemoveAll(ctx)
+	for _, name := range names {
+		fmt.Fprintf(a.stdout, "service %s removed\n", name)
 	}
-	for _, svc := range svcs {
-		if err := s.RemoveService(ctx, svc.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "service %s removed\n", svc.Name)
-	}
-	if len(svcs) == 0 {
-		return nil
-	}
-	removed := map[string]bool{}
-	for _, svc := range svcs {
-		removed[svc.ID] = true
-	}
-	// Past the wait, down stops and removes what is left itself.
-	deadline := time.After(downServicesWait)
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		cs, err := local.List(ctx)
-		if err != nil {
-			return err
-		}
-		if !slices.ContainsFunc(cs, func(c engine.Container) bool { return removed[c.Labels[swarmServiceLabel]] }) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-deadline:
-			return nil
-		case <-tick.C:
-		}
-	}
+	return err
 }
 
 // downResources removes the instance's networks, and with volumes its

@@ -54,6 +54,8 @@ const (
 type UpdateStatus struct {
 	State   string
 	Message string
+	// Started is when the update began; a rollback keeps it.
+	Started time.Time
 }
 
 // InProgress reports whether the engine is still moving tasks.
@@ -85,9 +87,10 @@ type Service struct {
 	// Changed is when the service last changed (Swarm's UpdatedAt): its
 	// tasks have had since then to start.
 	Changed time.Time
-	// TaskError is why its newest failed task failed ("task 2 on node-a:
-	// ..."), "" when none failed: what a service that does not start
-	// reports.
+	// TaskError is why its newest failed task of its current version (of
+	// the version rolled back from, after a rollback) failed ("task 2 on
+	// node-a: ..."), "" when none failed: what a service that does not
+	// start, or a rollback, reports.
 	TaskError string
 	// RolledBackFrom is the spec hash of the version the engine rolled
 	// back from (Swarm's rollback restores the previous spec and clears

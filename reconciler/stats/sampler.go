@@ -314,7 +314,7 @@ func (s *Sampler) observe(c engine.Container, r sampleResult, specs map[string]s
 		h.Ports[k] = slices.Clone(v)
 	}
 	if c.Remote {
-		h.Unmeasured = RemoteTask(c.Node)
+		h.Unmeasured = remoteTask(c.Node)
 	}
 	u := Usage{ContainerID: c.ID, Name: c.Name, State: c.State, Ready: c.Ready(), Created: c.Created, Started: e.started}
 	if sp := specFor(specs, c.Image); sp != nil {
@@ -359,10 +359,10 @@ func (s *Sampler) observe(c engine.Container, r sampleResult, specs map[string]s
 	return h, u
 }
 
-// RemoteTask is why a task on another swarm node has no stats: serve
+// remoteTask is why a task on another swarm node has no stats: serve
 // samples through the engine it runs on, which reaches its own node's
 // containers only.
-func RemoteTask(node string) string {
+func remoteTask(node string) string {
 	return "the task runs on node " + node + "; stats are sampled on serve's own node only"
 }
 

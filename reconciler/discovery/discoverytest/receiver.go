@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/orchestrator/orchestrator/reconciler/discovery"
 )
@@ -57,6 +58,22 @@ func (rc *Receiver) Take() []discovery.Body {
 	got := rc.got
 	rc.got = nil
 	return got
+}
+
+// Wait returns the deliveries so far once there are at least n, polling
+// for up to 10 s; it fails the test (from the test's goroutine) past that.
+func (rc *Receiver) Wait(t testing.TB, n int) []discovery.Body {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if got := rc.Bodies(); len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d webhook deliveries within 10s, want %d: %v", len(rc.Bodies()), n, rc.Bodies())
+		}
+		time.Sleep(10 * time.Millisecond) // polling a deadline, not synchronising
+	}
 }
 
 // Bad are the requests that were not a webhook POST of a JSON body.

@@ -58,6 +58,9 @@ func RunServices(t *testing.T, newHarness func(t *testing.T) ServicesHarness) {
 		if s2.Replicas != 1 || s2.Version <= s.Version {
 			t.Errorf("after update: replicas %d version %d, want 1 and above %d", s2.Replicas, s2.Version, s.Version)
 		}
+		if s.Changed.IsZero() || s2.Changed.Before(s.Changed) {
+			t.Errorf("Changed %v after the create, %v after the update: want set, and not earlier after the update", s.Changed, s2.Changed)
+		}
 		if err := h.Services.UpdateService(ctx, id, s.Version, serviceConfig(h, "life", 3, "v3")); !errors.Is(err, engine.ErrConflict) {
 			t.Errorf("UpdateService at a stale version = %v, want ErrConflict", err)
 		}

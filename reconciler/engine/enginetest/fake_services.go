@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 )
@@ -16,6 +17,8 @@ import (
 // ByHand methods act as a person (or Swarm's own rollback) would.
 type FakeServices struct {
 	Instance string // stamped on and required of every service, as the adapter's
+	// Now is the clock of Changed; nil is time.Now.
+	Now func() time.Time
 
 	mu       sync.Mutex
 	services map[string]*engine.Service
@@ -115,6 +118,20 @@ func (f *FakeServices) apply(s *engine.Service, cfg engine.ServiceConfig) {
 	s.Image, s.SpecHash, s.Labels = labels[engine.LabelImage], labels[engine.LabelSpecHash], labels
 	s.Replicas, s.Ports = cfg.Replicas, ports
 	s.Version++
+	s.Changed = time.Now()
+	if f.Now != nil {
+		s.Changed = f.Now()
+	}
+}
+
+// SetTaskErrorByHand records a task failure of a service, as Swarm's
+// task history would show it.
+func (f *FakeServices) SetTaskErrorByHand(id, taskError string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s, ok := f.services[id]; ok {
+		s.TaskError = taskError
+	}
 }
 
 // SetUpdateByHand sets a service's update status, as Swarm's rolling

@@ -77,37 +77,58 @@ func (e *Engine) services(ctx context.Context) ([]engine.Service, error) {
 	return out, nil
 }
 
-// fromTasks fills in what a service's task history says (Swarm keeps a few
-// tasks per slot): TaskError, from the newest task of its current version
-// that failed or was rejected; and for a service Swarm rolled back,
-// RolledBackFrom, the spec hash of the newest task of another version than
-// the current one, the version that failed (a restarted serve so knows
-// not to ask for it again).
+// fromTasks fills in what each service's task history says (historyOf).
 func (e *Engine) fromTasks(ctx context.Context, services []engine.Service, tasks []swarm.Task) {
-	at := map[string]int{}
-	for i, s := range services {
-		at[s.ID] = i
-	}
-	failedAt, otherAt := map[string]time.Time{}, map[string]time.Time{}
+	byService := map[string][]swarm.Task{}
 	for _, t := range tasks {
-		i, ours := at[t.ServiceID]
-		if !ours || t.Spec.ContainerSpec == nil {
-			continue
-		}
-		svc := &services[i]
-		hash := t.Spec.ContainerSpec.Labels[engine.LabelSpecHash]
-		if hash != svc.SpecHash {
-			if svc.Update.RolledBack() && t.CreatedAt.After(otherAt[t.ServiceID]) {
-				otherAt[t.ServiceID], svc.RolledBackFrom = t.CreatedAt, hash
-			}
-			continue
-		}
-		failed := t.Status.State == swarm.TaskStateFailed || t.Status.State == swarm.TaskStateRejected
-		if failed && t.Status.Err != "" && t.Status.Timestamp.After(failedAt[t.ServiceID]) {
-			failedAt[t.ServiceID] = t.Status.Timestamp
-			svc.TaskError = fmt.Sprintf("task %d on %s: %s", t.Slot, e.nodeName(ctx, t.NodeID), t.Status.Err)
-		}
+		byService[t.ServiceID] = append(byService[t.ServiceID], t)
 	}
+	for i := range services {
+		historyOf(&services[i], byService[services[i].ID], func(id string) string { return e.nodeName(ctx, id) })
+	}
+}
+
+// historyOf reads a service's task history (Swarm keeps a few tasks per
+// slot). For a service Swarm rolled back: RolledBackFrom, the spec hash
+// of the newest task begun since the update began that is not of the
+// current version — the version that failed (a restarted serve so knows
+// not to ask for it again; older versions' tasks, which a slot may keep
+// longer, predate the update) — and TaskError, its newest failure. For
+// any other: TaskError, the newest failure of a task of the current
+// version. nodeName names a node by its ID.
+func historyOf(svc *engine.Service, tasks []swarm.Task, nodeName func(id string) string) {
+	version := svc.SpecHash
+	if svc.Update.RolledBack() {
+		var newest time.Time
+		for _, t := range tasks {
+			hash := hashOf(t)
+			if hash == svc.SpecHash || svc.Update.Started.IsZero() || t.CreatedAt.Before(svc.Update.Started) || !t.CreatedAt.After(newest) {
+				continue
+			}
+			newest, svc.RolledBackFrom = t.CreatedAt, hash
+		}
+		version = svc.RolledBackFrom
+	}
+	if version == "" {
+		return
+	}
+	var newest time.Time
+	for _, t := range tasks {
+		failed := t.Status.State == swarm.TaskStateFailed || t.Status.State == swarm.TaskStateRejected
+		if hashOf(t) != version || !failed || t.Status.Err == "" || !t.Status.Timestamp.After(newest) {
+			continue
+		}
+		newest = t.Status.Timestamp
+		svc.TaskError = fmt.Sprintf("task %d on %s: %s", t.Slot, nodeName(t.NodeID), t.Status.Err)
+	}
+}
+
+// hashOf is the spec hash of a task's version.
+func hashOf(t swarm.Task) string {
+	if t.Spec.ContainerSpec == nil {
+		return ""
+	}
+	return t.Spec.ContainerSpec.Labels[engine.LabelSpecHash]
 }
 
 // serviceOf is s in our terms.
@@ -121,6 +142,9 @@ func serviceOf(s swarm.Service) engine.Service {
 	}
 	if u := s.UpdateStatus; u != nil {
 		svc.Update = engine.UpdateStatus{State: string(u.State), Message: u.Message}
+		if u.StartedAt != nil {
+			svc.Update.Started = *u.StartedAt
+		}
 	}
 	return svc
 }

@@ -69,8 +69,15 @@ func (e *Engine) taskContainer(ctx context.Context, t swarm.Task, svc engine.Ser
 	return c
 }
 
-// stateOf maps a task's state onto Docker's words for a container.
+// stateOf maps a task's state onto Docker's words for a container. A task
+// Swarm wants gone that still reports running (the old task of a
+// start-first update, or one on a node that is down, which keeps its last
+// status until the node returns) is "removing": it no longer counts, and
+// the discovery webhook announces its stop.
 func stateOf(t swarm.Task) string {
+	if t.Status.State == swarm.TaskStateRunning && t.DesiredState != swarm.TaskStateRunning {
+		return "removing"
+	}
 	switch t.Status.State {
 	case swarm.TaskStateRunning:
 		return "running"

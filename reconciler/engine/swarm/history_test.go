@@ -1,0 +1,58 @@
+package swarm
+
+import (
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/swarm"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/orchestrator/orchestrator/reconciler/engine"
+)
+
+// historyOf reads the failed version of a rollback, and the newest task
+// failure, from a service's task history.
+func TestHistoryOf(t *testing.T) {
+	t0 := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	task := func(hash string, created int, state swarm.TaskState, err string) swarm.Task {
+		return swarm.Task{
+			Slot: 1, NodeID: "n1", Meta: swarm.Meta{CreatedAt: at(created)},
+			Spec:   swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{Labels: map[string]string{engine.LabelSpecHash: hash}}},
+			Status: swarm.TaskStatus{State: state, Err: err, Timestamp: at(created + 1)},
+		}
+	}
+	rolledBack := engine.UpdateStatus{State: engine.UpdateRollbackCompleted, Started: at(30)}
+	// v1 and v2 rolled out fine, v3 failed at minute 31 and was rolled back to v2.
+	history := []swarm.Task{
+		task("v1", 0, swarm.TaskStateShutdown, ""),
+		task("v2", 10, swarm.TaskStateShutdown, ""),
+		task("v2", 20, swarm.TaskStateFailed, "task: non-zero exit (1)"),
+		task("v3", 31, swarm.TaskStateFailed, "starting container failed: no such file"),
+		task("v2", 33, swarm.TaskStateRunning, ""),
+	}
+	type got struct{ RolledBackFrom, TaskError string }
+	for _, tc := range []struct {
+		name   string
+		update engine.UpdateStatus
+		tasks  []swarm.Task
+		want   got
+	}{
+		{name: "rolled back: the version begun since the update, and its failure", update: rolledBack, tasks: history,
+			want: got{"v3", "task 1 on node-1: starting container failed: no such file"}},
+		{name: "rolled back, the failed version's tasks pruned: older versions do not count", update: rolledBack,
+			tasks: []swarm.Task{history[0], history[1], history[4]}},
+		{name: "rolled back, when the update began unknown: nothing inferred", update: engine.UpdateStatus{State: engine.UpdateRollbackCompleted},
+			tasks: history},
+		{name: "not rolled back: the current version's newest failure", update: engine.UpdateStatus{State: engine.UpdateCompleted},
+			tasks: history, want: got{"", "task 1 on node-1: task: non-zero exit (1)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := engine.Service{SpecHash: "v2", Update: tc.update}
+			historyOf(&svc, tc.tasks, func(id string) string { return map[string]string{"n1": "node-1"}[id] })
+			if diff := cmp.Diff(tc.want, got{svc.RolledBackFrom, svc.TaskError}); diff != "" {
+				t.Errorf("historyOf (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
