@@ -34,14 +34,16 @@ func (r *Reconciler) announceTasks(ctx context.Context, cs []engine.Container) {
 	if !primed {
 		return
 	}
-	for _, id := range slices.Sorted(maps.Keys(before)) {
-		if c := before[id]; now[id].ID == "" && r.callbackOf(c.Image) != "" {
-			r.deliver(ctx, c.Image, c, c.ID, c.Name, string(KindStop), true)
-		}
-	}
+	// Starts first: a receiver that balances over the tasks adds the new
+	// one before it drops the old (Swarm's start-first update).
 	for _, id := range slices.Sorted(maps.Keys(now)) {
 		if c := now[id]; before[id].ID == "" && r.callbackOf(c.Image) != "" {
 			r.deliver(ctx, c.Image, c, c.ID, c.Name, string(KindStart), false)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(before)) {
+		if c := before[id]; now[id].ID == "" && r.callbackOf(c.Image) != "" {
+			r.deliver(ctx, c.Image, c, c.ID, c.Name, string(KindStop), true)
 		}
 	}
 }

@@ -67,7 +67,7 @@ func TestSwarmTaskWebhooks(t *testing.T) {
 	}
 	task(t, w.fake, "web:v1", "web-v1.3") // Swarm's replacement
 	w.passes(2)
-	if diff := cmp.Diff([]string{"stop web-v1.1 stopped", "start web-v1.3 running"}, take(t, rc, 2)); diff != "" {
+	if diff := cmp.Diff([]string{"start web-v1.3 running", "stop web-v1.1 stopped"}, take(t, rc, 2)); diff != "" {
 		t.Errorf("a task died and Swarm replaced it (-want +got):\n%s", diff)
 	}
 

@@ -183,6 +183,11 @@ func TestSwarmServe(t *testing.T) {
 	})
 	t.Logf("rolling update completed after %s", time.Since(began).Round(time.Millisecond))
 	waitTaskHooks(t, hooks, map[string]int{"start": 4, "stop": 3}, "the rolling update's start and stop webhooks")
+	// Start-first: the new task was announced running before the old one
+	// stopped.
+	if b := hooks.Bodies(); b[5].Event != "start" || b[6].Event != "stop" || b[5].ContainerID == b[6].ContainerID {
+		t.Errorf("the rolling update's webhooks: %+v then %+v, want the new task's start, then the old one's stop", b[5], b[6])
+	}
 	// A new service whose tasks cannot start has no update to roll back:
 	// Degraded after --ready-timeout, with the task's error.
 	waitDegraded(t, addrOf(t, first.Args), broken, 60*time.Second, "0 of 1 tasks running after", "no-such-binary")
