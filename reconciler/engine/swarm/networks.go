@@ -21,8 +21,12 @@ func (e *Engine) EnsureNetwork(ctx context.Context, name string, labels map[stri
 	ctx, cancel := e.bounded(ctx)
 	defer cancel()
 	n, err := e.cli.NetworkInspect(ctx, name, network.InspectOptions{})
+	// A node-local network (a bridge) cannot carry a service; the inspect
+	// of an overlay network just made may not name its driver yet, but
+	// its scope is the swarm's.
+	local := n.Scope == "local" || n.Driver == "bridge"
 	switch {
-	case err == nil && n.Name == name && e.ours(n.Labels) && n.Driver == "overlay":
+	case err == nil && n.Name == name && e.ours(n.Labels) && !local:
 		return nil
 	case err == nil && n.Name == name && e.ours(n.Labels):
 		return engine.KindErrorf(engine.ErrForeign, "network %s is a %s network, made by serve --engine docker: a swarm service needs an overlay network: "+

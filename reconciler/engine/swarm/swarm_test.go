@@ -226,6 +226,13 @@ func TestSwarmNetworks(t *testing.T) {
 	if got := rt.Docker(t, "network", "inspect", "--format", "{{.Driver}} {{.Attachable}} {{index .Labels \"orchestrator.instance\"}}", net); got != "overlay true "+id {
 		t.Errorf("network %q, want overlay, attachable, of instance %s", got, id)
 	}
+	// A bridge of ours with the name (left by serve --engine docker) is
+	// refused, saying what to do.
+	bridge := id + "-bridge"
+	rt.Docker(t, "network", "create", "--label", engine.LabelManagedBy+"="+engine.ManagedBy, "--label", engine.LabelInstance+"="+id, bridge)
+	if err := e.EnsureNetwork(ctx, bridge, nil); err == nil || !strings.Contains(err.Error(), "needs an overlay network") {
+		t.Errorf("EnsureNetwork over a bridge of ours = %v, want a refusal saying a service needs an overlay network", err)
+	}
 	labels := func(hash string) map[string]string {
 		return map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: image, engine.LabelSpecHash: hash}
 	}
