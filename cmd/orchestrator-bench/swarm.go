@@ -25,6 +25,7 @@ import (
 	"github.com/docker/docker/client"
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
+	swarmengine "github.com/orchestrator/orchestrator/reconciler/engine/swarm"
 )
 
 // The swarm rows (issue 16; -only swarm). A serve --engine swarm of the
@@ -53,9 +54,6 @@ const (
 	swarmEditFile     = "edit.yaml"
 	swarmEditReplicas = 2
 	swarmEditEnv      = "EDIT" // the env key the edits change
-	// swarmMonitor is the adapter's update monitor (reconciler/engine/swarm):
-	// the baseline's service has the same update config.
-	swarmMonitor = 5 * time.Second
 	// The goals (issue 16).
 	swarmConvergeGoal = 1.10  // serve's p50 / the baseline's p50
 	swarmEditGoal     = 150.0 // ms, p50
@@ -279,29 +277,16 @@ func swarmEditSpec(value string) string {
 		swarmEditImage, swarmEditReplicas, swarmEditReplicas, swarmEditEnv, value)
 }
 
-// baseServiceSpec is the baseline's service: what the swarm adapter
-// (reconciler/engine/swarm, serviceSpec) sends for appSpec(swarmImage, n),
-// with the baseline's name and instance. The convergence check compares it
-// with serve's service, as the engine stored both.
+// baseServiceSpec is the baseline's service: what the swarm adapter sends
+// for appSpec(swarmImage, n) (its ServiceSpec, of the same config), with
+// the baseline's name and instance. The convergence check compares it with
+// serve's service, as the engine stored both.
 func baseServiceSpec(name, instance string, n int) swarm.ServiceSpec {
-	labels := map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: swarmImage, engine.LabelInstance: instance}
-	replicas := uint64(n)
-	return swarm.ServiceSpec{
-		Annotations: swarm.Annotations{Name: name, Labels: labels},
-		TaskTemplate: swarm.TaskSpec{
-			ContainerSpec: &swarm.ContainerSpec{Image: swarmImage, Labels: labels, Env: []string{"PORT=8080"}},
-			Resources:     &swarm.ResourceRequirements{Limits: &swarm.Limit{NanoCPUs: 100_000_000, MemoryBytes: 32 << 20}},
-			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionAny},
-		},
-		Mode: swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &replicas}},
-		UpdateConfig: &swarm.UpdateConfig{Parallelism: 1, Order: swarm.UpdateOrderStartFirst,
-			FailureAction: swarm.UpdateFailureActionRollback, Monitor: swarmMonitor},
-		RollbackConfig: &swarm.UpdateConfig{Parallelism: 1, Order: swarm.UpdateOrderStartFirst,
-			FailureAction: swarm.UpdateFailureActionPause, Monitor: swarmMonitor},
-		EndpointSpec: &swarm.EndpointSpec{Mode: swarm.ResolutionModeVIP, Ports: []swarm.PortConfig{{
-			Protocol: swarm.PortConfigProtocolTCP, TargetPort: 8080, PublishMode: swarm.PortConfigPublishModeIngress,
-		}}},
-	}
+	return swarmengine.ServiceSpec(engine.ServiceConfig{Replicas: n, Config: engine.Config{
+		Name: name, Image: swarmImage, Env: map[string]string{"PORT": "8080"}, Ports: map[string]int{"8080/tcp": 0},
+		NanoCPUs: 100_000_000, MemoryBytes: 32 << 20,
+		Labels: map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: swarmImage},
+	}}, instance)
 }
 
 // specDiff names the parts of two stored service specs that differ, names

@@ -169,7 +169,7 @@ func portsOf(ps []swarm.PortConfig) map[string][]engine.PortBinding {
 func (e *Engine) CreateService(ctx context.Context, cfg engine.ServiceConfig) (string, error) {
 	ctx, cancel := e.bounded(ctx)
 	defer cancel()
-	resp, err := e.cli.ServiceCreate(ctx, e.serviceSpec(cfg), swarm.ServiceCreateOptions{QueryRegistry: false})
+	resp, err := e.cli.ServiceCreate(ctx, ServiceSpec(cfg, e.instance), swarm.ServiceCreateOptions{QueryRegistry: false})
 	switch {
 	case cerrdefs.IsConflict(err) || err != nil && strings.Contains(err.Error(), "name conflicts with an existing object"):
 		return "", engine.KindErrorf(engine.ErrNameInUse, "create service %s: name in use: %w", cfg.Config.Name, err)
@@ -185,7 +185,7 @@ func (e *Engine) CreateService(ctx context.Context, cfg engine.ServiceConfig) (s
 func (e *Engine) UpdateService(ctx context.Context, id string, version uint64, cfg engine.ServiceConfig) error {
 	ctx, cancel := e.bounded(ctx)
 	defer cancel()
-	_, err := e.cli.ServiceUpdate(ctx, id, swarm.Version{Index: version}, e.serviceSpec(cfg), swarm.ServiceUpdateOptions{QueryRegistry: false})
+	_, err := e.cli.ServiceUpdate(ctx, id, swarm.Version{Index: version}, ServiceSpec(cfg, e.instance), swarm.ServiceUpdateOptions{QueryRegistry: false})
 	// swarmkit says "update out of sequence" for a stale version, with no
 	// status code of its own across engine versions.
 	if err != nil && strings.Contains(err.Error(), "update out of sequence") {

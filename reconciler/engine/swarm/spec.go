@@ -20,18 +20,19 @@ import (
 // The same 5 s as serve's --min-ready default.
 const monitor = 5 * time.Second
 
-// serviceSpec is cfg as a Swarm service (issue 16): our labels on the
-// service and its tasks, the replicas, limits, env and ports through the
-// routing mesh; restart on any exit; updates one task at a time,
-// start-first, rolled back on failure.
-func (e *Engine) serviceSpec(cfg engine.ServiceConfig) swarm.ServiceSpec {
+// ServiceSpec is cfg as the Swarm service the adapter of instance sends
+// (issue 16): our labels on the service and its tasks, the replicas,
+// limits, env and ports through the routing mesh; restart on any exit;
+// updates one task at a time, start-first, rolled back on failure. The
+// benchmark's `docker service create` baseline is made of it too.
+func ServiceSpec(cfg engine.ServiceConfig, instance string) swarm.ServiceSpec {
 	c := cfg.Config
 	labels := maps.Clone(c.Labels)
 	if labels == nil {
 		labels = map[string]string{}
 	}
-	if e.instance != "" {
-		labels[engine.LabelInstance] = e.instance
+	if instance != "" {
+		labels[engine.LabelInstance] = instance
 	}
 	replicas := uint64(max(cfg.Replicas, 0))
 	cs := &swarm.ContainerSpec{
