@@ -127,22 +127,30 @@ func hostPort(t *testing.T, id, port string) string {
 // specStatus is the server's status of image, from GET /status.
 func specStatus(t *testing.T, s *server, image string) wire.Status {
 	t.Helper()
-	resp, err := http.Get("http://" + s.addr + "/status")
+	st, err := statusAt(s.addr, image)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var body wire.StatusList
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatalf("GET /status: %v", err)
+	return st
+}
+
+// statusAt is the status of image from GET /status of the serve on addr;
+// an error when it cannot be read or has none of image (yet).
+func statusAt(addr, image string) (wire.Status, error) {
+	body, err := httpGet("http://" + addr + "/status")
+	if err != nil {
+		return wire.Status{}, fmt.Errorf("GET /status: %w", err)
 	}
-	for _, st := range body.Specs {
+	var list wire.StatusList
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		return wire.Status{}, fmt.Errorf("GET /status: %w", err)
+	}
+	for _, st := range list.Specs {
 		if st.Image == image {
-			return st
+			return st, nil
 		}
 	}
-	t.Fatalf("GET /status: no status of %s", image)
-	return wire.Status{}
+	return wire.Status{}, fmt.Errorf("GET /status: no status of %s", image)
 }
 
 // The status table's CPU column and note, as kubectl get hpa shows them.

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orchestrator/orchestrator/api/wire"
 	"github.com/orchestrator/orchestrator/reconciler"
 	"github.com/orchestrator/orchestrator/reconciler/discovery/discoverytest"
 	"github.com/orchestrator/orchestrator/reconciler/engine"
@@ -106,26 +102,15 @@ func waitTaskHooks(t *testing.T, rc *discoverytest.Receiver, want map[string]int
 func waitDegraded(t *testing.T, addr, image string, within time.Duration, why ...string) {
 	t.Helper()
 	rt.Eventually(t, within, image+" Degraded: "+strings.Join(why, ", "), func() (bool, string) {
-		resp, err := http.Get("http://" + addr + "/status")
+		st, err := statusAt(addr, image)
 		if err != nil {
 			return false, err.Error()
 		}
-		defer resp.Body.Close()
-		var list wire.StatusList
-		if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
-			return false, err.Error()
+		ok := st.Health == "Degraded"
+		for _, w := range why {
+			ok = ok && strings.Contains(st.LastError, w)
 		}
-		for _, st := range list.Specs {
-			if st.Image != image {
-				continue
-			}
-			ok := st.Health == "Degraded"
-			for _, w := range why {
-				ok = ok && strings.Contains(st.LastError, w)
-			}
-			return ok, st.Health + ": " + st.LastError
-		}
-		return false, "not in /status"
+		return ok, st.Health + ": " + st.LastError
 	})
 }
 
@@ -208,22 +193,17 @@ func TestSwarmServe(t *testing.T) {
 
 	addr := addrOf(t, second.Args)
 	rt.Eventually(t, 30*time.Second, "GET /containers lists tasks with node and slot", func() (bool, string) {
-		resp, err := http.Get("http://" + addr + "/images/" + image + "/containers")
+		body, err := httpGet("http://" + addr + "/images/" + image + "/containers")
 		if err != nil {
 			return false, err.Error()
 		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return strings.Count(string(body), `"node":`) == 2 && strings.Contains(string(body), `"slot":`), string(body)
+		return strings.Count(body, `"node":`) == 2 && strings.Contains(body, `"slot":`), body
 	})
 	rt.Eventually(t, 30*time.Second, "GET /images/{i}/health: this node's tasks measured, with node and slot", func() (bool, string) {
-		resp, err := http.Get("http://" + addr + "/images/" + image + "/health")
+		s, err := httpGet("http://" + addr + "/images/" + image + "/health")
 		if err != nil {
 			return false, err.Error()
 		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		s := string(body)
 		return strings.Count(s, `"node":`) == 2 && strings.Count(s, `"slot":`) == 2 && strings.Count(s, `"mem_percent":null`) == 0 &&
 			!strings.Contains(s, "stats_unavailable"), s
 	})
