@@ -17,9 +17,12 @@ import (
 	"github.com/orchestrator/orchestrator/reconciler/engine/docker"
 )
 
-// ListServices implements engine.Services.
+// ListServices implements engine.Services. The task history is read only
+// for the services it can tell something of (historyOf): one rolled back,
+// or running fewer tasks than it wants (Swarm's ServiceStatus). A
+// converged swarm costs one call per pass here, besides List's.
 func (e *Engine) ListServices(ctx context.Context) ([]engine.Service, error) {
-	services, tasks, err := e.servicesAndTasks(ctx)
+	services, tasks, err := e.servicesAndTasks(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -32,17 +35,23 @@ func (e *Engine) ListServices(ctx context.Context) ([]engine.Service, error) {
 // Swarm then refuses as a whole).
 const maxTaskListTries = 3
 
-// servicesAndTasks lists our services, by name, and their tasks, history
-// included.
-func (e *Engine) servicesAndTasks(ctx context.Context) ([]engine.Service, []swarm.Task, error) {
+// servicesAndTasks lists our services, by name, and the tasks, history
+// included, of all of them, or with unsettled of those rolled back or
+// short of running tasks.
+func (e *Engine) servicesAndTasks(ctx context.Context, unsettled bool) ([]engine.Service, []swarm.Task, error) {
 	for try := 1; ; try++ {
-		services, err := e.services(ctx)
+		services, short, err := e.services(ctx, unsettled)
 		if err != nil || len(services) == 0 {
 			return services, nil, err
 		}
 		f := filters.NewArgs()
 		for _, s := range services {
-			f.Add("service", s.ID)
+			if !unsettled || short[s.ID] || s.Update.RolledBack() {
+				f.Add("service", s.ID)
+			}
+		}
+		if f.Len() == 0 {
+			return services, nil, nil
 		}
 		tctx, cancel := e.bounded(ctx)
 		tasks, err := e.cli.TaskList(tctx, swarm.TaskListOptions{Filters: f})
@@ -56,15 +65,17 @@ func (e *Engine) servicesAndTasks(ctx context.Context) ([]engine.Service, []swar
 	}
 }
 
-// services lists our services, by name.
-func (e *Engine) services(ctx context.Context) ([]engine.Service, error) {
+// services lists our services, by name; with status, also which of them
+// run fewer tasks than they want.
+func (e *Engine) services(ctx context.Context, status bool) ([]engine.Service, map[string]bool, error) {
 	ctx, cancel := e.bounded(ctx)
 	defer cancel()
-	list, err := e.cli.ServiceList(ctx, swarm.ServiceListOptions{Filters: e.filters()})
+	list, err := e.cli.ServiceList(ctx, swarm.ServiceListOptions{Filters: e.filters(), Status: status})
 	if err != nil {
-		return nil, classify("list", "services", err)
+		return nil, nil, classify("list", "services", err)
 	}
 	out := make([]engine.Service, 0, len(list))
+	short := map[string]bool{}
 	for _, s := range list {
 		if !e.ours(s.Spec.Labels) {
 			continue
@@ -72,9 +83,12 @@ func (e *Engine) services(ctx context.Context) ([]engine.Service, error) {
 		svc := serviceOf(s)
 		e.remember(svc.Name, svc.Image)
 		out = append(out, svc)
+		if st := s.ServiceStatus; st != nil && st.RunningTasks < st.DesiredTasks {
+			short[s.ID] = true
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return out, short, nil
 }
 
 // fromTasks fills in what each service's task history says (historyOf).

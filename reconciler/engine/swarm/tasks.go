@@ -17,7 +17,7 @@ import (
 // stats, logs and removal reach it on the node it runs on; health, restarts
 // and the start time come from that container when the node is this one.
 func (e *Engine) List(ctx context.Context) ([]engine.Container, error) {
-	services, tasks, err := e.servicesAndTasks(ctx)
+	services, tasks, err := e.servicesAndTasks(ctx, false)
 	if err != nil || len(services) == 0 {
 		return nil, err
 	}
