@@ -16,8 +16,7 @@ import (
 // on another node is seen at the next pass after its change, which its
 // service's events or the resync bring (docs/design.md §15).
 type tasksSeen struct {
-	primed  bool
-	running map[string]engine.Container // by ID
+	running map[string]engine.Container // by ID; nil before the first pass
 }
 
 // announceTasks sends the webhooks of the tasks that began or ended
@@ -29,9 +28,9 @@ func (r *Reconciler) announceTasks(ctx context.Context, cs []engine.Container) {
 			now[c.ID] = c
 		}
 	}
-	before, primed := r.tasks.running, r.tasks.primed
-	r.tasks = tasksSeen{primed: true, running: now}
-	if !primed {
+	before := r.tasks.running
+	r.tasks.running = now
+	if before == nil {
 		return
 	}
 	// Starts first: a receiver that balances over the tasks adds the new
