@@ -225,7 +225,10 @@ func (b *browser) click(sel string) {
 // (key events, so input events fire), once the field is emptied.
 func (b *browser) setValue(sel, v string) {
 	b.t.Helper()
-	if !js[bool](b, fmt.Sprintf(`(() => { const el = document.querySelector(%s); if (!el) return false; el.value = ''; return true; })()`, quoteJS(sel))) {
+	// Focused and cleared as a person would (an input event): a live
+	// refresh of the form between the clear and the keys leaves it alone.
+	if !js[bool](b, fmt.Sprintf(`(() => { const el = document.querySelector(%s); if (!el) return false; el.focus(); el.value = ''; `+
+		`el.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`, quoteJS(sel))) {
 		b.t.Fatalf("browser: no %s to fill", sel)
 	}
 	b.do("fill "+sel, chromedp.SendKeys(chromedp.CSS(sel), v, chromedp.NodeVisible))
