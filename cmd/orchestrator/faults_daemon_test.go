@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -81,6 +82,7 @@ func restartDaemon(t *testing.T) {
 		t.Fatalf("the daemon's environment: %v", err)
 	}
 	env := strings.Split(strings.TrimRight(string(environ), "\x00"), "\x00")
+	keepRootMount(t, argv)
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		t.Fatalf("stop dockerd (pid %d): %v", pid, err)
 	}
@@ -104,4 +106,29 @@ func restartDaemon(t *testing.T) {
 		out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
 		return err == nil, strings.TrimSpace(string(out))
 	})
+}
+
+// keepRootMount tells dockerd to leave its root's bind mount in place when
+// it stops. Docker 20.10 bind-mounts /var/lib/docker on itself to make it
+// shared and, when it made that mount, unmounts it on shutdown; but its API
+// still answers for a moment after "Daemon shutdown complete", and serve's
+// self-healing start in that moment mounts a container's fuse-overlayfs
+// root on the directory the bind used to cover. The restarted daemon binds
+// over it again, and the hidden mount makes that container impossible to
+// remove ("unlinkat …/merged: device or resource busy", umount: not
+// mounted). Without the marker file the mount stays, the stray mount is
+// visible, and Docker's own removal unmounts it.
+func keepRootMount(t *testing.T, argv []string) {
+	t.Helper()
+	execRoot := "/var/run/docker"
+	for i, a := range argv {
+		if v, ok := strings.CutPrefix(a, "--exec-root="); ok {
+			execRoot = v
+		} else if a == "--exec-root" && i+1 < len(argv) {
+			execRoot = argv[i+1]
+		}
+	}
+	if err := os.Remove(filepath.Join(execRoot, "unmount-on-shutdown")); err != nil && !os.IsNotExist(err) {
+		t.Fatalf("keep dockerd's root mount through the restart: %v", err)
+	}
 }
