@@ -15,12 +15,12 @@ import (
 // Events implements engine.Engine: the container events of this node's
 // tasks (the Docker adapter's stream: they carry our labels), and the
 // service events of our services (create, update, remove: an update's
-// progress and its rollback). Tasks on other nodes send no event here;
-// their changes show in the service's update status and at the next list.
+// progress and its rollback). Tasks on other nodes send no event here:
+// their changes come from a poll (remoteTaskEvents).
 func (e *Engine) Events(ctx context.Context) <-chan engine.Event {
 	out := make(chan engine.Event, 64)
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		for ev := range e.Engine.Events(ctx) { // ends when ctx does
@@ -33,6 +33,10 @@ func (e *Engine) Events(ctx context.Context) <-chan engine.Event {
 	go func() {
 		defer wg.Done()
 		e.serviceEvents(ctx, out)
+	}()
+	go func() {
+		defer wg.Done()
+		e.remoteTaskEvents(ctx, out, remotePoll, nil)
 	}()
 	go func() {
 		wg.Wait()

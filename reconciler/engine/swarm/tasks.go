@@ -2,7 +2,6 @@ package swarm
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -139,16 +138,12 @@ func (e *Engine) SetHeld(_ context.Context, id string, _ bool) error {
 // this node, is removed, and Swarm starts a new task in its place.
 // Removing a task on another node takes that node's engine: ErrUnsupported.
 func (e *Engine) Remove(ctx context.Context, id string) error {
-	err := e.Engine.Remove(ctx, id)
-	if err == nil || !errors.Is(err, engine.ErrNotFound) {
+	t, ok, err := e.task(ctx, id)
+	if err != nil {
 		return err
 	}
-	if cs, lerr := e.List(ctx); lerr == nil {
-		for _, c := range cs {
-			if c.ID == id && c.Remote {
-				return engine.KindErrorf(engine.ErrUnsupported, "remove %s: the task runs on node %s, not this one: remove it there, or scale the image", id, c.Node)
-			}
-		}
+	if ok && t.NodeID != "" && t.NodeID != e.self {
+		return engine.KindErrorf(engine.ErrUnsupported, "remove %s: the task runs on node %s, not this one: remove it there, or scale the image", id, e.nodeName(ctx, t.NodeID))
 	}
-	return err
+	return e.Engine.Remove(ctx, id)
 }
