@@ -33,10 +33,11 @@ func TestHistoryOf(t *testing.T) {
 	}
 	type got struct{ RolledBackFrom, TaskError string }
 	for _, tc := range []struct {
-		name   string
-		update engine.UpdateStatus
-		tasks  []swarm.Task
-		want   got
+		name    string
+		update  engine.UpdateStatus
+		changed time.Time // the service's last change
+		tasks   []swarm.Task
+		want    got
 	}{
 		{name: "rolled back: the version begun since the update, and its failure", update: rolledBack, tasks: history,
 			want: got{"v3", "task 1 on node-1: starting container failed: no such file"}},
@@ -46,9 +47,14 @@ func TestHistoryOf(t *testing.T) {
 			tasks: history},
 		{name: "not rolled back: the current version's newest failure", update: engine.UpdateStatus{State: engine.UpdateCompleted},
 			tasks: history, want: got{"", "task 1 on node-1: task: non-zero exit (1)"}},
+		{name: "not rolled back, changed since the failure: v2 returned to at minute 40 has no failure of its own yet",
+			update: engine.UpdateStatus{State: engine.UpdateCompleted}, changed: at(40), tasks: history},
+		{name: "not rolled back, a failure after the change counts", update: engine.UpdateStatus{State: engine.UpdateCompleted},
+			changed: at(40), tasks: append(history[:5:5], task("v2", 41, swarm.TaskStateFailed, "task: non-zero exit (2)")),
+			want: got{"", "task 1 on node-1: task: non-zero exit (2)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			svc := engine.Service{SpecHash: "v2", Update: tc.update}
+			svc := engine.Service{SpecHash: "v2", Update: tc.update, Changed: tc.changed}
 			historyOf(&svc, tc.tasks, func(id string) string { return map[string]string{"n1": "node-1"}[id] })
 			if diff := cmp.Diff(tc.want, got{svc.RolledBackFrom, svc.TaskError}); diff != "" {
 				t.Errorf("historyOf (-want +got):\n%s", diff)

@@ -107,12 +107,14 @@ func (e *Engine) fromTasks(ctx context.Context, services []engine.Service, tasks
 // of the newest task begun since the update began that is not of the
 // current version — the version that failed (a restarted serve so knows
 // not to ask for it again; older versions' tasks, which a slot may keep
-// longer, predate the update) — and TaskError, its newest failure. For
-// any other: TaskError, the newest failure of a task of the current
-// version. nodeName names a node by its ID.
+// longer, predate the update) — and TaskError, its newest failure since
+// then. For any other: TaskError, the newest failure of a task of the
+// current version since the service last changed (a version returned to
+// may have failed long before). nodeName names a node by its ID.
 func historyOf(svc *engine.Service, tasks []swarm.Task, nodeName func(id string) string) {
-	version := svc.SpecHash
+	version, since := svc.SpecHash, svc.Changed
 	if svc.Update.RolledBack() {
+		since = svc.Update.Started
 		var newest time.Time
 		for _, t := range tasks {
 			hash := hashOf(t)
@@ -129,7 +131,7 @@ func historyOf(svc *engine.Service, tasks []swarm.Task, nodeName func(id string)
 	var newest time.Time
 	for _, t := range tasks {
 		failed := t.Status.State == swarm.TaskStateFailed || t.Status.State == swarm.TaskStateRejected
-		if hashOf(t) != version || !failed || t.Status.Err == "" || !t.Status.Timestamp.After(newest) {
+		if hashOf(t) != version || !failed || t.Status.Err == "" || t.Status.Timestamp.Before(since) || !t.Status.Timestamp.After(newest) {
 			continue
 		}
 		newest = t.Status.Timestamp
