@@ -168,6 +168,12 @@ func serviceConfigFor(d Desired, instance, prefix string) engine.Config {
 	if s.Hostname != "" {
 		cfg.Hostname = s.Hostname + "-{{.Task.Slot}}"
 	}
+	if p := s.Placement; p != nil {
+		cfg.Placement = engine.Placement{Constraints: p.Constraints, MaxReplicasPerNode: p.MaxReplicasPerNode}
+		for _, pref := range p.Preferences {
+			cfg.Placement.Spread = append(cfg.Placement.Spread, strings.TrimPrefix(pref, "spread="))
+		}
+	}
 	return cfg
 }
 

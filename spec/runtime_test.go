@@ -41,6 +41,10 @@ read_only: true
 security_opt: [no-new-privileges]
 extra_hosts: ["db.local:10.0.0.5"]
 dns: [1.1.1.1]
+placement:
+  constraints: [node.role==manager, "node.labels.disk == ssd"]
+  preferences: [spread=node.labels.zone]
+  max_replicas_per_node: 1
 resources: {}
 `
 	docs, errs := spec.Parse("db.yaml", []byte(in), twoCPUs)
@@ -63,6 +67,8 @@ resources: {}
 	want.StopSignal, want.StopGracePeriod = "SIGINT", "30s"
 	want.CapAdd, want.CapDrop, want.ReadOnly = []string{"NET_ADMIN"}, []string{"ALL"}, true
 	want.SecurityOpt, want.ExtraHosts, want.DNS = []string{"no-new-privileges"}, []string{"db.local:10.0.0.5"}, []string{"1.1.1.1"}
+	want.Placement = &spec.Placement{Constraints: []string{"node.role==manager", "node.labels.disk == ssd"},
+		Preferences: []string{"spread=node.labels.zone"}, MaxReplicasPerNode: 1}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("spec (-want +got):\n%s", diff)
 	}
@@ -137,6 +143,14 @@ func TestRuntimeFieldErrors(t *testing.T) {
 			`db.yaml:3: extra_hosts[0]: "db:nowhere": "nowhere" is not an IP address (or host-gateway)`, twoCPUs},
 		{"dns", "dns: [one.one.one.one]",
 			`db.yaml:3: dns[0]: "one.one.one.one" is not an IP address`, twoCPUs},
+		{"placement constraint", "placement: {constraints: [node.role=manager]}",
+			`db.yaml:3: placement.constraints[0]: "node.role=manager" is not a constraint: <attribute>==<value> or !=, on node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.<label> or engine.labels.<label>`, twoCPUs},
+		{"placement attribute", "placement: {constraints: [node.zone==a]}",
+			`db.yaml:3: placement.constraints[0]: "node.zone==a" is not a constraint: <attribute>==<value> or !=, on node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.<label> or engine.labels.<label>`, twoCPUs},
+		{"placement preference", "placement: {preferences: [node.labels.zone]}",
+			`db.yaml:3: placement.preferences[0]: "node.labels.zone" is not a preference: spread=node.labels.<label> (or engine.labels.<label>)`, twoCPUs},
+		{"placement per node", "placement: {max_replicas_per_node: -1}",
+			`db.yaml:3: placement.max_replicas_per_node: must be at least 0 (0: no limit), got -1`, twoCPUs},
 		{"opt-in without a volume", "remove_volumes_on_prune: true",
 			`db.yaml:3: remove_volumes_on_prune: the spec has no named volume to remove`, twoCPUs},
 		{"a list where a list is", "networks: shop",

@@ -76,6 +76,14 @@ type Spec struct {
 	SecurityOpt          []string          `json:"security_opt,omitempty" jsonschema:"example=no-new-privileges" jsonschema_description:"The engine's security options (no-new-privileges, seccomp=..., apparmor=..., label=...)."`
 	ExtraHosts           []string          `json:"extra_hosts,omitempty" jsonschema:"example=db.local:10.0.0.5" jsonschema_description:"Entries for /etc/hosts: host:ip (or host=ip); host-gateway is the host."`
 	DNS                  []string          `json:"dns,omitempty" jsonschema:"example=1.1.1.1" jsonschema_description:"DNS servers: IP addresses."`
+	Placement            *Placement        `json:"placement,omitempty" jsonschema_description:"Where a swarm may run the tasks (serve --engine swarm), as compose's deploy.placement. The docker engine has one host and ignores it."`
+}
+
+// Placement says where a swarm may run a spec's tasks.
+type Placement struct {
+	Constraints        []string `json:"constraints,omitempty" jsonschema:"example=node.role==manager" jsonschema_description:"Conditions every node that runs a task meets: <attribute>==<value> or !=, on node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.<label> or engine.labels.<label>."`
+	Preferences        []string `json:"preferences,omitempty" jsonschema:"example=spread=node.labels.zone" jsonschema_description:"spread=<node.labels.label or engine.labels.label>: tasks spread evenly over the values of the label, in order."`
+	MaxReplicasPerNode int      `json:"max_replicas_per_node,omitempty" jsonschema:"minimum=0" jsonschema_description:"The most tasks on one node; 0 for no limit."`
 }
 
 // Resources is the original Resources model. CPU and Memory may be empty,
@@ -156,6 +164,11 @@ func (s Spec) Clone() Spec {
 		l.Options = maps.Clone(l.Options)
 		s.Logging = &l
 	}
+	if s.Placement != nil {
+		p := *s.Placement
+		p.Constraints, p.Preferences = slices.Clone(p.Constraints), slices.Clone(p.Preferences)
+		s.Placement = &p
+	}
 	return s
 }
 
@@ -235,6 +248,9 @@ type hashInput struct {
 
 // runtimeInput is the part of hashInput from the runtime fields: all but
 // depends_on and remove_volumes_on_prune, which say nothing of a container.
+// Placement says where a swarm's task runs; it is hashed so that a change
+// of it is a service update (on the docker engine, a rolling replacement
+// that changes nothing).
 type runtimeInput struct {
 	Name        string            `json:"name,omitempty"`
 	Command     []string          `json:"command,omitempty"`
@@ -257,6 +273,7 @@ type runtimeInput struct {
 	SecurityOpt []string          `json:"security_opt,omitempty"`
 	ExtraHosts  []string          `json:"extra_hosts,omitempty"`
 	DNS         []string          `json:"dns,omitempty"`
+	Placement   *Placement        `json:"placement,omitempty"`
 }
 
 // runtimeHash is s's runtimeInput, nil when no runtime field is set.
@@ -266,10 +283,13 @@ func (s Spec) runtimeHash() *runtimeInput {
 		Hostname: s.Hostname, Labels: s.Labels, Volumes: s.Volumes, Tmpfs: s.Tmpfs, Networks: s.Networks,
 		Healthcheck: s.Healthcheck, Restart: s.Restart, Logging: s.Logging, StopSignal: s.StopSignal,
 		StopGrace: s.StopGracePeriod, CapAdd: s.CapAdd, CapDrop: s.CapDrop, ReadOnly: s.ReadOnly,
-		SecurityOpt: s.SecurityOpt, ExtraHosts: s.ExtraHosts, DNS: s.DNS,
+		SecurityOpt: s.SecurityOpt, ExtraHosts: s.ExtraHosts, DNS: s.DNS, Placement: s.Placement,
 	}
 	if len(in.Labels) == 0 {
 		in.Labels = nil
+	}
+	if p := in.Placement; p != nil && len(p.Constraints) == 0 && len(p.Preferences) == 0 && p.MaxReplicasPerNode == 0 {
+		in.Placement = nil
 	}
 	if digest(in) == digest(runtimeInput{}) {
 		return nil

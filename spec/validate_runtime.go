@@ -119,6 +119,32 @@ func validateRuntime(s Spec, opts Options, root path, add func(*FieldError)) {
 			add(root.field("dns").index(i).errorf("%q is not an IP address", d))
 		}
 	}
+	if s.Placement != nil {
+		validatePlacement(*s.Placement, root.field("placement"), add)
+	}
+}
+
+// Swarm's placement syntax: a constraint is an attribute, == or !=, and a
+// value; a preference spreads over a label.
+var (
+	constraint     = regexp.MustCompile(`^\s*(node\.(id|hostname|role|platform\.os|platform\.arch)|(node|engine)\.labels\.[^\s=!]+)\s*(==|!=)\s*[^\s=!]+\s*$`)
+	spreadOverNode = regexp.MustCompile(`^spread=(node|engine)\.labels\.[^\s=!]+$`)
+)
+
+func validatePlacement(pl Placement, p path, add func(*FieldError)) {
+	for i, c := range pl.Constraints {
+		if !constraint.MatchString(c) {
+			add(p.field("constraints").index(i).errorf("%q is not a constraint: <attribute>==<value> or !=, on node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.<label> or engine.labels.<label>", c))
+		}
+	}
+	for i, pref := range pl.Preferences {
+		if !spreadOverNode.MatchString(pref) {
+			add(p.field("preferences").index(i).errorf("%q is not a preference: spread=node.labels.<label> (or engine.labels.<label>)", pref))
+		}
+	}
+	if pl.MaxReplicasPerNode < 0 {
+		add(p.field("max_replicas_per_node").errorf("must be at least 0 (0: no limit), got %d", pl.MaxReplicasPerNode))
+	}
 }
 
 func validateWords(w []string, p path, add func(*FieldError)) {

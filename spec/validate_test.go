@@ -309,7 +309,7 @@ replicas: 3
 resources: {cpu: "1"}
 `,
 			want: []string{
-				`state/web.yaml:2: replicas: unknown field (known fields: image, name, min_replicas, max_replicas, env, ports, resources, autoscale, health, command, entrypoint, working_dir, user, hostname, labels, volumes, tmpfs, remove_volumes_on_prune, networks, depends_on, healthcheck, restart, logging, stop_signal, stop_grace_period, cap_add, cap_drop, read_only, security_opt, extra_hosts, dns)`,
+				`state/web.yaml:2: replicas: unknown field (known fields: image, name, min_replicas, max_replicas, env, ports, resources, autoscale, health, command, entrypoint, working_dir, user, hostname, labels, volumes, tmpfs, remove_volumes_on_prune, networks, depends_on, healthcheck, restart, logging, stop_signal, stop_grace_period, cap_add, cap_drop, read_only, security_opt, extra_hosts, dns, placement)`,
 			}},
 		{
 			name: "unknown field resources.cpus",
@@ -962,7 +962,7 @@ image: redis
 			want: []string{
 				`state/web.yaml:3: max_replicas: must be an integer, got string "three"`,
 				`state/web.yaml:4: resources.cpu: must be a string, got number 0.5; quote it: "0.5"`,
-				`state/web.yaml:5: extra: unknown field (known fields: image, name, min_replicas, max_replicas, env, ports, resources, autoscale, health, command, entrypoint, working_dir, user, hostname, labels, volumes, tmpfs, remove_volumes_on_prune, networks, depends_on, healthcheck, restart, logging, stop_signal, stop_grace_period, cap_add, cap_drop, read_only, security_opt, extra_hosts, dns)`,
+				`state/web.yaml:5: extra: unknown field (known fields: image, name, min_replicas, max_replicas, env, ports, resources, autoscale, health, command, entrypoint, working_dir, user, hostname, labels, volumes, tmpfs, remove_volumes_on_prune, networks, depends_on, healthcheck, restart, logging, stop_signal, stop_grace_period, cap_add, cap_drop, read_only, security_opt, extra_hosts, dns, placement)`,
 			}},
 		{
 			name: "JSON fixed host port",

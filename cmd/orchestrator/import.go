@@ -61,6 +61,9 @@ How a service becomes a spec:
                            start_period, disable); durations as Go durations
   restart                  restart; deploy.restart_policy wins, as in compose:
                            any is always, on-failure[:max_attempts], none is no
+  deploy.placement         placement (constraints, preferences,
+                           max_replicas_per_node): where serve --engine swarm
+                           runs the tasks; the docker engine ignores it
   volumes                  a named volume is NAME:/path[:ro] (the top-level
                            volume's name: when set); a bind mount is ./rel
                            when its host path is below -o DIR, else the
@@ -78,7 +81,7 @@ How a service becomes a spec:
                            a service without a spec are left out
 Not supported, and reported: build, secrets, configs, privileged, devices,
 container_name, network_mode, pid, ipc, ulimits, sysctls, links, expose,
-profiles, volumes_from, init, deploy.placement, deploy.update_config, an
+profiles, volumes_from, init, deploy.update_config, an
 external or non-local volume, an external or non-bridge network, and every
 other attribute. Specs keep remove_volumes_on_prune off: a volume keeps its
 data, as after "docker compose down" without -v.

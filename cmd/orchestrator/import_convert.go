@@ -100,6 +100,9 @@ func (im *importer) convert(svc types.ServiceConfig) spec.Spec {
 	}
 	im.healthcheck(svc, &s)
 	im.restart(svc, &s)
+	if d := svc.Deploy; d != nil {
+		s.Placement = placementOf(d.Placement)
+	}
 	if l := svc.Logging; l != nil {
 		if l.Driver == "" && len(l.Options) > 0 {
 			rep.addf(rep.svcLine(name, "logging"), name, "logging", "options without a driver: a spec cannot say them: left out (the engine's default driver and options apply)")
@@ -394,6 +397,20 @@ func (im *importer) healthcheck(svc types.ServiceConfig, s *spec.Spec) {
 		hc.Retries = int(*h.Retries)
 	}
 	s.Healthcheck = hc
+}
+
+// placementOf is deploy.placement as a spec's placement (serve --engine
+// swarm's; the docker engine has one host and ignores it); nil when it
+// says nothing.
+func placementOf(p types.Placement) *spec.Placement {
+	out := &spec.Placement{Constraints: slices.Clone(p.Constraints), MaxReplicasPerNode: int(p.MaxReplicas)}
+	for _, pref := range p.Preferences {
+		out.Preferences = append(out.Preferences, "spread="+pref.Spread)
+	}
+	if len(out.Constraints) == 0 && len(out.Preferences) == 0 && out.MaxReplicasPerNode == 0 {
+		return nil
+	}
+	return out
 }
 
 // restart: deploy.restart_policy wins over restart, as in compose.

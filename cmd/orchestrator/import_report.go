@@ -213,7 +213,9 @@ var supported = func() []tree.Path {
 	add("services.*.healthcheck", "test", "interval", "timeout", "retries", "start_period", "disable")
 	add("services.*.logging", "driver", "options", "options.*")
 	add("services.*.deploy", "mode", "replicas", "resources", "resources.limits", "resources.limits.cpus",
-		"resources.limits.memory", "restart_policy", "restart_policy.condition", "restart_policy.max_attempts")
+		"resources.limits.memory", "restart_policy", "restart_policy.condition", "restart_policy.max_attempts",
+		"placement", "placement.constraints", "placement.preferences", "placement.max_replicas_per_node")
+	add("services.*.deploy.placement.preferences.[]", "spread")
 	add("networks.*", "", "name", "external", "driver")
 	add("volumes.*", "", "name", "external", "driver")
 	return out
@@ -247,7 +249,6 @@ var why = map[string]string{
 	"pull_policy":                   "the engine pulls a missing image",
 	"ulimits":                       "the engine's defaults apply",
 	"sysctls":                       "the engine's defaults apply",
-	"deploy.placement":              "one host: nothing to place",
 	"deploy.update_config":          "the orchestrator replaces containers one at a time, the new one first",
 	"deploy.rollback_config":        "the orchestrator replaces containers one at a time, the new one first",
 	"deploy.labels":                 "labels of a swarm service; use labels",

@@ -149,7 +149,7 @@ resources: {cpu: "0.5", memory: 64m}
 
 // badErrors are the errors of badYAML written as in/bad.yaml.
 const badErrors = `in/bad.yaml:5: min_replicas: 3 is greater than max_replicas 2
-in/bad.yaml:7: colour: unknown field (known fields: image, name, min_replicas, max_replicas, env, ports, resources, autoscale, health, command, entrypoint, working_dir, user, hostname, labels, volumes, tmpfs, remove_volumes_on_prune, networks, depends_on, healthcheck, restart, logging, stop_signal, stop_grace_period, cap_add, cap_drop, read_only, security_opt, extra_hosts, dns)
+in/bad.yaml:7: colour: unknown field (known fields: image, name, min_replicas, max_replicas, env, ports, resources, autoscale, health, command, entrypoint, working_dir, user, hostname, labels, volumes, tmpfs, remove_volumes_on_prune, networks, depends_on, healthcheck, restart, logging, stop_signal, stop_grace_period, cap_add, cap_drop, read_only, security_opt, extra_hosts, dns, placement)
 in/bad.yaml:10: resources.memory: "12q" is not a size (use e.g. 256m, 1g)
 `
 

@@ -132,9 +132,10 @@ func addrOf(t *testing.T, args []string) string {
 func TestSwarmServe(t *testing.T) {
 	rt.RequireSwarm(t)
 	inst := newInstance(t)
-	image := "orchestrator-test:" + inst         // its own tag: its own service name
-	broken := "orchestrator-test-broken:" + inst // a spec whose tasks never start
-	rt.BuildTestImage(t, keepImage, image, broken)
+	image := "orchestrator-test:" + inst             // its own tag: its own service name
+	broken := "orchestrator-test-broken:" + inst     // a spec whose tasks never start
+	unplaced := "orchestrator-test-unplaced:" + inst // a spec no node can take
+	rt.BuildTestImage(t, keepImage, image, broken, unplaced)
 	t.Cleanup(func() { rt.RemoveServicesLabelled(t, engine.LabelInstance+"="+inst) }) // before the containers' cleanup
 	bin := buildBinary(t)
 	dir := dirWithKeep(t)
@@ -147,6 +148,7 @@ func TestSwarmServe(t *testing.T) {
 
 	app("min_replicas: 3", "env: {"+callback+"}")
 	writeFile(t, dir, "broken.yaml", specText(broken, `entrypoint: ["/no-such-binary"]`))
+	writeFile(t, dir, "unplaced.yaml", specText(unplaced, `placement: {constraints: ["node.labels.orchestrator-test==`+inst+`"]}`))
 	first := startProcess(t, bin, dir, inst, "--engine", "swarm", "--resync", "5s", "--ready-timeout", "10s")
 	began := time.Now()
 	svc := view.wait(image, 3, "a service with 3 running tasks", nil)
@@ -176,6 +178,8 @@ func TestSwarmServe(t *testing.T) {
 	// A new service whose tasks cannot start has no update to roll back:
 	// Degraded after --ready-timeout, with the task's error.
 	waitDegraded(t, addrOf(t, first.Args), broken, 60*time.Second, "0 of 1 tasks running after", "no-such-binary")
+	// One that no node can take says so, with Swarm's reason.
+	waitDegraded(t, addrOf(t, first.Args), unplaced, 60*time.Second, "0 of 1 tasks running after", "task 1: no suitable node")
 	if order := rt.Docker(t, "service", "inspect", "--format", "{{.Spec.UpdateConfig.Order}} {{.Spec.UpdateConfig.FailureAction}}", svc.ID); order != "start-first rollback" {
 		t.Errorf("update config %q, want start-first rollback", order)
 	}
@@ -250,7 +254,7 @@ func TestSwarmServe(t *testing.T) {
 	if err != nil {
 		t.Fatalf("down: %v\n%s", err, out)
 	}
-	for _, img := range []string{keepImage, broken} {
+	for _, img := range []string{keepImage, broken, unplaced} {
 		if want := "service " + reconciler.ServiceName(inst, img) + " removed"; !strings.Contains(string(out), want) {
 			t.Errorf("down said %q, want %q", out, want)
 		}

@@ -173,6 +173,16 @@ type Config struct {
 	ExtraHosts  []string // host:ip
 	DNS         []string
 	ReadOnly    bool
+	// Placement is where a swarm may run a service's tasks; a container
+	// engine has one host and ignores it.
+	Placement Placement
+}
+
+// Placement constrains the nodes of a service's tasks, in Swarm's terms.
+type Placement struct {
+	Constraints        []string // "node.role==manager"
+	Spread             []string // node or engine labels to spread over, in order: "node.labels.zone"
+	MaxReplicasPerNode int      // 0: no limit
 }
 
 // The kinds of Mount.

@@ -52,6 +52,11 @@ func TestHistoryOf(t *testing.T) {
 		{name: "not rolled back, a failure after the change counts", update: engine.UpdateStatus{State: engine.UpdateCompleted},
 			changed: at(40), tasks: append(history[:5:5], task("v2", 41, swarm.TaskStateFailed, "task: non-zero exit (2)")),
 			want: got{"", "task 1 on node-1: task: non-zero exit (2)"}},
+		{name: "not rolled back, no failure: why a task waits to be placed", update: engine.UpdateStatus{State: engine.UpdateCompleted},
+			changed: at(40), tasks: append(history[:5:5], swarm.Task{Slot: 2, Meta: swarm.Meta{CreatedAt: at(41)},
+				Spec:   history[4].Spec,
+				Status: swarm.TaskStatus{State: swarm.TaskStatePending, Err: "no suitable node (scheduling constraints not satisfied on 1 node)", Timestamp: at(41)}}),
+			want: got{"", "task 2: no suitable node (scheduling constraints not satisfied on 1 node)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			svc := engine.Service{SpecHash: "v2", Update: tc.update, Changed: tc.changed}

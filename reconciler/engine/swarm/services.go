@@ -110,7 +110,8 @@ func (e *Engine) fromTasks(ctx context.Context, services []engine.Service, tasks
 // longer, predate the update) — and TaskError, its newest failure since
 // then. For any other: TaskError, the newest failure of a task of the
 // current version since the service last changed (a version returned to
-// may have failed long before). nodeName names a node by its ID.
+// may have failed long before), else why one waits to be placed. nodeName
+// names a node by its ID.
 func historyOf(svc *engine.Service, tasks []swarm.Task, nodeName func(id string) string) {
 	version, since := svc.SpecHash, svc.Changed
 	if svc.Update.RolledBack() {
@@ -128,14 +129,29 @@ func historyOf(svc *engine.Service, tasks []swarm.Task, nodeName func(id string)
 	if version == "" {
 		return
 	}
-	var newest time.Time
+	var newest, newestWaiting time.Time
+	waiting := ""
 	for _, t := range tasks {
-		failed := t.Status.State == swarm.TaskStateFailed || t.Status.State == swarm.TaskStateRejected
-		if hashOf(t) != version || !failed || t.Status.Err == "" || t.Status.Timestamp.Before(since) || !t.Status.Timestamp.After(newest) {
+		if hashOf(t) != version || t.Status.Err == "" || t.Status.Timestamp.Before(since) {
 			continue
 		}
-		newest = t.Status.Timestamp
-		svc.TaskError = fmt.Sprintf("task %d on %s: %s", t.Slot, nodeName(t.NodeID), t.Status.Err)
+		switch t.Status.State {
+		case swarm.TaskStateFailed, swarm.TaskStateRejected:
+			if t.Status.Timestamp.After(newest) {
+				newest = t.Status.Timestamp
+				svc.TaskError = fmt.Sprintf("task %d on %s: %s", t.Slot, nodeName(t.NodeID), t.Status.Err)
+			}
+		case swarm.TaskStatePending:
+			// Not placed: no node meets the placement, or has the
+			// resources ("no suitable node (…)").
+			if t.Status.Timestamp.After(newestWaiting) {
+				newestWaiting = t.Status.Timestamp
+				waiting = fmt.Sprintf("task %d: %s", t.Slot, t.Status.Err)
+			}
+		}
+	}
+	if svc.TaskError == "" {
+		svc.TaskError = waiting
 	}
 }
 

@@ -22,7 +22,8 @@ const monitor = 5 * time.Second
 
 // ServiceSpec is cfg as the Swarm service the adapter of instance sends
 // (issue 16): our labels on the service and its tasks, the replicas,
-// limits, env and ports through the routing mesh; restart on any exit;
+// limits, env and ports through the routing mesh, the placement; restart
+// on any exit;
 // updates one task at a time, start-first, rolled back on failure. The
 // benchmark's `docker service create` baseline is made of it too.
 func ServiceSpec(cfg engine.ServiceConfig, instance string) swarm.ServiceSpec {
@@ -60,6 +61,13 @@ func ServiceSpec(cfg engine.ServiceConfig, instance string) swarm.ServiceSpec {
 	}
 	if c.LogDriver != "" {
 		task.LogDriver = &swarm.Driver{Name: c.LogDriver, Options: c.LogOptions}
+	}
+	if p := c.Placement; len(p.Constraints) > 0 || len(p.Spread) > 0 || p.MaxReplicasPerNode > 0 {
+		task.Placement = &swarm.Placement{Constraints: p.Constraints, MaxReplicas: uint64(p.MaxReplicasPerNode)}
+		for _, label := range p.Spread {
+			task.Placement.Preferences = append(task.Placement.Preferences,
+				swarm.PlacementPreference{Spread: &swarm.SpreadOver{SpreadDescriptor: label}})
+		}
 	}
 	update := &swarm.UpdateConfig{Parallelism: 1, Order: swarm.UpdateOrderStartFirst,
 		FailureAction: swarm.UpdateFailureActionRollback, Monitor: monitor}
