@@ -46,6 +46,9 @@ running_tasks() { on "$MGR" docker service ps "$1" --filter desired-state=runnin
 nodes_of() { on "$MGR" docker service ps "$1" --filter desired-state=running --format '{{.Node}}' | sort -u | wc -l; }
 has_tasks() { [ "$(running_tasks "$1")" = "$2" ]; }  # SERVICE N
 spread_over() { [ "$(nodes_of "$1")" = "$2" ]; }     # SERVICE N
+pinned_to() { # SERVICE HOSTNAME: 6 running tasks, every one on that node
+  has_tasks "$1" 6 && [ "$(on "$MGR" docker service ps "$1" --filter desired-state=running --format '{{.Node}}' | sort -u)" = "$2" ]
+}
 managers_ready() { [ "$(on "$MGR" docker node ls --format '{{.Status}}' | grep -c Ready)" = 3 ]; }
 update_completed() { [ "$(on "$MGR" docker service inspect "$1" --format '{{.UpdateStatus.State}}')" = completed ]; }
 services_are() { # "NAME NAME ": our services, sorted
@@ -102,6 +105,16 @@ on "$H1" docker node update --availability drain "$NODE3"
 wait_for "6 running tasks on 2 nodes" 120 spread_over "$SVC" 2
 wait_for "still 6 running tasks" 60 has_tasks "$SVC" 6
 on "$H1" docker node update --availability active "$NODE3"
+
+step "6b. placement pins the tasks to a labelled node; a task on another node has its logs served"
+on "$H1" docker node update --label-add orchestrator-test=pinned "$NODE3"
+on "$H1" "printf 'placement: {constraints: [node.labels.orchestrator-test==pinned]}\n' >> $STATE/web.yaml"
+wait_for "6 running tasks, all on the labelled node" 180 pinned_to "$SVC" "$(on "$H3" hostname)"
+TASK=$(api "/images/$IMAGE/containers" | grep -o '"container_id":"[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+wait_for "GET /containers/$TASK/logs (a task on $H3) answers" 30 api "/containers/$TASK/logs?tail=5"
+on "$H1" "sed -i '/^placement:/d' $STATE/web.yaml"
+on "$H1" docker node update --label-rm orchestrator-test "$NODE3"
+wait_for "unpinned: tasks spread over 3 nodes again" 180 spread_over "$SVC" 3
 
 step "7. the manager that runs serve is lost: the services run on; serve on another manager adopts them"
 on "$H1" docker rm -f orchestrator
