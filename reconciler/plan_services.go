@@ -20,7 +20,7 @@ const (
 )
 
 // servicePoll is how often a pass looks again at a service that is not
-// converged: tasks on other nodes send this node no events.
+// converged: Swarm sends no event of a task's progress.
 const servicePoll = 2 * time.Second
 
 // maxServiceName is Swarm's bound of a service name (a DNS label).
@@ -83,6 +83,14 @@ func planService(d Desired, have []engine.Service, in Input) *SpecPlan {
 		p.Stuck, p.StuckReason = true, "update paused: "+orDefault(svc.Update.Message, "a task failed")
 	case svc.Update.InProgress():
 		p.Wait = "rolling update in progress: " + orDefault(svc.Update.Message, svc.Update.State)
+		// Swarm waits without end for a new task that no node can take
+		// (a placement nothing meets; max_replicas_per_node): after the
+		// ready timeout, that is Degraded, with Swarm's reason.
+		if waited := in.Now.Sub(svc.UnplacedSince); svc.Unplaced != "" && in.ReadyTimeout > 0 && waited >= in.ReadyTimeout {
+			p.Stuck = true
+			p.StuckReason = fmt.Sprintf("rolling update stalled: %s (for %s)", svc.Unplaced, waited.Round(time.Second))
+			p.Wait = "not converging: " + p.StuckReason
+		}
 	case running(in.Containers, d.Spec.Image, hash) != d.Target:
 		n := running(in.Containers, d.Spec.Image, hash)
 		p.Wait = "the engine is scheduling tasks: " + strconv.Itoa(n) + " of " + strconv.Itoa(d.Target) + " running"
@@ -123,7 +131,7 @@ func planServiceOrphan(image string, have []engine.Service, in Input, services [
 	})
 	if why != "" {
 		p.Wait = why
-		if successor != "" { // tasks on other nodes send no event: look again
+		if successor != "" { // a task's progress sends no event: look again
 			p.recheck(in.Now.Add(servicePoll))
 		}
 		return p

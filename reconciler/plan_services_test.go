@@ -87,6 +87,19 @@ func TestPlanServices(t *testing.T) {
 				s.Update = engine.UpdateStatus{State: "updating", Message: "update in progress"}
 			})},
 			image: web.Image, want: want{Wait: "rolling update in progress: update in progress"}},
+		{name: "update waiting for a place for less than ReadyTimeout: wait", in: Input{Desired: desired(web), Containers: tasks(web, 2), ReadyTimeout: time.Minute},
+			services: []engine.Service{svc(web, 2, func(s *engine.Service) {
+				s.Update = engine.UpdateStatus{State: "updating", Message: "update in progress"}
+				s.Unplaced, s.UnplacedSince = "task 2: no suitable node (max replicas per node limit exceed)", t0.Add(-30*time.Second)
+			})},
+			image: web.Image, want: want{Wait: "rolling update in progress: update in progress"}},
+		{name: "update waiting ReadyTimeout for a place no node has: stuck, with Swarm's reason", in: Input{Desired: desired(web), Containers: tasks(web, 2), ReadyTimeout: time.Minute},
+			services: []engine.Service{svc(web, 2, func(s *engine.Service) {
+				s.Update = engine.UpdateStatus{State: "updating", Message: "update in progress"}
+				s.Unplaced, s.UnplacedSince = "task 2: no suitable node (scheduling constraints not satisfied on 3 nodes)", t0.Add(-2*time.Minute)
+			})},
+			image: web.Image, want: want{Wait: "not converging: rolling update stalled: task 2: no suitable node (scheduling constraints not satisfied on 3 nodes) (for 2m0s)",
+				Stuck: "rolling update stalled: task 2: no suitable node (scheduling constraints not satisfied on 3 nodes) (for 2m0s)"}},
 		{name: "tasks not all running: wait", in: Input{Desired: desired(web), Containers: tasks(web, 1)},
 			services: []engine.Service{svc(web, 2)}, image: web.Image,
 			want: want{Wait: "the engine is scheduling tasks: 1 of 2 running"}},

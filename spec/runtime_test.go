@@ -42,7 +42,7 @@ security_opt: [no-new-privileges]
 extra_hosts: ["db.local:10.0.0.5"]
 dns: [1.1.1.1]
 placement:
-  constraints: [node.role==manager, "node.labels.disk == ssd"]
+  constraints: [Node.Role==manager, "node.labels.disk == ssd"]
   preferences: [spread=node.labels.zone]
   max_replicas_per_node: 1
 resources: {}
@@ -67,7 +67,7 @@ resources: {}
 	want.StopSignal, want.StopGracePeriod = "SIGINT", "30s"
 	want.CapAdd, want.CapDrop, want.ReadOnly = []string{"NET_ADMIN"}, []string{"ALL"}, true
 	want.SecurityOpt, want.ExtraHosts, want.DNS = []string{"no-new-privileges"}, []string{"db.local:10.0.0.5"}, []string{"1.1.1.1"}
-	want.Placement = &spec.Placement{Constraints: []string{"node.role==manager", "node.labels.disk == ssd"},
+	want.Placement = &spec.Placement{Constraints: []string{"Node.Role==manager", "node.labels.disk == ssd"},
 		Preferences: []string{"spread=node.labels.zone"}, MaxReplicasPerNode: 1}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("spec (-want +got):\n%s", diff)
@@ -147,6 +147,8 @@ func TestRuntimeFieldErrors(t *testing.T) {
 			`db.yaml:3: placement.constraints[0]: "node.role=manager" is not a constraint: <attribute>==<value> or !=, on node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.<label> or engine.labels.<label>`, twoCPUs},
 		{"placement attribute", "placement: {constraints: [node.zone==a]}",
 			`db.yaml:3: placement.constraints[0]: "node.zone==a" is not a constraint: <attribute>==<value> or !=, on node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.<label> or engine.labels.<label>`, twoCPUs},
+		{"placement value quoted", `placement: {constraints: ["node.labels.zone==\"east\""]}`,
+			`db.yaml:3: placement.constraints[0]: "node.labels.zone==\"east\"" is not a constraint: <attribute>==<value> or !=, on node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.<label> or engine.labels.<label>`, twoCPUs},
 		{"placement preference", "placement: {preferences: [node.labels.zone]}",
 			`db.yaml:3: placement.preferences[0]: "node.labels.zone" is not a preference: spread=node.labels.<label> (or engine.labels.<label>)`, twoCPUs},
 		{"placement per node", "placement: {max_replicas_per_node: -1}",

@@ -124,11 +124,12 @@ func validateRuntime(s Spec, opts Options, root path, add func(*FieldError)) {
 	}
 }
 
-// Swarm's placement syntax: a constraint is an attribute, == or !=, and a
-// value; a preference spreads over a label.
+// Swarm's placement syntax (swarmkit's constraint parser): a constraint is
+// an attribute, == or !=, and a value; attributes are case-insensitive; a
+// preference spreads over a label.
 var (
-	constraint     = regexp.MustCompile(`^\s*(node\.(id|hostname|role|platform\.os|platform\.arch)|(node|engine)\.labels\.[^\s=!]+)\s*(==|!=)\s*[^\s=!]+\s*$`)
-	spreadOverNode = regexp.MustCompile(`^spread=(node|engine)\.labels\.[^\s=!]+$`)
+	constraint     = regexp.MustCompile(`(?i)^\s*(node\.(id|hostname|role|platform\.os|platform\.arch)|(node|engine)\.labels\.[a-z0-9_.-]+)\s*(==|!=)\s*[a-z0-9:_.*()?+\[\]\\^$|/ -]*[a-z0-9:_.*()?+\[\]\\^$|/-]\s*$`)
+	spreadOverNode = regexp.MustCompile(`(?i)^spread=(node|engine)\.labels\.[a-z0-9_.-]+$`)
 )
 
 func validatePlacement(pl Placement, p path, add func(*FieldError)) {

@@ -405,7 +405,9 @@ func (im *importer) healthcheck(svc types.ServiceConfig, s *spec.Spec) {
 func placementOf(p types.Placement) *spec.Placement {
 	out := &spec.Placement{Constraints: slices.Clone(p.Constraints), MaxReplicasPerNode: int(p.MaxReplicas)}
 	for _, pref := range p.Preferences {
-		out.Preferences = append(out.Preferences, "spread="+pref.Spread)
+		if pref.Spread != "" {
+			out.Preferences = append(out.Preferences, "spread="+pref.Spread)
+		}
 	}
 	if len(out.Constraints) == 0 && len(out.Preferences) == 0 && out.MaxReplicasPerNode == 0 {
 		return nil

@@ -92,6 +92,13 @@ type Service struct {
 	// node-a: ..."), "" when none failed: what a service that does not
 	// start, or a rollback, reports.
 	TaskError string
+	// Unplaced is why a task of the current version waits to be placed
+	// ("task 2: no suitable node (…)"), and UnplacedSince since when (its
+	// creation). A rolling update whose new task no node can take stalls,
+	// Swarm waiting for it without end: the reconciler reports that once
+	// it has lasted the ready timeout.
+	Unplaced      string
+	UnplacedSince time.Time
 	// RolledBackFrom is the spec hash of the version the engine rolled
 	// back from (Swarm's rollback restores the previous spec and clears
 	// PreviousSpec: the adapter reads it from the failed version's tasks,

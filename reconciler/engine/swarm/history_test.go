@@ -31,7 +31,10 @@ func TestHistoryOf(t *testing.T) {
 		task("v3", 31, swarm.TaskStateFailed, "starting container failed: no such file"),
 		task("v2", 33, swarm.TaskStateRunning, ""),
 	}
-	type got struct{ RolledBackFrom, TaskError string }
+	type got struct {
+		RolledBackFrom, TaskError, Unplaced string
+		UnplacedSince                       time.Time
+	}
 	for _, tc := range []struct {
 		name    string
 		update  engine.UpdateStatus
@@ -40,28 +43,36 @@ func TestHistoryOf(t *testing.T) {
 		want    got
 	}{
 		{name: "rolled back: the version begun since the update, and its failure", update: rolledBack, tasks: history,
-			want: got{"v3", "task 1 on node-1: starting container failed: no such file"}},
+			want: got{RolledBackFrom: "v3", TaskError: "task 1 on node-1: starting container failed: no such file"}},
 		{name: "rolled back, the failed version's tasks pruned: older versions do not count", update: rolledBack,
 			tasks: []swarm.Task{history[0], history[1], history[4]}},
 		{name: "rolled back, when the update began unknown: nothing inferred", update: engine.UpdateStatus{State: engine.UpdateRollbackCompleted},
 			tasks: history},
 		{name: "not rolled back: the current version's newest failure", update: engine.UpdateStatus{State: engine.UpdateCompleted},
-			tasks: history, want: got{"", "task 1 on node-1: task: non-zero exit (1)"}},
+			tasks: history, want: got{TaskError: "task 1 on node-1: task: non-zero exit (1)"}},
 		{name: "not rolled back, changed since the failure: v2 returned to at minute 40 has no failure of its own yet",
 			update: engine.UpdateStatus{State: engine.UpdateCompleted}, changed: at(40), tasks: history},
 		{name: "not rolled back, a failure after the change counts", update: engine.UpdateStatus{State: engine.UpdateCompleted},
 			changed: at(40), tasks: append(history[:5:5], task("v2", 41, swarm.TaskStateFailed, "task: non-zero exit (2)")),
-			want: got{"", "task 1 on node-1: task: non-zero exit (2)"}},
+			want: got{TaskError: "task 1 on node-1: task: non-zero exit (2)"}},
 		{name: "not rolled back, no failure: why a task waits to be placed", update: engine.UpdateStatus{State: engine.UpdateCompleted},
 			changed: at(40), tasks: append(history[:5:5], swarm.Task{Slot: 2, Meta: swarm.Meta{CreatedAt: at(41)},
-				Spec:   history[4].Spec,
+				Spec: history[4].Spec, DesiredState: swarm.TaskStateRunning,
 				Status: swarm.TaskStatus{State: swarm.TaskStatePending, Err: "no suitable node (scheduling constraints not satisfied on 1 node)", Timestamp: at(41)}}),
-			want: got{"", "task 2: no suitable node (scheduling constraints not satisfied on 1 node)"}},
+			want: got{TaskError: "task 2: no suitable node (scheduling constraints not satisfied on 1 node)", Unplaced: "task 2: no suitable node (scheduling constraints not satisfied on 1 node)", UnplacedSince: at(41)}},
+		{name: "a failure is told by when the manager made its task, not by the worker's clock",
+			update: engine.UpdateStatus{State: engine.UpdateCompleted}, changed: at(40),
+			tasks: []swarm.Task{func() swarm.Task {
+				t := task("v2", 41, swarm.TaskStateFailed, "task: non-zero exit (3)")
+				t.Status.Timestamp = at(39) // a worker two minutes behind
+				return t
+			}()},
+			want: got{TaskError: "task 1 on node-1: task: non-zero exit (3)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			svc := engine.Service{SpecHash: "v2", Update: tc.update, Changed: tc.changed}
 			historyOf(&svc, tc.tasks, func(id string) string { return map[string]string{"n1": "node-1"}[id] })
-			if diff := cmp.Diff(tc.want, got{svc.RolledBackFrom, svc.TaskError}); diff != "" {
+			if diff := cmp.Diff(tc.want, got{svc.RolledBackFrom, svc.TaskError, svc.Unplaced, svc.UnplacedSince}); diff != "" {
 				t.Errorf("historyOf (-want +got):\n%s", diff)
 			}
 		})

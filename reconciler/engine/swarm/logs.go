@@ -14,14 +14,12 @@ import (
 // container, as the Docker adapter reads any; a task on another node
 // through Swarm's task logs, which the manager gathers from that node's
 // engine (as `docker service logs` does: the task's log driver must keep
-// logs readable, json-file, local or journald). An id that is no task of
-// ours wraps ErrNotFound.
+// logs readable, json-file, local or journald). Any other id (or all,
+// when the tasks cannot be listed) is asked of this node's engine, as on
+// the docker engine: one unknown there wraps ErrNotFound.
 func (e *Engine) Logs(ctx context.Context, id string, opts engine.LogOptions) (io.ReadCloser, error) {
 	t, ok, err := e.task(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !ok || t.NodeID == "" || t.NodeID == e.self { // no node yet: no logs anywhere
+	if err != nil || !ok || t.NodeID == "" || t.NodeID == e.self { // no node yet: no logs anywhere
 		return e.Engine.Logs(ctx, id, opts)
 	}
 	rc, err := e.cli.TaskLogs(ctx, t.ID, docker.LogsOptions(opts))

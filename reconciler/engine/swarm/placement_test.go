@@ -28,8 +28,10 @@ func TestSwarmPlacement(t *testing.T) {
 			t.Fatalf("CreateService %s: %v", cfg.Config.Name, err)
 		}
 	}
-	got := rt.Docker(t, "service", "inspect", "--format", "{{.Spec.TaskTemplate.Placement.Constraints}} {{(index .Spec.TaskTemplate.Placement.Preferences 0).Spread.SpreadDescriptor}} {{.Spec.TaskTemplate.Placement.MaxReplicas}}", placed.Config.Name)
-	if want := "[node.role==manager] node.labels.zone 2"; got != want {
+	got := rt.Docker(t, "service", "inspect", "--format", "{{.Spec.TaskTemplate.Placement.Constraints}} {{(index .Spec.TaskTemplate.Placement.Preferences 0).Spread.SpreadDescriptor}} {{.Spec.TaskTemplate.Placement.MaxReplicas}} {{.Spec.UpdateConfig.Order}} {{.Spec.RollbackConfig.Order}}", placed.Config.Name)
+	// Stop-first with a per-node limit: a new task could wait for the old
+	// one's place without end.
+	if want := "[node.role==manager] node.labels.zone 2 stop-first stop-first"; got != want {
 		t.Errorf("placement of %s = %q, want %q", placed.Config.Name, got, want)
 	}
 	rt.Eventually(t, 60*time.Second, "2 tasks of the placed service running", func() (bool, string) {
@@ -53,6 +55,39 @@ func TestSwarmPlacement(t *testing.T) {
 		for _, s := range svcs {
 			if s.SpecHash == "nowhere" {
 				return strings.HasPrefix(s.TaskError, "task 1: no suitable node"), s.TaskError
+			}
+		}
+		return false, "no service"
+	})
+
+	// An update to a placement no node meets: Swarm starts no new task and
+	// waits, the old one running; the service says which task waits, and
+	// why, since when.
+	svcs, err := e.ListServices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var current engine.Service
+	for _, s := range svcs {
+		if s.SpecHash == "placed" {
+			current = s
+		}
+	}
+	moved := placed
+	moved.Config.Labels = labels("moved")
+	moved.Config.Placement = engine.Placement{Constraints: []string{"node.labels.orchestrator-test==" + id}}
+	if err := e.UpdateService(ctx, current.ID, current.Version, moved); err != nil {
+		t.Fatalf("UpdateService: %v", err)
+	}
+	rt.Eventually(t, 60*time.Second, "the update waits for a place, and says why", func() (bool, string) {
+		svcs, err := e.ListServices(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, s := range svcs {
+			if s.ID == current.ID {
+				return s.Update.InProgress() && strings.Contains(s.Unplaced, ": no suitable node") && !s.UnplacedSince.IsZero(),
+					s.Update.State + " " + s.Unplaced
 			}
 		}
 		return false, "no service"

@@ -56,12 +56,14 @@ type remoteTask struct {
 	container, image string
 	state            swarm.TaskState
 	live             bool // meant to run, or running: not history
+	local            bool // on this node, whose containers send their own events
 	at               time.Time
 }
 
-// remoteTasks are our services' tasks not on this node, by task ID, with
-// the history Swarm keeps of them (so that a task that failed is seen as
-// failed, not as gone).
+// remoteTasks are our services' tasks, by task ID, with the history Swarm
+// keeps of them (so that a task that failed is seen as failed, not as
+// gone). The tasks of this node are in it too, marked local, so that a
+// task placed here after a wait is not taken for one that went away.
 func (e *Engine) remoteTasks(ctx context.Context) (map[string]remoteTask, error) {
 	services, tasks, err := e.servicesAndTasks(ctx, false)
 	if err != nil {
@@ -74,34 +76,47 @@ func (e *Engine) remoteTasks(ctx context.Context) (map[string]remoteTask, error)
 	out := map[string]remoteTask{}
 	for _, t := range tasks {
 		image, ok := images[t.ServiceID]
-		if !ok || t.NodeID != "" && t.NodeID == e.self {
-			continue // this node's containers send their own events
+		if !ok {
+			continue
 		}
 		id := t.ID
 		if cs := t.Status.ContainerStatus; cs != nil && cs.ContainerID != "" {
 			id = cs.ContainerID // as List names it
 		}
 		out[t.ID] = remoteTask{container: id, image: image, state: t.Status.State, at: t.Status.Timestamp,
-			live: t.DesiredState == swarm.TaskStateRunning || t.Status.State == swarm.TaskStateRunning}
+			live:  t.DesiredState == swarm.TaskStateRunning || t.Status.State == swarm.TaskStateRunning,
+			local: t.NodeID != "" && t.NodeID == e.self}
 	}
 	return out, nil
 }
 
-// taskChanges are the events that turn last into now, oldest first: a
-// task that is new or changed state, and a live task that is gone (its
-// service removed). History that Swarm prunes says nothing.
+// taskChanges are the events that turn last into now, oldest first, for
+// the tasks not on this node: a task that is new or changed state, one
+// Swarm wants gone that still runs ("task_removing": its node is down), and
+// a live task that is gone (its service removed). History that Swarm
+// prunes says nothing.
 func taskChanges(last, now map[string]remoteTask, at time.Time) []engine.Event {
 	if last == nil {
 		return nil // the first look: nothing to compare with
 	}
 	var out []engine.Event
 	for id, t := range now {
-		if was, ok := last[id]; !ok || was.state != t.state {
-			out = append(out, engine.Event{ContainerID: t.container, Image: t.image, Action: "task_" + string(t.state), Time: t.at})
+		if t.local {
+			continue
 		}
+		was, ok := last[id]
+		removing := t.state == swarm.TaskStateRunning && !t.live
+		if ok && was.state == t.state && (!removing || !was.live) {
+			continue // nothing new (a desired state alone changing is Swarm's bookkeeping)
+		}
+		action := "task_" + string(t.state)
+		if removing {
+			action = "task_removing"
+		}
+		out = append(out, engine.Event{ContainerID: t.container, Image: t.image, Action: action, Time: t.at})
 	}
 	for id, t := range last {
-		if _, ok := now[id]; !ok && t.live {
+		if _, ok := now[id]; !ok && t.live && !t.local {
 			out = append(out, engine.Event{ContainerID: t.container, Image: t.image, Action: "task_removed", Time: at})
 		}
 	}

@@ -46,6 +46,14 @@ func TestTaskChanges(t *testing.T) {
 			map[string]remoteTask{"t1": task("c1", swarm.TaskStateRunning, true, 1)},
 			map[string]remoteTask{},
 			[]engine.Event{{ContainerID: "c1", Image: "web:1", Action: "task_removed", Time: now}}},
+		{"a waiting task placed on this node says nothing: its container sends events",
+			map[string]remoteTask{"t1": task("t1", swarm.TaskStatePending, true, 1)},
+			map[string]remoteTask{"t1": {container: "c1", image: "web:1", state: swarm.TaskStateRunning, live: true, local: true, at: t0.Add(2 * time.Second)}},
+			nil},
+		{"a task on a node that went down: Swarm wants it gone, it still reports running",
+			map[string]remoteTask{"t1": task("c1", swarm.TaskStateRunning, true, 1)},
+			map[string]remoteTask{"t1": task("c1", swarm.TaskStateRunning, false, 1)},
+			[]engine.Event{ev("c1", "task_removing", 1)}},
 		{"history pruned says nothing",
 			map[string]remoteTask{"t0": task("c0", swarm.TaskStateShutdown, false, 1)},
 			map[string]remoteTask{},
@@ -69,12 +77,13 @@ func TestSwarmRemoteTasks(t *testing.T) {
 	image := rt.BuildTestImage(t)
 	id := rt.UniqueID(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
 	e, err := New(ctx, Options{Instance: id})
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
+	t.Cleanup(cancel) // first: the watch below ends before the client closes
 	rt.CleanupInstance(t, id)
 	t.Cleanup(func() { rt.RemoveServicesLabelled(t, engine.LabelInstance+"="+id) })
 	node := e.nodeName(ctx, e.self)

@@ -36,8 +36,8 @@ func (e *Engine) ListServices(ctx context.Context) ([]engine.Service, error) {
 const maxTaskListTries = 3
 
 // servicesAndTasks lists our services, by name, and the tasks, history
-// included, of all of them, or with unsettled of those rolled back or
-// short of running tasks.
+// included, of all of them, or with unsettled of those rolled back,
+// updating, or short of running tasks.
 func (e *Engine) servicesAndTasks(ctx context.Context, unsettled bool) ([]engine.Service, []swarm.Task, error) {
 	for try := 1; ; try++ {
 		services, short, err := e.services(ctx, unsettled)
@@ -46,7 +46,7 @@ func (e *Engine) servicesAndTasks(ctx context.Context, unsettled bool) ([]engine
 		}
 		f := filters.NewArgs()
 		for _, s := range services {
-			if !unsettled || short[s.ID] || s.Update.RolledBack() {
+			if !unsettled || short[s.ID] || s.Update.RolledBack() || s.Update.InProgress() {
 				f.Add("service", s.ID)
 			}
 		}
@@ -107,15 +107,16 @@ func (e *Engine) fromTasks(ctx context.Context, services []engine.Service, tasks
 // of the newest task begun since the update began that is not of the
 // current version — the version that failed (a restarted serve so knows
 // not to ask for it again; older versions' tasks, which a slot may keep
-// longer, predate the update) — and TaskError, its newest failure since
-// then. For any other: TaskError, the newest failure of a task of the
-// current version since the service last changed (a version returned to
-// may have failed long before), else why one waits to be placed. nodeName
+// longer, predate the update) — and TaskError, its newest failure of a
+// task made since then. For any other: TaskError, the newest failure of a
+// task of the current version made since the service last changed (a
+// version returned to may have failed long before), else why one waits to
+// be placed (Unplaced). Tasks are told apart by when the manager made
+// them, not by their status times, which a worker's clock sets. nodeName
 // names a node by its ID.
 func historyOf(svc *engine.Service, tasks []swarm.Task, nodeName func(id string) string) {
 	version, since := svc.SpecHash, svc.Changed
 	if svc.Update.RolledBack() {
-		since = svc.Update.Started
 		var newest time.Time
 		for _, t := range tasks {
 			hash := hashOf(t)
@@ -124,34 +125,32 @@ func historyOf(svc *engine.Service, tasks []swarm.Task, nodeName func(id string)
 			}
 			newest, svc.RolledBackFrom = t.CreatedAt, hash
 		}
-		version = svc.RolledBackFrom
+		version, since = svc.RolledBackFrom, svc.Update.Started
 	}
 	if version == "" {
 		return
 	}
-	var newest, newestWaiting time.Time
-	waiting := ""
+	var newest time.Time
 	for _, t := range tasks {
-		if hashOf(t) != version || t.Status.Err == "" || t.Status.Timestamp.Before(since) {
+		if hashOf(t) != version || t.Status.Err == "" {
 			continue
 		}
 		switch t.Status.State {
 		case swarm.TaskStateFailed, swarm.TaskStateRejected:
-			if t.Status.Timestamp.After(newest) {
+			if !t.CreatedAt.Before(since) && t.Status.Timestamp.After(newest) {
 				newest = t.Status.Timestamp
 				svc.TaskError = fmt.Sprintf("task %d on %s: %s", t.Slot, nodeName(t.NodeID), t.Status.Err)
 			}
 		case swarm.TaskStatePending:
-			// Not placed: no node meets the placement, or has the
-			// resources ("no suitable node (…)").
-			if t.Status.Timestamp.After(newestWaiting) {
-				newestWaiting = t.Status.Timestamp
-				waiting = fmt.Sprintf("task %d: %s", t.Slot, t.Status.Err)
+			// Not placed: no node meets the placement, or has room
+			// ("no suitable node (…)"). Current, however old.
+			if t.DesiredState == swarm.TaskStateRunning && (svc.Unplaced == "" || t.CreatedAt.Before(svc.UnplacedSince)) {
+				svc.Unplaced, svc.UnplacedSince = fmt.Sprintf("task %d: %s", t.Slot, t.Status.Err), t.CreatedAt
 			}
 		}
 	}
 	if svc.TaskError == "" {
-		svc.TaskError = waiting
+		svc.TaskError = svc.Unplaced
 	}
 }
 

@@ -23,9 +23,8 @@ const monitor = 5 * time.Second
 // ServiceSpec is cfg as the Swarm service the adapter of instance sends
 // (issue 16): our labels on the service and its tasks, the replicas,
 // limits, env and ports through the routing mesh, the placement; restart
-// on any exit;
-// updates one task at a time, start-first, rolled back on failure. The
-// benchmark's `docker service create` baseline is made of it too.
+// on any exit; updates one task at a time, start-first (stop-first with a
+// per-node limit), rolled back on failure. The benchmark's `docker service create` baseline is made of it too.
 func ServiceSpec(cfg engine.ServiceConfig, instance string) swarm.ServiceSpec {
 	c := cfg.Config
 	labels := maps.Clone(c.Labels)
@@ -69,9 +68,16 @@ func ServiceSpec(cfg engine.ServiceConfig, instance string) swarm.ServiceSpec {
 				swarm.PlacementPreference{Spread: &swarm.SpreadOver{SpreadDescriptor: label}})
 		}
 	}
-	update := &swarm.UpdateConfig{Parallelism: 1, Order: swarm.UpdateOrderStartFirst,
+	// Start-first, unless a node may hold only so many tasks: the old task
+	// still counts against that limit, and Swarm would wait without end
+	// for a place to start the new one (moby/moby#40797).
+	order := swarm.UpdateOrderStartFirst
+	if c.Placement.MaxReplicasPerNode > 0 {
+		order = swarm.UpdateOrderStopFirst
+	}
+	update := &swarm.UpdateConfig{Parallelism: 1, Order: order,
 		FailureAction: swarm.UpdateFailureActionRollback, Monitor: monitor}
-	rollback := &swarm.UpdateConfig{Parallelism: 1, Order: swarm.UpdateOrderStartFirst,
+	rollback := &swarm.UpdateConfig{Parallelism: 1, Order: order,
 		FailureAction: swarm.UpdateFailureActionPause, Monitor: monitor}
 	return swarm.ServiceSpec{
 		Annotations:    swarm.Annotations{Name: c.Name, Labels: labels},

@@ -138,11 +138,9 @@ func (e *Engine) SetHeld(_ context.Context, id string, _ bool) error {
 // this node, is removed, and Swarm starts a new task in its place.
 // Removing a task on another node takes that node's engine: ErrUnsupported.
 func (e *Engine) Remove(ctx context.Context, id string) error {
-	t, ok, err := e.task(ctx, id)
-	if err != nil {
-		return err
-	}
-	if ok && t.NodeID != "" && t.NodeID != e.self {
+	// When the tasks cannot be listed, this node's engine still can say
+	// whether the container is here.
+	if t, ok, err := e.task(ctx, id); err == nil && ok && t.NodeID != "" && t.NodeID != e.self {
 		return engine.KindErrorf(engine.ErrUnsupported, "remove %s: the task runs on node %s, not this one: remove it there, or scale the image", id, e.nodeName(ctx, t.NodeID))
 	}
 	return e.Engine.Remove(ctx, id)
