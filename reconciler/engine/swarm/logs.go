@@ -19,7 +19,7 @@ import (
 // the docker engine: one unknown there wraps ErrNotFound.
 func (e *Engine) Logs(ctx context.Context, id string, opts engine.LogOptions) (io.ReadCloser, error) {
 	t, ok, err := e.task(ctx, id)
-	if err != nil || !ok || t.NodeID == "" || t.NodeID == e.self { // no node yet: no logs anywhere
+	if err != nil || !ok || !e.elsewhere(t) { // here, or on no node yet: no logs anywhere
 		return e.Engine.Logs(ctx, id, opts)
 	}
 	rc, err := e.cli.TaskLogs(ctx, t.ID, docker.LogsOptions(opts))
@@ -37,7 +37,7 @@ func (e *Engine) task(ctx context.Context, id string) (swarm.Task, bool, error) 
 		return swarm.Task{}, false, err
 	}
 	for _, t := range tasks {
-		if t.ID == id || t.Status.ContainerStatus != nil && t.Status.ContainerStatus.ContainerID == id {
+		if t.ID == id || containerID(t) == id {
 			return t, true, nil
 		}
 	}

@@ -79,11 +79,7 @@ func (e *Engine) remoteTasks(ctx context.Context) (map[string]remoteTask, error)
 		if !ok {
 			continue
 		}
-		id := t.ID
-		if cs := t.Status.ContainerStatus; cs != nil && cs.ContainerID != "" {
-			id = cs.ContainerID // as List names it
-		}
-		out[t.ID] = remoteTask{container: id, image: image, state: t.Status.State, at: t.Status.Timestamp,
+		out[t.ID] = remoteTask{container: containerID(t), image: image, state: t.Status.State, at: t.Status.Timestamp,
 			live:  t.DesiredState == swarm.TaskStateRunning || t.Status.State == swarm.TaskStateRunning,
 			local: t.NodeID != "" && t.NodeID == e.self}
 	}

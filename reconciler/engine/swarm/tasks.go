@@ -46,9 +46,9 @@ func (e *Engine) List(ctx context.Context) ([]engine.Container, error) {
 // taskContainer is t as a container of svc.
 func (e *Engine) taskContainer(ctx context.Context, t swarm.Task, svc engine.Service, here map[string]engine.Container) engine.Container {
 	c := engine.Container{
-		ID: t.ID, Name: svc.Name + "." + strconv.Itoa(t.Slot), Image: svc.Image, Slot: t.Slot,
+		ID: containerID(t), Name: svc.Name + "." + strconv.Itoa(t.Slot), Image: svc.Image, Slot: t.Slot,
 		Node: e.nodeName(ctx, t.NodeID), State: stateOf(t), Created: t.CreatedAt, Ports: svc.Ports,
-		Remote: t.NodeID != "" && t.NodeID != e.self,
+		Remote: e.elsewhere(t),
 	}
 	if cs := t.Spec.ContainerSpec; cs != nil {
 		c.Labels, c.SpecHash = cs.Labels, cs.Labels[engine.LabelSpecHash]
@@ -56,16 +56,28 @@ func (e *Engine) taskContainer(ctx context.Context, t swarm.Task, svc engine.Ser
 	if t.Status.State == swarm.TaskStateRunning {
 		c.Started = t.Status.Timestamp
 	}
-	if st := t.Status.ContainerStatus; st != nil && st.ContainerID != "" {
-		c.ID = st.ContainerID
-		if lc, ok := here[st.ContainerID]; ok {
-			c.Health, c.HealthError, c.RestartCount = lc.Health, lc.HealthError, lc.RestartCount
-			if !lc.Started.IsZero() {
-				c.Started = lc.Started
-			}
+	if lc, ok := here[c.ID]; ok {
+		c.Health, c.HealthError, c.RestartCount = lc.Health, lc.HealthError, lc.RestartCount
+		if !lc.Started.IsZero() {
+			c.Started = lc.Started
 		}
 	}
 	return c
+}
+
+// containerID is how a task is named as a container: its container's ID
+// once it has one, so that stats, logs and removal reach it; else its own.
+func containerID(t swarm.Task) string {
+	if cs := t.Status.ContainerStatus; cs != nil && cs.ContainerID != "" {
+		return cs.ContainerID
+	}
+	return t.ID
+}
+
+// elsewhere reports whether a task was placed on another node than this
+// one, whose engine serve does not reach.
+func (e *Engine) elsewhere(t swarm.Task) bool {
+	return t.NodeID != "" && t.NodeID != e.self
 }
 
 // stateOf maps a task's state onto Docker's words for a container. A task
@@ -140,7 +152,7 @@ func (e *Engine) SetHeld(_ context.Context, id string, _ bool) error {
 func (e *Engine) Remove(ctx context.Context, id string) error {
 	// When the tasks cannot be listed, this node's engine still can say
 	// whether the container is here.
-	if t, ok, err := e.task(ctx, id); err == nil && ok && t.NodeID != "" && t.NodeID != e.self {
+	if t, ok, err := e.task(ctx, id); err == nil && ok && e.elsewhere(t) {
 		return engine.KindErrorf(engine.ErrUnsupported, "remove %s: the task runs on node %s, not this one: remove it there, or scale the image", id, e.nodeName(ctx, t.NodeID))
 	}
 	return e.Engine.Remove(ctx, id)
