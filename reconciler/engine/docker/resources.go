@@ -141,8 +141,11 @@ func (d *Engine) RemoveNetwork(ctx context.Context, name string) error {
 	case len(n.Containers) > 0:
 		return engine.KindErrorf(engine.ErrInUse, "remove network %s: %d containers attached", name, len(n.Containers))
 	}
+	// In use: by a container that joined since the inspect (a conflict or
+	// a refusal), or, for an overlay network, by a swarm service or a task
+	// on another node (Swarm's failed precondition, a 400).
 	err = d.cli.NetworkRemove(ctx, n.ID)
-	if cerrdefs.IsConflict(err) || cerrdefs.IsPermissionDenied(err) {
+	if cerrdefs.IsConflict(err) || cerrdefs.IsPermissionDenied(err) || cerrdefs.IsInvalidArgument(err) {
 		return engine.KindErrorf(engine.ErrInUse, "remove network %s: %w", name, err)
 	}
 	return Classify("remove network", name, err)

@@ -2,8 +2,6 @@ package swarm
 
 import (
 	"context"
-	"errors"
-	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/network"
@@ -48,16 +46,4 @@ func attachmentsOf(ns []engine.NetworkAttachment) []swarm.NetworkAttachmentConfi
 		out = append(out, swarm.NetworkAttachmentConfig{Target: n.Name, Aliases: n.Aliases})
 	}
 	return out
-}
-
-// RemoveNetwork implements engine.Engine: as the Docker adapter's, and an
-// overlay network that a service or a task on another node still uses,
-// which Swarm refuses as a failed precondition, is ErrInUse too (the
-// prune tries it again at a later pass).
-func (e *Engine) RemoveNetwork(ctx context.Context, name string) error {
-	err := e.Engine.RemoveNetwork(ctx, name)
-	if err != nil && !errors.Is(err, engine.ErrInUse) && (strings.Contains(err.Error(), "in use") || strings.Contains(err.Error(), "active endpoints")) {
-		return engine.KindErrorf(engine.ErrInUse, "remove network %s: %w", name, err)
-	}
-	return err
 }

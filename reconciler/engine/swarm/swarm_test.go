@@ -262,4 +262,18 @@ func TestSwarmNetworks(t *testing.T) {
 		}
 		return false, names(tasks)
 	})
+	// A network a service uses with no container on this node (none
+	// scheduled, or all on other nodes) is refused by Swarm itself: in
+	// use, which a prune tries again later.
+	idle := id + "-idle"
+	if err := e.EnsureNetwork(ctx, idle, nil); err != nil {
+		t.Fatalf("EnsureNetwork: %v", err)
+	}
+	if _, err := e.CreateService(ctx, engine.ServiceConfig{Replicas: 0, Config: engine.Config{Name: id + "-idle", Image: image,
+		Labels: labels("idle"), Networks: []engine.NetworkAttachment{{Name: idle}}}}); err != nil {
+		t.Fatalf("CreateService: %v", err)
+	}
+	if err := e.RemoveNetwork(ctx, idle); !errors.Is(err, engine.ErrInUse) {
+		t.Errorf("RemoveNetwork of a network a service uses, with no container here = %v, want ErrInUse", err)
+	}
 }
