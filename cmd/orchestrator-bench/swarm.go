@@ -221,21 +221,10 @@ func (s *swarmRun) join(ctx context.Context) error {
 		return fmt.Errorf("swarm init: %w", err)
 	}
 	s.joined = true
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	return poll(ctx, 100*time.Millisecond, 30*time.Second, "swarm init: a manager", func() (bool, string, error) {
 		info, err := cli.Info(ctx)
-		if err == nil && info.Swarm.ControlAvailable {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("swarm init: not a manager after 30 s (state %q, err %v)", info.Swarm.LocalNodeState, err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond): // poll interval
-		}
-	}
+		return err == nil && info.Swarm.ControlAvailable, fmt.Sprintf("state %q, err %v", info.Swarm.LocalNodeState, err), nil
+	})
 }
 
 // startServe writes the edited spec and starts serve --engine swarm on the
