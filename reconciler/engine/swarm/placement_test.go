@@ -8,13 +8,14 @@ import (
 
 	"github.com/orchestrator/orchestrator/reconciler/engine"
 	rt "github.com/orchestrator/orchestrator/reconciler/engine/enginetest"
+	"github.com/orchestrator/orchestrator/reconciler/engine/swarm"
 )
 
 // A service's placement reaches Swarm: tasks run on the nodes that meet it,
 // and a service no node can take says why its tasks wait.
 func TestSwarmPlacement(t *testing.T) {
 	image := rt.BuildTestImage(t)
-	e, id := newSwarm(t)
+	e, id := swarm.NewForTest(t)
 	ctx := context.Background()
 	labels := func(hash string) map[string]string {
 		return map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: image, engine.LabelSpecHash: hash}

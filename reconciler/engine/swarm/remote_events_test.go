@@ -73,19 +73,10 @@ func TestTaskChanges(t *testing.T) {
 // remote. Its crash comes as events from the poll, its logs come through
 // Swarm's task logs, and removing it is ErrUnsupported naming the node.
 func TestSwarmRemoteTasks(t *testing.T) {
-	rt.RequireSwarm(t)
+	e, id := NewForTest(t)
 	image := rt.BuildTestImage(t)
-	id := rt.UniqueID(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	e, err := New(ctx, Options{Instance: id})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
 	t.Cleanup(cancel) // first: the watch below ends before the client closes
-	rt.CleanupInstance(t, id)
-	t.Cleanup(func() { rt.RemoveServicesLabelled(t, engine.LabelInstance+"="+id) })
 	node := e.nodeName(ctx, e.self)
 	e.self = "another-node"
 

@@ -14,26 +14,10 @@ import (
 	"github.com/orchestrator/orchestrator/reconciler/engine/swarm"
 )
 
-// newSwarm connects an adapter that sees only this test's services, on a
-// swarm (ORCH_SWARM=1), and removes them when the test ends.
-func newSwarm(t *testing.T) (*swarm.Engine, string) {
-	t.Helper()
-	rt.RequireSwarm(t)
-	id := rt.UniqueID(t)
-	e, err := swarm.New(context.Background(), swarm.Options{Instance: id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	rt.CleanupInstance(t, id) // after the services: their task containers
-	t.Cleanup(func() { rt.RemoveServicesLabelled(t, engine.LabelInstance+"="+id) })
-	return e, id
-}
-
 func TestSwarmServicesContract(t *testing.T) {
 	rt.RunServices(t, func(t *testing.T) rt.ServicesHarness {
 		image := rt.BuildTestImage(t)
-		e, id := newSwarm(t)
+		e, id := swarm.NewForTest(t)
 		return rt.ServicesHarness{
 			Services: e, Image: image, Prefix: id, Instance: id,
 			AddForeign: func(t *testing.T, name string, labels map[string]string) {
@@ -53,7 +37,7 @@ func TestSwarmServicesContract(t *testing.T) {
 func TestSwarmContractCoinciding(t *testing.T) {
 	rt.RunCoinciding(t, func(t *testing.T) rt.Harness {
 		image := rt.BuildTestImage(t)
-		e, id := newSwarm(t)
+		e, id := swarm.NewForTest(t)
 		return rt.Harness{Engine: e, Image: image, MissingImage: "orchestrator-test-missing:" + id, Prefix: id,
 			// A service with our image label but not managed-by: its
 			// task is never ours.
@@ -99,7 +83,7 @@ func TestSwarmContractCoinciding(t *testing.T) {
 // it.
 func TestSwarmTasks(t *testing.T) {
 	image := rt.BuildTestImage(t)
-	e, id := newSwarm(t)
+	e, id := swarm.NewForTest(t)
 	ctx := context.Background()
 	evs := e.Events(ctx)
 	cfg := engine.ServiceConfig{Replicas: 2, Config: engine.Config{
@@ -215,7 +199,7 @@ func TestSwarmNewNotManager(t *testing.T) {
 // spec gives (its name), as the containers of one engine do on a bridge.
 func TestSwarmNetworks(t *testing.T) {
 	image := rt.BuildTestImage(t)
-	e, id := newSwarm(t)
+	e, id := swarm.NewForTest(t)
 	ctx := context.Background()
 	net := id + "-net"
 	for range 2 { // the second finds it
