@@ -13,8 +13,8 @@ import (
 // so the discovery webhook's start and stop come from comparing one pass's
 // running tasks with the next's. The first pass after serve starts only
 // takes note (a restarted serve does not announce again what runs); a task
-// on another node is seen at the next pass after its change, which its
-// service's events or the resync bring (docs/design.md §15).
+// on another node is seen at the pass its change wakes (the swarm
+// adapter's poll of such tasks sends an event, docs/design.md §15).
 type tasksSeen struct {
 	running map[string]engine.Container // by ID; nil before the first pass
 }

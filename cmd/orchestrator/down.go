@@ -27,8 +27,8 @@ func (a *app) newDownCmd() *cobra.Command {
 labelled with its instance (the one derived from DIR, or --instance), and no
 other, then the instance's networks; with --volumes, its volumes too, and
 their data. On a swarm manager it first removes the instance's services
-(serve --engine swarm), as docker stack rm does. The files stay as they are; a new serve creates the containers
-(and networks and volumes) again.
+(serve --engine swarm), as docker stack rm does. The files stay as they
+are; a new serve creates the containers (and networks and volumes) again.
 
 Serve must not be running on DIR: it would create them again at once. Down
 takes the same lock as serve, so it refuses while one runs.`,

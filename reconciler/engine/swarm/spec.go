@@ -24,7 +24,8 @@ const monitor = 5 * time.Second
 // (issue 16): our labels on the service and its tasks, the replicas,
 // limits, env and ports through the routing mesh, the placement; restart
 // on any exit; updates one task at a time, start-first (stop-first with a
-// per-node limit), rolled back on failure. The benchmark's `docker service create` baseline is made of it too.
+// per-node limit), rolled back on failure. The benchmark's `docker service
+// create` baseline is made of it too.
 func ServiceSpec(cfg engine.ServiceConfig, instance string) swarm.ServiceSpec {
 	c := cfg.Config
 	labels := maps.Clone(c.Labels)
