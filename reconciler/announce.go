@@ -40,9 +40,11 @@ func (r *Reconciler) announceDone(ctx context.Context, done []Done) {
 
 // Announce delivers the webhook of a container event that the API caused
 // (a PATCH to running or stopped). The delivery outlives the request that
-// caused it; its own timeout bounds it.
+// caused it; its own timeout bounds it. On an engine of services there is
+// nothing to do here: a task's stop, whoever caused it, is announced by
+// the pass that sees it (announceTasks), and only once.
 func (r *Reconciler) Announce(ctx context.Context, image, containerID, event string) {
-	if r.callbackOf(image) == "" {
+	if r.opts.Services != nil || r.callbackOf(image) == "" {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)

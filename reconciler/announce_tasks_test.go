@@ -81,3 +81,29 @@ func TestSwarmTaskWebhooks(t *testing.T) {
 		t.Errorf("after a restart (-want +got):\n%s", diff)
 	}
 }
+
+// A task removed through the API (DELETE /containers/{id}, which announces
+// the stop it causes on a single engine) is announced stopped once, by the
+// pass that sees it gone, and its replacement started.
+func TestSwarmTaskRemovedThroughTheAPIIsAnnouncedOnce(t *testing.T) {
+	rc := discoverytest.New(t)
+	w := newServiceWorld(t)
+	w.write("web.yaml", "image: web:v1\nmin_replicas: 1\nenv: {DISCOVERY_CALLBACK: \""+rc.URL+"\"}\nresources: {}\n")
+	w.passes(1)
+	gone := task(t, w.fake, "web:v1", "web-v1.1")
+	w.passes(1)
+	take(t, rc, 1)
+
+	w.r.Announce(context.Background(), "web:v1", gone, "stop") // as the API's DELETE does
+	if err := w.fake.Remove(context.Background(), gone); err != nil {
+		t.Fatal(err)
+	}
+	task(t, w.fake, "web:v1", "web-v1.1") // Swarm's replacement
+	w.passes(2)
+	if diff := cmp.Diff([]string{"start web-v1.1 running", "stop web-v1.1 stopped"}, take(t, rc, 2)); diff != "" {
+		t.Errorf("a task deleted through the API (-want +got):\n%s", diff)
+	}
+	if extra := rc.Bodies(); len(extra) > 0 {
+		t.Errorf("more deliveries: %+v", extra)
+	}
+}
