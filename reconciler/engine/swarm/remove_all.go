@@ -14,26 +14,23 @@ import (
 const serviceIDLabel = "com.docker.swarm.service.id"
 
 // RemoveAll removes every service of ours, as docker stack rm does, and
-// returns their names once Swarm has stopped their tasks' containers on
-// this node (each within its stop grace period; other nodes' engines stop
-// theirs), or when ctx ends, whichever is first: a caller that goes on to
-// remove what is left bounds it. A service gone already is no failure.
+// returns their names once Swarm has stopped and removed the task
+// containers of ours on this node (each within its stop grace period;
+// other nodes' engines stop theirs) — also those of a service removed just
+// before, by serve — or when ctx ends, whichever is first: a caller that
+// goes on to remove what is left bounds it, and does not race Swarm's own
+// removals. A service gone already is no failure.
 func (e *Engine) RemoveAll(ctx context.Context) ([]string, error) {
 	svcs, err := e.ListServices(ctx)
 	if err != nil {
 		return nil, err
 	}
-	removed := map[string]bool{}
 	var names []string
 	for _, svc := range svcs {
 		if err := e.RemoveService(ctx, svc.ID); err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return names, err
 		}
-		removed[svc.ID] = true
 		names = append(names, svc.Name)
-	}
-	if len(names) == 0 {
-		return nil, nil
 	}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
@@ -45,7 +42,7 @@ func (e *Engine) RemoveAll(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return names, err
 		}
-		if !slices.ContainsFunc(cs, func(c engine.Container) bool { return removed[c.Labels[serviceIDLabel]] }) {
+		if !slices.ContainsFunc(cs, func(c engine.Container) bool { return c.Labels[serviceIDLabel] != "" }) {
 			return names, nil
 		}
 		select {

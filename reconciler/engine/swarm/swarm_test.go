@@ -261,3 +261,31 @@ func TestSwarmNetworks(t *testing.T) {
 		t.Errorf("RemoveNetwork of a network a service uses, with no container here = %v, want ErrInUse", err)
 	}
 }
+
+// RemoveAll returns once no task container of ours is left on this node,
+// also of a service removed just before it (serve prunes a deleted spec's
+// service; down follows): the caller's own removals never race Swarm's.
+func TestSwarmRemoveAllWaitsForEarlierRemovals(t *testing.T) {
+	image := rt.BuildTestImage(t)
+	e, id := swarm.NewForTest(t)
+	ctx := context.Background()
+	svcID, err := e.CreateService(ctx, engine.ServiceConfig{Replicas: 1, Config: engine.Config{Name: id + "-gone", Image: image,
+		Labels: map[string]string{engine.LabelManagedBy: engine.ManagedBy, engine.LabelImage: image, engine.LabelSpecHash: "h1"}}})
+	if err != nil {
+		t.Fatalf("CreateService: %v", err)
+	}
+	rt.Eventually(t, 60*time.Second, "the task runs", func() (bool, string) {
+		tasks, err := e.List(ctx)
+		return err == nil && len(tasks) == 1 && tasks[0].State == "running", names(tasks)
+	})
+	if err := e.RemoveService(ctx, svcID); err != nil {
+		t.Fatal(err)
+	}
+	names, err := e.RemoveAll(ctx)
+	if err != nil || len(names) != 0 {
+		t.Fatalf("RemoveAll = %v, %v; want no service left to remove", names, err)
+	}
+	if left := rt.Docker(t, "ps", "-aq", "--filter", "label="+engine.LabelInstance+"="+id); left != "" {
+		t.Errorf("after RemoveAll, task containers of the service removed before it are left: %s", left)
+	}
+}
