@@ -63,7 +63,16 @@ type browser struct {
 	urls     map[network.RequestID]string
 	requests []string // every URL asked for, in order
 	ended    bool
+	// netChanged counts loads Chromium failed because the machine's
+	// network changed under it: a Docker network another test made or
+	// removed meanwhile adds or drops a host address. Not the page's
+	// fault; a page load it hit is made again (open).
+	netChanged int
 }
+
+// errNetworkChanged is Chromium's error for a load cut by a change of the
+// machine's network configuration.
+const errNetworkChanged = "net::ERR_NETWORK_CHANGED"
 
 // newBrowser starts Chromium with a window of width×height and a tab on
 // base's origin; it is closed, and its problems reported, when the test
@@ -129,7 +138,7 @@ func (b *browser) listen(ev any) {
 		}
 		b.problem("uncaught exception at %s:%d: %s", d.URL, d.LineNumber+1, text)
 	case *log.EventEntryAdded:
-		if ev.Entry.Level == log.EntryLevelError {
+		if ev.Entry.Level == log.EntryLevelError && !strings.Contains(ev.Entry.Text, errNetworkChanged) {
 			b.problem("log (%s): %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
 		}
 	case *page.EventJavascriptDialogOpening:
@@ -146,7 +155,13 @@ func (b *browser) listen(ev any) {
 	case *network.EventLoadingFailed:
 		// A stream that the page closes, or a load that a navigation
 		// ends, is canceled; anything else is a failure.
-		if !ev.Canceled {
+		switch {
+		case ev.Canceled:
+		case ev.ErrorText == errNetworkChanged:
+			b.mu.Lock()
+			b.netChanged++
+			b.mu.Unlock()
+		default:
 			b.mu.Lock()
 			url := b.urls[ev.RequestID]
 			b.mu.Unlock()
@@ -180,10 +195,25 @@ func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// open loads a page of the server and waits for its load event.
+// open loads a page of the server and waits for its load event; a load
+// that a change of the machine's network cut short is made again (up to
+// three times).
 func (b *browser) open(path string) {
 	b.t.Helper()
-	b.do("open "+path, chromedp.Navigate(b.base+path))
+	for try := 1; ; try++ {
+		before := b.networkChanges()
+		b.do("open "+path, chromedp.Navigate(b.base+path))
+		if b.networkChanges() == before || try == 3 {
+			return
+		}
+		b.t.Logf("browser: the machine's network changed while %s loaded: loading it again", path)
+	}
+}
+
+func (b *browser) networkChanges() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.netChanged
 }
 
 // js evaluates expr in the page and decodes its value into T.
